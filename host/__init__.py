@@ -1,0 +1,64 @@
+"""IAP Host: a Flask host whose features come from pluggy addons.
+
+Addons import only these names::
+
+    from host import hookimpl, Manifest, BaseModel, db, job, post_message
+"""
+
+from host.app import create_app
+from host.chatter import post_message, set_message_state
+from host.db import (
+    BaseModel,
+    DecimalAsIntegerField,
+    db,
+    is_postgres,
+    locked,
+    utcnow,
+    write_transaction,
+)
+from host.hookspecs import hookimpl
+from host.jobs import RetryTask, crontab, job
+from host.mail import send_mail
+from host.manifest import AddonError, Manifest
+from host.migrations import Migration
+from host.models import Contact, Setting, User
+from host.plugins import registry
+from host.security import admin_required, csrf_exempt, current_user, public, webhook
+from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+from host.views import selected_contacts
+
+__all__ = [
+    "AddonError",
+    "BaseModel",
+    "BulkAction",
+    "Button",
+    "Contact",
+    "DecimalAsIntegerField",
+    "FieldButton",
+    "Manifest",
+    "MenuItem",
+    "Migration",
+    "RetryTask",
+    "Setting",
+    "SettingsBlock",
+    "User",
+    "admin_required",
+    "create_app",
+    "crontab",
+    "csrf_exempt",
+    "current_user",
+    "db",
+    "hookimpl",
+    "is_postgres",
+    "job",
+    "locked",
+    "post_message",
+    "public",
+    "registry",
+    "selected_contacts",
+    "send_mail",
+    "set_message_state",
+    "utcnow",
+    "webhook",
+    "write_transaction",
+]

@@ -1,0 +1,135 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, appcontext_pushed, render_template, request
+
+from host import config as host_config
+from host import db as host_db
+from host import security
+from host.jobs import JobQueue
+from host.mail import init_mail
+from host.migrations import AddonSchema
+from host.models import HOST_MODELS
+from host.plugins import AddonRegistry
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app: defaults, config file, environment, then ``config``.
+
+    Steps: load addons, bind the database and bring its schema up to date,
+    register blueprints, let addons initialise, start the job queue.
+    """
+    app = Flask(__name__, instance_path=os.environ.get("HOST_INSTANCE_PATH"),
+                instance_relative_config=True)
+    app.config.from_mapping(host_config.defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("HOST_CONFIG"):
+        app.config.from_pyfile(os.environ["HOST_CONFIG"])
+    app.config.update(host_config.from_environment())
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = host_config.persistent_secret_key(app.instance_path)
+
+    init_database(app)
+    registry = init_addons(app)
+    init_blueprints(app, registry)
+    init_requests(app)
+    init_mail(app)
+    for _name, _ in registry.call_each("init_app", app=app):
+        pass
+    app.extensions["host_jobs"] = JobQueue(app)
+    with app.app_context():
+        registry.upgrade_enabled()
+    return app
+
+
+def init_database(app: Flask) -> None:
+    database = host_db.parse_database_url(app.config["DATABASE_URL"])
+    app.extensions["host_db"] = database
+    host_db.bind(database)
+
+    def bind_on_push(sender, **_):
+        host_db.bind(sender.extensions["host_db"])
+
+    appcontext_pushed.connect(bind_on_push, app, weak=False)
+    with database.connection_context():
+        database.create_tables([AddonSchema, *HOST_MODELS], safe=True)
+
+
+def init_addons(app: Flask) -> AddonRegistry:
+    from host import core_addon
+
+    registry = AddonRegistry()
+    app.extensions["host"] = registry
+    registry.load(
+        core=core_addon,
+        builtin=list(app.config["HOST_BUILTIN_ADDONS"]),
+        extra=list(app.config["HOST_EXTRA_ADDONS"]),
+        use_entry_points=bool(app.config["HOST_LOAD_ENTRY_POINTS"]),
+    )
+    return registry
+
+
+def init_blueprints(app: Flask, registry: AddonRegistry) -> None:
+    from host.views import blueprint as host_blueprint
+
+    app.register_blueprint(host_blueprint)
+    for name, blueprints in registry.call_each("register_blueprints"):
+        for bp in blueprints or []:
+            prefix = bp.url_prefix if bp.url_prefix is not None else f"/{name}"
+            app.register_blueprint(bp, url_prefix=prefix)
+            registry.blueprint_owner[bp.name] = name
+
+
+def init_requests(app: Flask) -> None:
+    from host import templating
+
+    templating.init_templating(app)
+
+    @app.before_request
+    def connect_and_gate():
+        host_db.bind(app.extensions["host_db"])
+        host_db.db.connect(reuse_if_open=True)
+        owner = _owner(app)
+        if owner is not None and not app.extensions["host"].is_enabled(owner):
+            return render_template("host/error.html", code=404,
+                                   message="This app is not enabled."), 404
+        return security.check_request()
+
+    @app.teardown_appcontext
+    def close_database(exc):
+        database = app.extensions["host_db"]
+        if not database.is_closed() and not database.in_transaction():
+            database.close()
+
+    for code in (400, 401, 403, 404, 405, 413):
+        app.register_error_handler(code, _error_page)
+
+
+def _owner(app: Flask) -> str | None:
+    blueprint = request.blueprint
+    if not blueprint:
+        return None
+    return app.extensions["host"].blueprint_owner.get(blueprint.split(".")[0])
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500)
+    message = getattr(error, "description", "") or "Something went wrong."
+    if request.headers.get("X-Requested-With") == "fetch" or (
+        request.accept_mimetypes.best == "application/json"
+    ):
+        return {"error": message}, code
+    return render_template("host/error.html", code=code, message=message), code
+
+
+def instance_dir(app: Flask) -> Path:
+    return Path(app.instance_path)

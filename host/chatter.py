@@ -1,0 +1,75 @@
+"""The chatter: a log of messages on any record, that addons post to.
+
+A record is named by ``model`` (``"contact"``) and ``res_id``; passing the
+record itself works when it has ``model_name`` and ``id``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from host.db import utcnow
+from host.models import Attachment, Message, User
+
+# States an outgoing message goes through, with the icon shown beside it.
+STATE_ICONS = {
+    "": "",
+    "in_queue": "⏳",
+    "processing": "⚙️",
+    "sent": "✔️",
+    "delivered": "✅",
+    "failed": "⚠️",
+    "canceled": "🚫",
+}
+FINAL_STATES = frozenset({"", "delivered", "failed", "canceled"})
+
+
+def _target(record, model, res_id):
+    if record is not None:
+        return record.model_name, record.id
+    if model is None or res_id is None:
+        raise ValueError("post_message needs a record, or model and res_id")
+    return model, int(res_id)
+
+
+def post_message(
+    record=None,
+    body: str = "",
+    *,
+    model: str | None = None,
+    res_id: int | None = None,
+    kind: str = "note",
+    author: User | None = None,
+    state: str = "",
+    state_detail: str = "",
+    meta: dict | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+) -> Message:
+    """Log ``body`` on a record. ``attachments`` are ``(filename, mimetype, data)``."""
+    model, res_id = _target(record, model, res_id)
+    if state not in STATE_ICONS:
+        raise ValueError(f"unknown message state {state!r}")
+    message = Message.create(
+        model=model, res_id=res_id, author=author, body=body, kind=kind, state=state,
+        state_detail=state_detail, meta=json.dumps(meta or {}), created_at=utcnow(),
+    )
+    for filename, mimetype, data in attachments:
+        Attachment.create(model=model, res_id=res_id, message=message, filename=filename,
+                          mimetype=mimetype, size=len(data), data=data)
+    return message
+
+
+def set_message_state(message_id: int, state: str, detail: str = "") -> None:
+    if state not in STATE_ICONS:
+        raise ValueError(f"unknown message state {state!r}")
+    Message.update(state=state, state_detail=detail[:255]).where(
+        Message.id == message_id
+    ).execute()
+
+
+def messages_for(model: str, res_id: int) -> list[Message]:
+    return list(
+        Message.select()
+        .where((Message.model == model) & (Message.res_id == res_id))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )

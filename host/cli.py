@@ -1,0 +1,144 @@
+"""The ``iap-host`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from host.app import create_app
+from host.db import DatabaseURLError
+from host.manifest import AddonError
+
+
+def _app():
+    """The app built by :func:`main`; commands run inside its context."""
+    obj = click.get_current_context().find_root().obj
+    if obj.get("app") is None:
+        try:
+            obj["app"] = create_app()
+        except DatabaseURLError as exc:
+            raise click.ClickException(str(exc)) from None
+    return obj["app"]
+
+
+@click.group()
+@click.pass_context
+def cli(ctx):
+    """IAP Host: run the app, manage addons, users and the job worker."""
+    ctx.ensure_object(dict)
+
+
+@cli.group()
+def addons():
+    """List, enable and disable addons."""
+
+
+@addons.command("list")
+def addons_list():
+    app = _app()
+    registry = app.extensions["host"]
+    with app.app_context():
+        enabled = registry.enabled_names()
+        for name, addon in sorted(registry.addons.items()):
+            if addon.core:
+                continue
+            state = "failed" if addon.error else ("enabled" if name in enabled else "disabled")
+            version = addon.manifest.version if addon.manifest else "-"
+            line = f"{name:24} {version:8} {state}"
+            if addon.error:
+                line += f"  ({addon.error})"
+            click.echo(line)
+
+
+@addons.command("enable")
+@click.argument("name")
+def addons_enable(name):
+    app = _app()
+    with app.app_context():
+        try:
+            newly = app.extensions["host"].enable(name)
+        except AddonError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"enabled: {', '.join(newly)}" if newly else f"{name} was already enabled")
+
+
+@addons.command("disable")
+@click.argument("name")
+def addons_disable(name):
+    app = _app()
+    with app.app_context():
+        try:
+            app.extensions["host"].disable(name)
+        except AddonError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"disabled: {name}")
+
+
+@cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", default="Administrator")
+@click.option("--password", prompt=True, hide_input=True)
+@click.option("--admin/--no-admin", default=True)
+def create_user(email, name, password, admin):
+    """Create a user (an administrator by default)."""
+    from host.models import User
+
+    app = _app()
+    with app.app_context():
+        if User.get_or_none(User.email == email.lower()):
+            raise click.ClickException(f"a user {email} exists already")
+        user = User(email=email.lower(), name=name, is_admin=admin)
+        user.set_password(password)
+        user.save()
+    click.echo(f"created {email}")
+
+
+@cli.command()
+def demo():
+    """Load demo data: an admin, contacts of several countries, every addon enabled."""
+    from host import demo as demo_data
+
+    app = _app()
+    with app.app_context():
+        for line in demo_data.load(app):
+            click.echo(line)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host, port):
+    """Serve the app with Flask's threaded server (use gunicorn in production)."""
+    app = _app()
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@click.option("--workers", default=2, type=int)
+def worker(workers):
+    """Run the background job worker (huey consumer)."""
+    app = _app()
+    click.echo(f"worker: {workers} threads on {type(app.extensions['host_jobs'].huey).__name__}")
+    app.extensions["host_jobs"].run_worker(workers=workers)
+
+
+def main(argv=None):
+    # Addon commands need the addons, so the app is built before parsing.
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] not in ("--help", "-h") and os.environ.get("HOST_SKIP_ADDON_CLI") != "1":
+        try:
+            app = create_app()
+        except DatabaseURLError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            return 1
+        for _name, _ in app.extensions["host"].call_each("register_commands", cli=cli):
+            pass
+        with app.app_context():
+            return cli.main(args=argv, obj={"app": app}, standalone_mode=True)
+    return cli.main(args=argv, obj={}, standalone_mode=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The host's own features, contributed through the same hooks as any addon."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from host.hookspecs import hookimpl
+from host.manifest import Manifest
+from host.models import Setting
+from host.ui import MenuItem, SettingsBlock
+
+manifest = Manifest(
+    name="base",
+    title="Base",
+    version="1.0",
+    summary="Users, contacts, chatter, settings and the apps page.",
+    icon="🏠",
+    category="Core",
+)
+
+
+@hookimpl
+def menu_items(user):
+    return [
+        MenuItem(id="contacts", label="Contacts", endpoint="host.contacts", icon="👥",
+                 description="People and companies", sequence=1),
+        MenuItem(id="apps", label="Apps", endpoint="host.apps", icon="🧩",
+                 description="Enable and disable addons", sequence=90, admin_only=True),
+        MenuItem(id="settings", label="Settings", endpoint="host.settings", icon="⚙️",
+                 description="Company and addon settings", sequence=95, admin_only=True),
+        MenuItem(id="outbox", label="Outbox", endpoint="host.outbox", icon="✉️",
+                 description="Emails kept while no mail server is set", sequence=97,
+                 admin_only=True),
+        MenuItem(id="users", label="Users", endpoint="host.users", icon="🔑",
+                 description="Who can log in", sequence=98, admin_only=True),
+    ]
+
+
+@hookimpl
+def settings_blocks():
+    def company():
+        return render_template("host/settings_company.html",
+                               country=Setting.read("company_country", "BE"),
+                               company_name=Setting.read("company_name", "My Company"))
+
+    return [
+        SettingsBlock(id="company", section="Companies", title="Company", render=company,
+                      keywords=("country", "name"), sequence=1),
+    ]

@@ -1,0 +1,169 @@
+"""Database access: one peewee ``DatabaseProxy`` bound by the app factory.
+
+Everything that differs between SQLite and PostgreSQL lives here, so the rest
+of the code has one path: :func:`write_transaction` and :func:`locked`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import threading
+from decimal import Decimal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import peewee
+
+db = peewee.DatabaseProxy()
+
+# Scripts that look at several apps in one process (tests, the CLI) rebind the
+# proxy when an app context is pushed; the lock keeps two threads from racing.
+_bind_lock = threading.Lock()
+
+
+class DatabaseURLError(ValueError):
+    """A ``DATABASE_URL`` that cannot be understood."""
+
+
+class BaseModel(peewee.Model):
+    """Base class of every table. Addons prefix ``table_name`` with their name."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def utcnow() -> _dt.datetime:
+    # Naive UTC everywhere: SQLite has no time zones and PostgreSQL
+    # ``timestamp`` columns compare correctly as long as every writer agrees.
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
+
+
+def parse_database_url(url: str) -> peewee.Database:
+    """Build a database from ``sqlite:///path`` or ``postgresql://user@host:port/name``.
+
+    ``?schema=NAME`` on a PostgreSQL URL sets the search path, which the tests
+    use to give every test its own schema.
+    """
+    if not url or not isinstance(url, str):
+        raise DatabaseURLError("DATABASE_URL is empty: use sqlite:///path/to/file.db")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc:
+            raise DatabaseURLError(
+                f"malformed DATABASE_URL {redact_url(url)!r}: "
+                "a SQLite URL has three slashes, sqlite:///relative.db or sqlite:////abs.db"
+            )
+        path = path[1:] if path.startswith("/") else path
+        if not path or path == ":memory:":
+            raise DatabaseURLError(
+                "DATABASE_URL must name a SQLite file: an in-memory database is lost "
+                "at every connection close"
+            )
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path,
+            # Every write transaction takes the write lock up front, so a
+            # read-then-write never fails half way with SQLITE_BUSY.
+            lock_type="IMMEDIATE",
+            timeout=30,
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": 30000,
+                "synchronous": "normal",
+            },
+        )
+    if scheme in ("postgres", "postgresql"):
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise DatabaseURLError(
+                f"malformed DATABASE_URL {redact_url(url)!r}: no database name after the host"
+            )
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise DatabaseURLError(f"malformed DATABASE_URL {redact_url(url)!r}: {exc}") from None
+        kwargs: dict = {"host": parts.hostname or "localhost", "port": port or 5432}
+        if parts.username:
+            kwargs["user"] = unquote(parts.username)
+        if parts.password:
+            kwargs["password"] = unquote(parts.password)
+        query = parse_qs(parts.query)
+        if "schema" in query:
+            kwargs["options"] = f"-c search_path={query['schema'][0]}"
+        return peewee.PostgresqlDatabase(name, autorollback=True, **kwargs)
+    raise DatabaseURLError(
+        f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///file.db or "
+        "postgresql://user@host:5432/name"
+    )
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, safe for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            return url.replace(f":{parts.password}@", ":***@", 1)
+    except ValueError:
+        pass
+    return url
+
+
+def bind(database: peewee.Database) -> None:
+    with _bind_lock:
+        if db.obj is not database:
+            db.initialize(database)
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, peewee.PostgresqlDatabase)
+
+
+def write_transaction():
+    """A transaction that intends to write.
+
+    On SQLite the database is opened with ``BEGIN IMMEDIATE``, on PostgreSQL
+    rows are locked with :func:`locked`; nested calls become savepoints.
+    """
+    return db.atomic()
+
+
+def locked(query: peewee.ModelSelect) -> peewee.ModelSelect:
+    """Lock the selected rows until the transaction ends.
+
+    PostgreSQL takes a row lock; SQLite already holds the database write lock
+    from ``BEGIN IMMEDIATE``, and has no ``FOR UPDATE``.
+    """
+    return query.for_update() if is_postgres() else query
+
+
+class DecimalAsIntegerField(peewee.BigIntegerField):
+    """A decimal stored as a scaled integer.
+
+    SQLite's NUMERIC affinity turns decimal text into floating point, so money
+    and credits are stored as integers of ``10**-places`` and never lose a digit.
+    """
+
+    def __init__(self, places: int = 6, **kwargs):
+        self.places = places
+        self.scale = 10**places
+        super().__init__(**kwargs)
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("credits are exact decimals, never floats")
+        scaled = Decimal(value) * self.scale
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        return int(scaled)
+
+    def python_value(self, value):
+        if value is None:
+            return None
+        return (Decimal(int(value)) / self.scale).quantize(Decimal(1).scaleb(-self.places))

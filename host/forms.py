@@ -1,0 +1,93 @@
+"""wtforms forms of the host's own pages."""
+
+from __future__ import annotations
+
+import re
+
+import pycountry
+from stdnum import vatin
+from wtforms import BooleanField, EmailField, Form, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+try:  # wtforms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - older wtforms
+    def _Choice(value, label):  # noqa: N802 - stands in for a class
+        return (value, label)
+
+_COUNTRY_PAIRS = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+COUNTRIES = [_Choice(code, name) for code, name in _COUNTRY_PAIRS]
+COUNTRY_CODES = frozenset(code for code, _ in _COUNTRY_PAIRS)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+WEBSITE = re.compile(r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.I)
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country else code
+
+
+class LoginForm(Form):
+    email = StringField("Email", [DataRequired(), Length(max=254)])
+    password = PasswordField("Password", [DataRequired(), Length(max=1024)])
+
+
+class ContactForm(Form):
+    name = StringField("Name", [DataRequired("A contact needs a name."), Length(max=128)])
+    company_name = StringField("Company Name", [Optional(), Length(max=128)])
+    is_company = BooleanField("Is a Company")
+    email = EmailField("Email", [Optional(), Length(max=254),
+                                 Regexp(EMAIL, message="Enter an email such as jane@example.com.")])
+    phone = StringField("Phone", [Optional(), Length(max=32)])
+    mobile = StringField("Mobile", [Optional(), Length(max=32)])
+    street = StringField("Street", [Optional(), Length(max=128)])
+    street2 = StringField("Street 2", [Optional(), Length(max=128)])
+    city = StringField("City", [Optional(), Length(max=64)])
+    zip = StringField("ZIP", [Optional(), Length(max=16)])
+    country = SelectField("Country", choices=[_Choice("", "")] + COUNTRIES, validate_choice=False)
+    vat = StringField("VAT Number", [Optional(), Length(max=32)])
+    website = StringField("Website", [Optional(), Length(max=255)])
+
+    def validate_country(self, field):
+        if field.data and field.data not in COUNTRY_CODES:
+            raise ValidationError(f"{field.data!r} is not an ISO 3166 country code.")
+
+    def validate_vat(self, field):
+        if not field.data:
+            return
+        number = field.data.strip().upper().replace(" ", "").replace(".", "")
+        if not number[:2].isalpha() and self.country.data:
+            number = self.country.data + number
+        if not vatin.is_valid(number):
+            raise ValidationError(
+                "This VAT number is not valid: give the country prefix and check the digits "
+                "(for example BE0477472701)."
+            )
+        field.data = vatin.compact(number)
+
+    def validate_website(self, field):
+        if not field.data:
+            return
+        url = field.data.strip()
+        if not re.match(r"^https?://", url, re.I):
+            url = "https://" + url
+        if not WEBSITE.match(url):
+            raise ValidationError("Enter a website such as https://example.com.")
+        field.data = url
+
+
+class UserForm(Form):
+    name = StringField("Name", [DataRequired(), Length(max=128)])
+    email = StringField("Email", [DataRequired(), Length(max=254),
+                                  Regexp(EMAIL, message="Enter a valid email.")])
+    password = PasswordField("Password", [DataRequired(), Length(min=8, max=1024)])
+    is_admin = BooleanField("Administrator")
+
+
+class CompanyForm(Form):
+    company_name = StringField("Company Name", [DataRequired(), Length(max=128)])
+    country = SelectField("Country", choices=COUNTRIES, validate_choice=False)
+
+    def validate_country(self, field):
+        if field.data not in COUNTRY_CODES:
+            raise ValidationError(f"{field.data!r} is not an ISO 3166 country code.")

@@ -1,0 +1,145 @@
+"""Every hook the host calls, in one place.
+
+Addons implement them with ``from host import hookimpl``. Hooks are always
+called with keyword arguments; an implementation may accept any subset of the
+arguments, and must not give them defaults (pluggy would pass nothing).
+
+UI hooks are called once per enabled addon, each call isolated: an addon that
+raises is logged and shown as failing on the Apps page while the page renders
+without its contribution. Results are lists that the host flattens and sorts
+by ``sequence``; a duplicate ``id`` is dropped with an error in the log.
+
+Load order follows the manifests' ``depends``, never registration order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import click
+    import flask
+    import peewee
+
+    from host.migrations import Migration
+    from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+
+PROJECT = "iap_host"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_models() -> list[type[peewee.Model]]:
+    """Tables the addon owns.
+
+    Called when the addon is enabled for the first time: the host creates the
+    tables that do not exist yet, and records the addon's latest migration as
+    applied (the models describe the current schema). Table names start with
+    the addon's name (``sms_message``).
+
+    :return: peewee model classes, bound to ``host.db``.
+    """
+
+
+@hookspec
+def register_migrations() -> list[Migration]:
+    """Versioned schema changes of the addon's own tables.
+
+    Called at start-up for every enabled addon, and when an addon is enabled
+    again after an upgrade: each migration whose version is above the one
+    recorded for the addon runs once, in version order, in a transaction.
+
+    :return: :class:`host.Migration` objects with increasing ``version``.
+    """
+
+
+@hookspec
+def register_blueprints() -> list[flask.Blueprint]:
+    """The addon's Flask blueprints.
+
+    Called once while the app is built. A blueprint without ``url_prefix`` is
+    mounted under ``/<addon name>``. Its routes answer 404 while the addon is
+    disabled, and need a logged-in user unless marked with ``host.public``.
+
+    :return: blueprints (usually one).
+    """
+
+
+@hookspec
+def init_app(app: flask.Flask) -> None:
+    """Set up per-app state: config defaults (prefixed with the addon's name
+    in capitals, ``SMS_``), template filters, ``app.extensions`` entries.
+
+    Called once per app, in load order, after every blueprint is registered,
+    whether or not the addon is enabled in the database.
+    """
+
+
+@hookspec
+def addon_enabled(name: str) -> None:
+    """React to an addon being enabled (the addon itself or another one).
+
+    Called inside an app context after the addon's tables exist, once per
+    enable; ``name`` is the addon just enabled.
+    """
+
+
+@hookspec
+def menu_items(user: object) -> list[MenuItem]:
+    """App tiles on the home page and entries in the top menu.
+
+    Called on every page for the logged-in ``user``; items with
+    ``admin_only`` are hidden from users who are not admins.
+    """
+
+
+@hookspec
+def record_field_buttons(model: str, record: object) -> list[FieldButton]:
+    """Icon buttons shown to the right of a record's fields.
+
+    Called when a record's form is rendered. ``model`` names the record type
+    (``"contact"``, ``"digitization.bill"``); ``record`` is the saved record.
+    Return buttons only for fields that hold a value the action can use: the
+    SMS icon appears next to a filled ``phone``, not an empty one.
+    """
+
+
+@hookspec
+def record_header_buttons(model: str, record: object) -> list[Button]:
+    """Buttons in a record's header (``Send by post``, ``Digitize``).
+
+    Called when a record's form is rendered, with the same arguments as
+    :func:`record_field_buttons`.
+    """
+
+
+@hookspec
+def list_bulk_actions(model: str) -> list[BulkAction]:
+    """Actions offered on the records selected in a list view.
+
+    Called when a list of ``model`` records is rendered. The action's URL
+    receives the selected ids in ``ids`` (repeated), or ``all=1`` and ``q``
+    when the user chose every record matching the search.
+    """
+
+
+@hookspec
+def settings_blocks() -> list[SettingsBlock]:
+    """Blocks on the Settings page, grouped by their ``section``.
+
+    Called when the Settings page is rendered; each block's ``render`` is
+    called then and returns its HTML.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``iap-host`` command line.
+
+    Called once when the command line starts, for every loaded addon; the
+    commands run inside an app context.
+    """

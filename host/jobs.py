@@ -1,0 +1,112 @@
+"""Background jobs on a real huey queue, one queue per app.
+
+Addons declare jobs at import time with :func:`job`; each app binds them to
+its own huey instance: SQLite storage by default, Redis when ``REDIS_URL`` is
+set, immediate (in-process) when ``HOST_JOBS_IMMEDIATE`` is true. ``iap-host
+worker`` consumes the queue. Jobs run inside an app context.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import huey
+from flask import Flask, current_app, has_app_context
+from huey.exceptions import RetryTask
+
+from host.db import db
+
+_JOBS: dict[str, Job] = {}
+
+__all__ = ["job", "Job", "JobQueue", "RetryTask", "crontab"]
+
+crontab = huey.crontab
+
+
+@dataclass(eq=False)
+class Job:
+    """A function that can run now (``job(...)``) or on the queue (``job.delay(...)``)."""
+
+    fn: object
+    name: str
+    retries: int = 0
+    retry_delay: int = 0
+    periodic: object = None
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def delay(self, *args, **kwargs):
+        """Enqueue after the current transaction commits (at once outside one),
+        so the worker never looks for rows that are not visible yet."""
+        queue = current_app.extensions["host_jobs"]
+        result = {}
+
+        def enqueue():
+            result["handle"] = queue.task(self.name)(*args, **kwargs)
+
+        db.after_commit(enqueue)
+        return result.get("handle")
+
+    def schedule(self, args=(), kwargs=None, *, delay: int):
+        queue = current_app.extensions["host_jobs"]
+        return queue.task(self.name).schedule(args=args, kwargs=kwargs or {}, delay=delay)
+
+
+def job(*, retries: int = 0, retry_delay: int = 0, periodic=None, name: str | None = None):
+    """Declare a background job. ``periodic`` is a :data:`crontab`."""
+
+    def decorate(fn) -> Job:
+        spec = Job(fn, name or f"{fn.__module__}.{fn.__qualname__}", retries, retry_delay,
+                   periodic)
+        _JOBS[spec.name] = spec
+        return functools.update_wrapper(spec, fn, updated=())
+
+    return decorate
+
+
+class JobQueue:
+    def __init__(self, app: Flask):
+        self.app = app
+        config = app.config
+        if config.get("HOST_JOBS_IMMEDIATE"):
+            self.huey = huey.MemoryHuey("iap_host", immediate=True)
+        elif config.get("REDIS_URL"):
+            self.huey = huey.RedisHuey("iap_host", url=config["REDIS_URL"])
+        else:
+            self.huey = huey.SqliteHuey("iap_host", filename=config["HOST_JOBS_PATH"])
+        self._tasks: dict[str, object] = {}
+        for spec in list(_JOBS.values()):
+            self._bind(spec)
+
+    def _bind(self, spec: Job):
+        app = self.app
+
+        @functools.wraps(spec.fn)
+        def run(*args, **kwargs):
+            if has_app_context() and current_app._get_current_object() is app:
+                return spec.fn(*args, **kwargs)
+            with app.app_context():
+                return spec.fn(*args, **kwargs)
+
+        if spec.periodic is not None:
+            task = self.huey.periodic_task(spec.periodic, name=spec.name)(run)
+        else:
+            task = self.huey.task(retries=spec.retries, retry_delay=spec.retry_delay,
+                                  name=spec.name)(run)
+        self._tasks[spec.name] = task
+        return task
+
+    def task(self, name: str):
+        if name not in self._tasks:
+            self._bind(_JOBS[name])
+        return self._tasks[name]
+
+    def pending(self) -> int:
+        return self.huey.pending_count()
+
+    def run_worker(self, workers: int = 2) -> None:
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread",
+                                             periodic=True, check_worker_health=True)
+        consumer.run()

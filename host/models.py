@@ -1,0 +1,155 @@
+"""The host's own tables: users, addon states, contacts, chatter, mail, settings."""
+
+from __future__ import annotations
+
+import json
+
+import peewee
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from host.db import BaseModel, utcnow
+
+
+class User(BaseModel):
+    email = peewee.CharField(max_length=254, unique=True)
+    name = peewee.CharField(max_length=128)
+    password_hash = peewee.CharField(max_length=255)
+    is_admin = peewee.BooleanField(default=False)
+    active = peewee.BooleanField(default=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "host_user"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:  # never the hash
+        return f"<User {self.email}>"
+
+
+class AddonState(BaseModel):
+    """Whether an admin enabled an addon. Missing row: never enabled."""
+
+    name = peewee.CharField(max_length=64, primary_key=True)
+    enabled = peewee.BooleanField(default=False)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "host_addon_state"
+
+
+class Setting(BaseModel):
+    """Company-wide settings as text (``company_country``…)."""
+
+    key = peewee.CharField(max_length=128, primary_key=True)
+    value = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "host_setting"
+
+    @classmethod
+    def read(cls, key: str, default: str = "") -> str:
+        row = cls.get_or_none(cls.key == key)
+        return row.value if row is not None else default
+
+    @classmethod
+    def write(cls, key: str, value: str) -> None:
+        cls.insert(key=key, value=value).on_conflict(
+            conflict_target=[cls.key], update={cls.value: value}
+        ).execute()
+
+
+class Contact(BaseModel):
+    name = peewee.CharField(max_length=128)
+    company_name = peewee.CharField(max_length=128, default="")
+    is_company = peewee.BooleanField(default=False)
+    email = peewee.CharField(max_length=254, default="")
+    phone = peewee.CharField(max_length=32, default="")
+    mobile = peewee.CharField(max_length=32, default="")
+    street = peewee.CharField(max_length=128, default="")
+    street2 = peewee.CharField(max_length=128, default="")
+    city = peewee.CharField(max_length=64, default="")
+    zip = peewee.CharField(max_length=16, default="")
+    country = peewee.CharField(max_length=2, default="")
+    vat = peewee.CharField(max_length=32, default="")
+    website = peewee.CharField(max_length=255, default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "host_contact"
+
+    model_name = "contact"
+
+    @property
+    def display_name(self) -> str:
+        if self.company_name and not self.is_company:
+            return f"{self.company_name}, {self.name}"
+        return self.name
+
+
+class Message(BaseModel):
+    """One entry of a record's chatter.
+
+    ``kind`` says what it is (``note``, ``sms``, ``letter``, ``log``);
+    ``state`` follows an outgoing message's delivery, with ``state_detail``
+    explaining a failure.
+    """
+
+    model = peewee.CharField(max_length=64)
+    res_id = peewee.IntegerField()
+    author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+    body = peewee.TextField()
+    kind = peewee.CharField(max_length=32, default="note")
+    state = peewee.CharField(max_length=32, default="")
+    state_detail = peewee.CharField(max_length=255, default="")
+    meta = peewee.TextField(default="{}")
+
+    class Meta:
+        table_name = "host_message"
+        indexes = ((("model", "res_id", "created_at"), False),)
+
+    @property
+    def meta_dict(self) -> dict:
+        return json.loads(self.meta or "{}")
+
+
+class Attachment(BaseModel):
+    model = peewee.CharField(max_length=64)
+    res_id = peewee.IntegerField()
+    message = peewee.ForeignKeyField(Message, null=True, backref="attachments",
+                                     on_delete="CASCADE")
+    filename = peewee.CharField(max_length=255)
+    mimetype = peewee.CharField(max_length=128, default="application/octet-stream")
+    size = peewee.IntegerField(default=0)
+    data = peewee.BlobField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "host_attachment"
+        indexes = ((("model", "res_id"), False),)
+
+
+class MailMessage(BaseModel):
+    """An outgoing email. It is stored before it is sent, so none is lost."""
+
+    to = peewee.CharField(max_length=254)
+    subject = peewee.CharField(max_length=255)
+    body = peewee.TextField()
+    html = peewee.TextField(default="")
+    state = peewee.CharField(max_length=16, default="queued")  # queued, sent, outbox
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.CharField(max_length=255, default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+    sent_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "host_mail"
+
+
+HOST_MODELS = [User, AddonState, Setting, Contact, Message, Attachment, MailMessage]

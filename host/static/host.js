@@ -1,0 +1,187 @@
+// Small, dependency-free behaviours for the host's pages. Addon pages reuse
+// them through data attributes: data-dialog, data-poll, data-confirm.
+(function () {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const dialog = document.getElementById("host-dialog");
+  const dialogBody = document.getElementById("host-dialog-body");
+
+  function toast(message, kind) {
+    const box = document.getElementById("toast");
+    if (!box || !message) return;
+    box.textContent = message;
+    box.className = "show " + (kind || "");
+    clearTimeout(box._timer);
+    box._timer = setTimeout(() => { box.className = ""; }, 5000);
+  }
+
+  async function request(url, options) {
+    options = options || {};
+    options.headers = Object.assign({ "X-Requested-With": "fetch", "X-CSRF-Token": csrf() }, options.headers || {});
+    options.credentials = "same-origin";
+    return fetch(url, options);
+  }
+
+  // Insert HTML and run the scripts it carries (innerHTML alone does not).
+  function setHTML(element, html) {
+    element.innerHTML = html;
+    element.querySelectorAll("script").forEach((old) => {
+      const script = document.createElement("script");
+      for (const attr of old.attributes) script.setAttribute(attr.name, attr.value);
+      script.textContent = old.textContent;
+      old.replaceWith(script);
+    });
+    element.dispatchEvent(new CustomEvent("host:loaded", { bubbles: true }));
+  }
+
+  async function handleResponse(response) {
+    const type = response.headers.get("Content-Type") || "";
+    if (type.includes("application/json")) {
+      const data = await response.json();
+      if (data.error) { toast(data.error, "error"); return; }
+      if (data.close !== false) dialog.close();
+      if (data.message) toast(data.message, data.kind || "success");
+      if (data.redirect) { window.location = data.redirect; return; }
+      if (data.reload) { window.location.reload(); return; }
+      document.dispatchEvent(new CustomEvent("host:refresh"));
+      return;
+    }
+    setHTML(dialogBody, await response.text());
+    if (!dialog.open) dialog.showModal();
+    const first = dialogBody.querySelector("[autofocus], textarea, input:not([type=hidden]), select, button");
+    if (first) first.focus();
+  }
+
+  async function openDialog(url, body) {
+    const response = await request(url, body ? { method: "POST", body: body } : {});
+    await handleResponse(response);
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-dialog]");
+    if (link) { event.preventDefault(); openDialog(link.href); return; }
+    const close = event.target.closest("[data-dialog-close]");
+    if (close) { event.preventDefault(); dialog.close(); return; }
+    const submit = event.target.closest("button[data-dialog-submit]");
+    if (submit) {
+      event.preventDefault();
+      openDialog(submit.formAction, new FormData(submit.form));
+      return;
+    }
+    const row = event.target.closest("tr[data-href]");
+    if (row && !event.target.closest("a, input, button, label")) window.location = row.dataset.href;
+  });
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+    if (dialog.contains(form) && !form.hasAttribute("data-native")) {
+      event.preventDefault();
+      const button = event.submitter;
+      const data = new FormData(form);
+      if (button && button.name) data.append(button.name, button.value);
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      try {
+        await handleResponse(await request(form.action, { method: "POST", body: data }));
+      } finally {
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+      }
+      return;
+    }
+    if (form.hasAttribute("data-chatter-form")) {
+      event.preventDefault();
+      const response = await request(form.action, { method: "POST", body: new FormData(form) });
+      if (!response.ok) { toast((await response.json()).error || "Not posted", "error"); return; }
+      form.reset();
+      refreshChatter(await response.text());
+    }
+  });
+
+  // Chatter: refresh on demand, and poll while a message is still on its way.
+  function refreshChatter(html) {
+    const section = document.querySelector("[data-chatter]");
+    if (!section) return;
+    const target = section.querySelector(".chatter-messages");
+    if (html !== undefined) { target.innerHTML = html; return; }
+    request(section.dataset.chatter).then((r) => r.ok ? r.text() : null).then((text) => {
+      if (text !== null) target.innerHTML = text;
+    });
+  }
+  document.addEventListener("host:refresh", () => refreshChatter());
+  setInterval(() => {
+    if (document.querySelector("[data-chatter] [data-pending]")) refreshChatter();
+  }, 2000);
+
+  // data-poll="url": replace the element with the URL's HTML until the
+  // answer no longer carries data-poll (a finished job, a final state).
+  function poll(element) {
+    const interval = parseInt(element.dataset.pollInterval || "1500", 10);
+    setTimeout(async () => {
+      if (!document.body.contains(element)) return;
+      const response = await request(element.dataset.poll);
+      if (!response.ok) { poll(element); return; }
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const fresh = holder.firstElementChild;
+      if (!fresh) return;
+      element.replaceWith(fresh);
+      if (fresh.dataset.poll) poll(fresh);
+    }, interval);
+  }
+  document.querySelectorAll("[data-poll]").forEach(poll);
+  document.addEventListener("host:loaded", (e) => e.target.querySelectorAll("[data-poll]").forEach(poll));
+
+  // List views: selection and bulk actions.
+  const bulk = document.querySelector("form[data-bulk]");
+  if (bulk) {
+    const bar = bulk.querySelector(".bulk-bar");
+    const boxes = () => Array.from(bulk.querySelectorAll('input[name="ids"]'));
+    const all = bulk.querySelector("[data-select-all]");
+    const matching = bulk.querySelector(".select-all-matching");
+    const update = () => {
+      const chosen = boxes().filter((b) => b.checked).length;
+      bar.hidden = chosen === 0;
+      bulk.querySelector(".bulk-count").textContent = chosen + " selected";
+      if (matching) matching.hidden = !(chosen && chosen === boxes().length);
+    };
+    bulk.addEventListener("change", (event) => {
+      if (event.target === all) boxes().forEach((b) => { b.checked = all.checked; });
+      update();
+    });
+  }
+
+  // Settings: filter blocks as the user types.
+  const search = document.querySelector("[data-settings-search]");
+  if (search) {
+    search.addEventListener("input", () => {
+      const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      let shown = 0;
+      document.querySelectorAll(".settings-section").forEach((section) => {
+        let visible = 0;
+        section.querySelectorAll(".settings-block").forEach((block) => {
+          const text = (block.dataset.search + " " + block.textContent).toLowerCase();
+          const match = words.every((w) => text.includes(w));
+          block.hidden = !match;
+          if (match) visible += 1;
+        });
+        section.hidden = visible === 0;
+        shown += visible;
+      });
+      document.querySelector("[data-settings-empty]").hidden = shown !== 0;
+    });
+  }
+
+  // data-toggle="#id": show an element while a checkbox is ticked.
+  function applyToggles(root) {
+    root.querySelectorAll("input[data-toggle]").forEach((box) => {
+      const target = document.querySelector(box.dataset.toggle);
+      if (target) target.hidden = !box.checked;
+    });
+  }
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("input[data-toggle]")) applyToggles(document);
+  });
+  applyToggles(document);
+
+  window.host = { toast: toast, request: request, openDialog: openDialog, refreshChatter: refreshChatter };
+})();

@@ -1,0 +1,163 @@
+"""Pytest fixtures for the host and for addon authors (a ``pytest11`` plugin).
+
+An addon's tests get a fresh app on its own database::
+
+    def test_button(app, admin_client, enable):
+        enable("my_addon")
+        page = admin_client.get("/contacts/1")
+
+Set ``TEST_DATABASE_URL=postgresql://…`` and ``IAP_TEST_BACKEND=postgresql``
+to run the same tests on PostgreSQL, each test in its own schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+
+from host.app import create_app
+from host.db import db
+from host.models import Contact, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class HostClient(FlaskClient):
+    """A test client that adds the session's CSRF token to every form post."""
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in ("POST", "PUT", "PATCH", "DELETE"):
+            with self.session_transaction() as session:
+                token = session.setdefault("csrf", uuid.uuid4().hex)
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", token)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def backend() -> str:
+    return os.environ.get("IAP_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of its own for one test: a SQLite file, or a PostgreSQL schema."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    import psycopg2
+
+    base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(base)
+    conn = psycopg2.connect(dbname=parts.path.lstrip("/"), host=parts.hostname,
+                            port=parts.port or 5432, user=parts.username or "postgres",
+                            password=parts.password)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{base}?schema={schema}"
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.close()
+
+
+@pytest.fixture
+def host_config() -> dict:
+    """Config overrides for the ``app`` fixture; override it in a conftest."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, host_config, tmp_path):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "HOST_JOBS_IMMEDIATE": True,
+        "HOST_LOAD_ENTRY_POINTS": False,
+        "HOST_JOBS_PATH": str(tmp_path / "jobs.db"),
+        "HOST_BASE_URL": "http://localhost",
+        "MAIL_SERVER": None,
+    }
+    config.update(host_config)
+    os.environ.setdefault("HOST_INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(config)
+    application.test_client_class = HostClient
+    with application.app_context():
+        yield application
+    if not db.is_closed():
+        db.close()
+    application.extensions["host_db"].close()
+
+
+@pytest.fixture
+def client(app) -> HostClient:
+    return app.test_client()
+
+
+def make_user(email: str, *, admin: bool = False, name: str | None = None) -> User:
+    user = User(email=email, name=name or email.split("@")[0].title(), is_admin=admin)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def admin(app) -> User:
+    return make_user("admin@example.com", admin=True, name="Admin")
+
+
+@pytest.fixture
+def user(app) -> User:
+    return make_user("user@example.com", name="User")
+
+
+def log_in(client: FlaskClient, user: User) -> FlaskClient:
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+        session["csrf"] = uuid.uuid4().hex
+    return client
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` logs the test client in as ``user``."""
+    return lambda who: log_in(client, who)
+
+
+@pytest.fixture
+def admin_client(app, admin) -> HostClient:
+    return log_in(app.test_client(), admin)
+
+
+@pytest.fixture
+def user_client(app, user) -> HostClient:
+    return log_in(app.test_client(), user)
+
+
+@pytest.fixture
+def enable(app):
+    """``enable("sms", ...)`` enables addons (and their dependencies)."""
+
+    def enable_addons(*names):
+        registry = app.extensions["host"]
+        for name in names:
+            registry.enable(name)
+            registry.forget_cache()
+
+    return enable_addons
+
+
+@pytest.fixture
+def contact(app) -> Contact:
+    return Contact.create(name="Marie Dubois", email="marie@example.com",
+                          mobile="+32 470 12 34 56", phone="", country="BE", city="Brussels",
+                          street="Rue Gheude 56", zip="1070")

@@ -26,8 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     Steps: load addons, bind the database and bring its schema up to date,
     register blueprints, let addons initialise, start the job queue.
     """
-    app = Flask(__name__, instance_path=os.environ.get("HOST_INSTANCE_PATH"),
-                instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=os.environ.get("HOST_INSTANCE_PATH"), instance_relative_config=True
+    )
     app.config.from_mapping(host_config.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("HOST_CONFIG"):
@@ -100,8 +101,9 @@ def init_requests(app: Flask) -> None:
         host_db.db.connect(reuse_if_open=True)
         owner = _owner(app)
         if owner is not None and not app.extensions["host"].is_enabled(owner):
-            return render_template("host/error.html", code=404,
-                                   message="This app is not enabled."), 404
+            return render_template(
+                "host/error.html", code=404, message="This app is not enabled."
+            ), 404
         return security.check_request()
 
     @app.teardown_appcontext

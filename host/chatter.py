@@ -50,21 +50,33 @@ def post_message(
     if state not in STATE_ICONS:
         raise ValueError(f"unknown message state {state!r}")
     message = Message.create(
-        model=model, res_id=res_id, author=author, body=body, kind=kind, state=state,
-        state_detail=state_detail, meta=json.dumps(meta or {}), created_at=utcnow(),
+        model=model,
+        res_id=res_id,
+        author=author,
+        body=body,
+        kind=kind,
+        state=state,
+        state_detail=state_detail,
+        meta=json.dumps(meta or {}),
+        created_at=utcnow(),
     )
     for filename, mimetype, data in attachments:
-        Attachment.create(model=model, res_id=res_id, message=message, filename=filename,
-                          mimetype=mimetype, size=len(data), data=data)
+        Attachment.create(
+            model=model,
+            res_id=res_id,
+            message=message,
+            filename=filename,
+            mimetype=mimetype,
+            size=len(data),
+            data=data,
+        )
     return message
 
 
 def set_message_state(message_id: int, state: str, detail: str = "") -> None:
     if state not in STATE_ICONS:
         raise ValueError(f"unknown message state {state!r}")
-    Message.update(state=state, state_detail=detail[:255]).where(
-        Message.id == message_id
-    ).execute()
+    Message.update(state=state, state_detail=detail[:255]).where(Message.id == message_id).execute()
 
 
 def messages_for(model: str, res_id: int) -> list[Message]:

@@ -22,28 +22,69 @@ manifest = Manifest(
 @hookimpl
 def menu_items(user):
     return [
-        MenuItem(id="contacts", label="Contacts", endpoint="host.contacts", icon="👥",
-                 description="People and companies", sequence=1),
-        MenuItem(id="apps", label="Apps", endpoint="host.apps", icon="🧩",
-                 description="Enable and disable addons", sequence=90, admin_only=True),
-        MenuItem(id="settings", label="Settings", endpoint="host.settings", icon="⚙️",
-                 description="Company and addon settings", sequence=95, admin_only=True),
-        MenuItem(id="outbox", label="Outbox", endpoint="host.outbox", icon="✉️",
-                 description="Emails kept while no mail server is set", sequence=97,
-                 admin_only=True),
-        MenuItem(id="users", label="Users", endpoint="host.users", icon="🔑",
-                 description="Who can log in", sequence=98, admin_only=True),
+        MenuItem(
+            id="contacts",
+            label="Contacts",
+            endpoint="host.contacts",
+            icon="👥",
+            description="People and companies",
+            sequence=1,
+        ),
+        MenuItem(
+            id="apps",
+            label="Apps",
+            endpoint="host.apps",
+            icon="🧩",
+            description="Enable and disable addons",
+            sequence=90,
+            admin_only=True,
+        ),
+        MenuItem(
+            id="settings",
+            label="Settings",
+            endpoint="host.settings",
+            icon="⚙️",
+            description="Company and addon settings",
+            sequence=95,
+            admin_only=True,
+        ),
+        MenuItem(
+            id="outbox",
+            label="Outbox",
+            endpoint="host.outbox",
+            icon="✉️",
+            description="Emails kept while no mail server is set",
+            sequence=97,
+            admin_only=True,
+        ),
+        MenuItem(
+            id="users",
+            label="Users",
+            endpoint="host.users",
+            icon="🔑",
+            description="Who can log in",
+            sequence=98,
+            admin_only=True,
+        ),
     ]
 
 
 @hookimpl
 def settings_blocks():
     def company():
-        return render_template("host/settings_company.html",
-                               country=Setting.read("company_country", "BE"),
-                               company_name=Setting.read("company_name", "My Company"))
+        return render_template(
+            "host/settings_company.html",
+            country=Setting.read("company_country", "BE"),
+            company_name=Setting.read("company_name", "My Company"),
+        )
 
     return [
-        SettingsBlock(id="company", section="Companies", title="Company", render=company,
-                      keywords=("country", "name"), sequence=1),
+        SettingsBlock(
+            id="company",
+            section="Companies",
+            title="Company",
+            render=company,
+            keywords=("country", "name"),
+            sequence=1,
+        ),
     ]

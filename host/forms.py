@@ -12,8 +12,10 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as _Choice
 except ImportError:  # pragma: no cover - older wtforms
+
     def _Choice(value, label):  # noqa: N802 - stands in for a class
         return (value, label)
+
 
 _COUNTRY_PAIRS = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 COUNTRIES = [_Choice(code, name) for code, name in _COUNTRY_PAIRS]
@@ -36,8 +38,14 @@ class ContactForm(Form):
     name = StringField("Name", [DataRequired("A contact needs a name."), Length(max=128)])
     company_name = StringField("Company Name", [Optional(), Length(max=128)])
     is_company = BooleanField("Is a Company")
-    email = EmailField("Email", [Optional(), Length(max=254),
-                                 Regexp(EMAIL, message="Enter an email such as jane@example.com.")])
+    email = EmailField(
+        "Email",
+        [
+            Optional(),
+            Length(max=254),
+            Regexp(EMAIL, message="Enter an email such as jane@example.com."),
+        ],
+    )
     phone = StringField("Phone", [Optional(), Length(max=32)])
     mobile = StringField("Mobile", [Optional(), Length(max=32)])
     street = StringField("Street", [Optional(), Length(max=128)])
@@ -78,8 +86,9 @@ class ContactForm(Form):
 
 class UserForm(Form):
     name = StringField("Name", [DataRequired(), Length(max=128)])
-    email = StringField("Email", [DataRequired(), Length(max=254),
-                                  Regexp(EMAIL, message="Enter a valid email.")])
+    email = StringField(
+        "Email", [DataRequired(), Length(max=254), Regexp(EMAIL, message="Enter a valid email.")]
+    )
     password = PasswordField("Password", [DataRequired(), Length(min=8, max=1024)])
     is_admin = BooleanField("Administrator")
 

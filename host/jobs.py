@@ -58,8 +58,7 @@ def job(*, retries: int = 0, retry_delay: int = 0, periodic=None, name: str | No
     """Declare a background job. ``periodic`` is a :data:`crontab`."""
 
     def decorate(fn) -> Job:
-        spec = Job(fn, name or f"{fn.__module__}.{fn.__qualname__}", retries, retry_delay,
-                   periodic)
+        spec = Job(fn, name or f"{fn.__module__}.{fn.__qualname__}", retries, retry_delay, periodic)
         _JOBS[spec.name] = spec
         return functools.update_wrapper(spec, fn, updated=())
 
@@ -93,8 +92,9 @@ class JobQueue:
         if spec.periodic is not None:
             task = self.huey.periodic_task(spec.periodic, name=spec.name)(run)
         else:
-            task = self.huey.task(retries=spec.retries, retry_delay=spec.retry_delay,
-                                  name=spec.name)(run)
+            task = self.huey.task(
+                retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name
+            )(run)
         self._tasks[spec.name] = task
         return task
 
@@ -107,6 +107,7 @@ class JobQueue:
         return self.huey.pending_count()
 
     def run_worker(self, workers: int = 2) -> None:
-        consumer = self.huey.create_consumer(workers=workers, worker_type="thread",
-                                             periodic=True, check_worker_health=True)
+        consumer = self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+        )
         consumer.run()

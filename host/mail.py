@@ -39,8 +39,9 @@ def deliver_mail(mail_id: int) -> str:
         mail.state = "outbox"
         mail.save()
         return "outbox"
-    envelope = MailEnvelope(subject=mail.subject, recipients=[mail.to], body=mail.body,
-                            html=mail.html or None)
+    envelope = MailEnvelope(
+        subject=mail.subject, recipients=[mail.to], body=mail.body, html=mail.html or None
+    )
     try:
         current_app.extensions["mail"].send(envelope)
     except (OSError, smtplib.SMTPException) as exc:

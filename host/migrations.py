@@ -78,8 +78,9 @@ def upgrade(addon: str, migrations: list[Migration]) -> list[int]:
             row = query.first()
             if row is None or row.version >= migration.version:
                 continue
-            log.info("migrating %s to version %s: %s", addon, migration.version,
-                     migration.description)
+            log.info(
+                "migrating %s to version %s: %s", addon, migration.version, migration.description
+            )
             migration.up(SchemaMigrator.from_database(db.obj), db.obj)
             AddonSchema.update(version=migration.version, updated_at=utcnow()).where(
                 AddonSchema.addon == addon

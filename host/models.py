@@ -122,8 +122,7 @@ class Message(BaseModel):
 class Attachment(BaseModel):
     model = peewee.CharField(max_length=64)
     res_id = peewee.IntegerField()
-    message = peewee.ForeignKeyField(Message, null=True, backref="attachments",
-                                     on_delete="CASCADE")
+    message = peewee.ForeignKeyField(Message, null=True, backref="attachments", on_delete="CASCADE")
     filename = peewee.CharField(max_length=255)
     mimetype = peewee.CharField(max_length=128, default="application/octet-stream")
     size = peewee.IntegerField(default=0)

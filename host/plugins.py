@@ -111,17 +111,20 @@ class AddonRegistry:
     def _from_plugin(self, plugin: object, label: str, source: str) -> Addon:
         manifest = getattr(plugin, "manifest", None)
         if not isinstance(manifest, Manifest):
-            return Addon(_guess_name(label), None, plugin, source,
-                         f"{label} has no `manifest = Manifest(...)`")
+            return Addon(
+                _guess_name(label),
+                None,
+                plugin,
+                source,
+                f"{label} has no `manifest = Manifest(...)`",
+            )
         deps = manifest.depends if source == "core" else (CORE, *manifest.depends)
         if source != "core":
             manifest = _with_depends(manifest, deps)
         return Addon(manifest.name, manifest, plugin, source)
 
     def _register(self, addon: Addon) -> None:
-        failed_dep = next(
-            (d for d in addon.manifest.depends if not self.addons[d].loaded), None
-        )
+        failed_dep = next((d for d in addon.manifest.depends if not self.addons[d].loaded), None)
         if failed_dep:
             addon.error = f"addon {addon.name!r} depends on {failed_dep!r}, which failed to load"
             return
@@ -133,7 +136,8 @@ class AddonRegistry:
             addon.error = _describe(exc)
             return
         unknown = [
-            caller.name for caller in self.pm.get_hookcallers(addon.plugin) or []
+            caller.name
+            for caller in self.pm.get_hookcallers(addon.plugin) or []
             if not caller.has_spec()
         ]
         if unknown:
@@ -208,7 +212,8 @@ class AddonRegistry:
         if addon.core:
             raise AddonError(f"{addon.manifest.title} is part of the host and cannot be disabled")
         dependents = sorted(
-            other.name for other in self.loaded()
+            other.name
+            for other in self.loaded()
             if name in other.manifest.depends and self.is_enabled(other.name)
         )
         if dependents:
@@ -278,9 +283,12 @@ class AddonRegistry:
             for item in result:
                 if item.id in seen:
                     self._record_runtime_error(
-                        impl.plugin_name, hookname,
-                        AddonError(f"duplicate id {item.id!r}, already used by addon "
-                                   f"{seen[item.id]!r}; ignored"),
+                        impl.plugin_name,
+                        hookname,
+                        AddonError(
+                            f"duplicate id {item.id!r}, already used by addon "
+                            f"{seen[item.id]!r}; ignored"
+                        ),
                     )
                     continue
                 seen[item.id] = impl.plugin_name
@@ -288,8 +296,13 @@ class AddonRegistry:
         return sorted(items, key=lambda item: (item.sequence, item.id))
 
     def _record_runtime_error(self, name: str, hookname: str, exc: Exception) -> None:
-        log.error("addon %s failed in hook %s: %s", name, hookname, exc,
-                  exc_info=not isinstance(exc, AddonError))
+        log.error(
+            "addon %s failed in hook %s: %s",
+            name,
+            hookname,
+            exc,
+            exc_info=not isinstance(exc, AddonError),
+        )
         addon = self.addons[name]
         if addon.runtime_errors is None:
             addon.runtime_errors = []

@@ -20,10 +20,15 @@ def init_templating(app: Flask) -> None:
             "current_user": user,
             "csrf_field": security.csrf_field,
             "csrf_token": security.csrf_token,
-            "menu": (lambda: [
-                item for item in registry.collect("menu_items", user=user)
-                if not item.admin_only or (user is not None and user.is_admin)
-            ]) if user is not None else (lambda: []),
+            "menu": (
+                lambda: [
+                    item
+                    for item in registry.collect("menu_items", user=user)
+                    if not item.admin_only or (user is not None and user.is_admin)
+                ]
+            )
+            if user is not None
+            else (lambda: []),
             "collect": registry.collect,
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,

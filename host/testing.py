@@ -55,9 +55,13 @@ def database_url(tmp_path):
     base = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     parts = urlsplit(base)
-    conn = psycopg2.connect(dbname=parts.path.lstrip("/"), host=parts.hostname,
-                            port=parts.port or 5432, user=parts.username or "postgres",
-                            password=parts.password)
+    conn = psycopg2.connect(
+        dbname=parts.path.lstrip("/"),
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'CREATE SCHEMA "{schema}"')
@@ -158,6 +162,13 @@ def enable(app):
 
 @pytest.fixture
 def contact(app) -> Contact:
-    return Contact.create(name="Marie Dubois", email="marie@example.com",
-                          mobile="+32 470 12 34 56", phone="", country="BE", city="Brussels",
-                          street="Rue Gheude 56", zip="1070")
+    return Contact.create(
+        name="Marie Dubois",
+        email="marie@example.com",
+        mobile="+32 470 12 34 56",
+        phone="",
+        country="BE",
+        city="Brussels",
+        street="Rue Gheude 56",
+        zip="1070",
+    )

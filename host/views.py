@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from flask import (
     Blueprint,
     Response,
@@ -14,6 +17,7 @@ from flask import (
     url_for,
 )
 from peewee import fn
+from werkzeug.security import generate_password_hash
 
 from host import chatter
 from host.db import db, utcnow
@@ -23,14 +27,33 @@ from host.models import Attachment, Contact, MailMessage, Setting, User
 from host.plugins import registry
 from host.security import admin_required, current_user, login_user, logout_user, public
 
-blueprint = Blueprint("host", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/static/host")
+blueprint = Blueprint(
+    "host",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/host",
+)
 
-CONTACT_FIELDS = ("name", "company_name", "is_company", "email", "phone", "mobile", "street",
-                  "street2", "city", "zip", "country", "vat", "website")
+CONTACT_FIELDS = (
+    "name",
+    "company_name",
+    "is_company",
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "country",
+    "vat",
+    "website",
+)
 
 
 # -- login -----------------------------------------------------------------
+
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @public
@@ -41,16 +64,30 @@ def login():
         user = None
         if form.validate():
             user = User.get_or_none(fn.LOWER(User.email) == form.email.data.strip().lower())
-        if user is not None and user.active and user.check_password(form.password.data):
+            if user is None or not user.active:
+                # Check a password anyway, so the delay does not tell which emails exist.
+                user = None
+                User(password_hash=_decoy_hash()).check_password(form.password.data)
+        if user is not None and user.check_password(form.password.data):
             login_user(user)
             target = request.args.get("next", "")
-            # Only local paths: an open redirect would help phishing.
-            if not target.startswith("/") or target.startswith("//"):
+            # Only local paths: an open redirect would help phishing. Browsers read
+            # a backslash as a slash and drop tabs and newlines, so refuse those too.
+            if (
+                not target.startswith("/")
+                or target.startswith(("//", "/\\"))
+                or not target.isprintable()
+            ):
                 target = url_for("host.home")
             return redirect(target)
         # Never say which of the two was wrong.
         error = "Wrong email or password."
     return render_template("host/login.html", form=form, error=error), (401 if error else 200)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -66,13 +103,18 @@ def home():
 
 # -- contacts --------------------------------------------------------------
 
+
 def contact_query(q: str):
     query = Contact.select()
     if q:
         like = f"%{q}%"
         query = query.where(
-            (Contact.name ** like) | (Contact.company_name ** like) | (Contact.email ** like)
-            | (Contact.phone ** like) | (Contact.mobile ** like) | (Contact.city ** like)
+            (Contact.name**like)
+            | (Contact.company_name**like)
+            | (Contact.email**like)
+            | (Contact.phone**like)
+            | (Contact.mobile**like)
+            | (Contact.city**like)
         )
     return query
 
@@ -97,9 +139,16 @@ def contacts():
     total = query.count()
     rows = query.order_by(Contact.name, Contact.id).paginate(page, size)
     actions = registry().collect("list_bulk_actions", model="contact")
-    return render_template("host/contacts.html", contacts=rows, q=q, page=page, total=total,
-                           pages=max((total + size - 1) // size, 1), actions=actions,
-                           country_name=country_name)
+    return render_template(
+        "host/contacts.html",
+        contacts=rows,
+        q=q,
+        page=page,
+        total=total,
+        pages=max((total + size - 1) // size, 1),
+        actions=actions,
+        country_name=country_name,
+    )
 
 
 @blueprint.route("/contacts/new", methods=["GET", "POST"])
@@ -122,12 +171,18 @@ def _contact_form(record: Contact):
             with db.atomic():
                 for name in CONTACT_FIELDS:
                     value = getattr(form, name).data
+                    if value is None:  # a field missing from the post, not an empty one
+                        value = ""
                     setattr(record, name, value.strip() if isinstance(value, str) else value)
                 record.updated_at = utcnow()
                 created = record.id is None
                 record.save()
-                chatter.post_message(record, "Contact created." if created else
-                                     "Contact updated.", kind="log", author=current_user())
+                chatter.post_message(
+                    record,
+                    "Contact created." if created else "Contact updated.",
+                    kind="log",
+                    author=current_user(),
+                )
             flash(f"{record.name} saved.", "success")
             return redirect(url_for("host.contact", contact_id=record.id))
         status = 422
@@ -140,10 +195,14 @@ def _contact_form(record: Contact):
         for button in reg.collect("record_field_buttons", model="contact", record=record):
             buttons.setdefault(button.field, []).append(button)
         header = reg.collect("record_header_buttons", model="contact", record=record)
-    return render_template("host/contact_form.html", form=form, record=record,
-                           field_buttons=buttons, header_buttons=header,
-                           messages=chatter.messages_for("contact", record.id)
-                           if record.id else []), status
+    return render_template(
+        "host/contact_form.html",
+        form=form,
+        record=record,
+        field_buttons=buttons,
+        header_buttons=header,
+        messages=chatter.messages_for("contact", record.id) if record.id else [],
+    ), status
 
 
 @blueprint.route("/contacts/<int:contact_id>/delete", methods=["POST"])
@@ -158,6 +217,7 @@ def contact_delete(contact_id: int):
 
 # -- chatter ---------------------------------------------------------------
 
+
 @blueprint.route("/chatter/<model>/<int:res_id>", methods=["GET", "POST"])
 def chatter_thread(model: str, res_id: int):
     if request.method == "POST":
@@ -166,12 +226,14 @@ def chatter_thread(model: str, res_id: int):
             abort(400, description="Write something before posting a note.")
         if len(body) > 10000:
             abort(400, description="A note holds at most 10,000 characters.")
-        chatter.post_message(model=model, res_id=res_id, body=body, kind="note",
-                             author=current_user())
+        chatter.post_message(
+            model=model, res_id=res_id, body=body, kind="note", author=current_user()
+        )
         if request.headers.get("X-Requested-With") != "fetch":
             return redirect(request.referrer or url_for("host.home"))
-    return render_template("host/chatter_messages.html",
-                           messages=chatter.messages_for(model, res_id))
+    return render_template(
+        "host/chatter_messages.html", messages=chatter.messages_for(model, res_id)
+    )
 
 
 @blueprint.route("/attachments/<int:attachment_id>")
@@ -179,20 +241,27 @@ def attachment(attachment_id: int):
     row = Attachment.get_or_none(Attachment.id == attachment_id)
     if row is None:
         abort(404)
-    return Response(bytes(row.data), mimetype=row.mimetype, headers={
-        "Content-Disposition": f'inline; filename="{row.filename}"',
-        "X-Content-Type-Options": "nosniff",
-    })
+    return Response(
+        bytes(row.data),
+        mimetype=row.mimetype,
+        headers={
+            "Content-Disposition": f'inline; filename="{row.filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # -- apps ------------------------------------------------------------------
+
 
 @blueprint.route("/apps")
 @admin_required
 def apps():
     reg = registry()
-    addons = sorted((a for a in reg.addons.values() if not a.core),
-                    key=lambda a: (a.manifest.title if a.manifest else a.name).lower())
+    addons = sorted(
+        (a for a in reg.addons.values() if not a.core),
+        key=lambda a: (a.manifest.title if a.manifest else a.name).lower(),
+    )
     return render_template("host/apps.html", addons=addons, enabled=reg.enabled_names())
 
 
@@ -215,6 +284,7 @@ def app_action(name: str, action: str):
 
 
 # -- settings --------------------------------------------------------------
+
 
 @blueprint.route("/settings")
 @admin_required
@@ -244,6 +314,7 @@ def settings_company():
 
 # -- outbox and users ------------------------------------------------------
 
+
 @blueprint.route("/outbox")
 @admin_required
 def outbox():
@@ -263,8 +334,7 @@ def users():
                 form.email.errors.append("A user with this email exists already.")
                 status = 422
             else:
-                user = User(email=email, name=form.name.data.strip(),
-                            is_admin=form.is_admin.data)
+                user = User(email=email, name=form.name.data.strip(), is_admin=form.is_admin.data)
                 user.set_password(form.password.data)
                 user.save()
                 flash(f"User {user.email} created.", "success")

@@ -4,10 +4,10 @@ import sys
 import textwrap
 
 import pytest
-from addon_kit import Note, blueprint_for, make_addon
 
 from host import Manifest, create_app
 from host.manifest import AddonError, load_order
+from tests.host.addon_kit import Note, blueprint_for, make_addon
 
 
 @pytest.fixture
@@ -29,12 +29,14 @@ def test_load_order_follows_depends_not_registration():
 
 
 def test_cycle_and_missing_dependency_are_named():
-    result = load_order({
-        "xx": Manifest(name="xx", title="X", depends=("yy",)),
-        "yy": Manifest(name="yy", title="Y", depends=("xx",)),
-        "zz": Manifest(name="zz", title="Z", depends=("nope",)),
-        "ok": Manifest(name="ok", title="OK"),
-    })
+    result = load_order(
+        {
+            "xx": Manifest(name="xx", title="X", depends=("yy",)),
+            "yy": Manifest(name="yy", title="Y", depends=("xx",)),
+            "zz": Manifest(name="zz", title="Z", depends=("nope",)),
+            "ok": Manifest(name="ok", title="OK"),
+        }
+    )
     assert result.order == ["ok"]
     assert "dependency cycle" in result.errors["xx"] and "xx -> yy -> xx" in result.errors["xx"]
     assert result.errors["zz"] == "addon 'zz' depends on 'nope', which is not installed"
@@ -43,8 +45,6 @@ def test_cycle_and_missing_dependency_are_named():
 def test_bad_manifest_name_is_refused():
     with pytest.raises(AddonError, match="invalid addon name"):
         Manifest(name="Bad Name!", title="x")
-
-
 
 
 @pytest.fixture
@@ -62,12 +62,17 @@ def broken_app(database_url, tmp_path):
 
     Misspelled.record_feild_buttons = staticmethod(hookimpl(lambda model, record: []))
     good = make_addon("good", buttons=["call"])
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url,
-        "HOST_JOBS_IMMEDIATE": True, "HOST_LOAD_ENTRY_POINTS": False,
-        "HOST_BUILTIN_ADDONS": ("tests_no_such_module.plugin",),
-        "HOST_EXTRA_ADDONS": [cyc_a, cyc_b, orphan, dup1, dup2, Misspelled(), good],
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE_URL": database_url,
+            "HOST_JOBS_IMMEDIATE": True,
+            "HOST_LOAD_ENTRY_POINTS": False,
+            "HOST_BUILTIN_ADDONS": ("tests_no_such_module.plugin",),
+            "HOST_EXTRA_ADDONS": [cyc_a, cyc_b, orphan, dup1, dup2, Misspelled(), good],
+        }
+    )
     yield app
     app.extensions["host_db"].close()
 
@@ -100,8 +105,12 @@ def test_apps_page_lists_failed_addons_and_app_keeps_working(broken_app):
 def test_exception_in_ui_hook_is_isolated(extra, app, admin_client, contact, enable):
     calls = []
     # Registered after the app was built: rebuild with the addons in place.
-    extra.extend([make_addon("broken", buttons=["x"], raises=True, calls=calls),
-                  make_addon("fine", buttons=["dial"], calls=calls)])
+    extra.extend(
+        [
+            make_addon("broken", buttons=["x"], raises=True, calls=calls),
+            make_addon("fine", buttons=["dial"], calls=calls),
+        ]
+    )
     app2 = create_app({**app.config, "HOST_EXTRA_ADDONS": extra})
     with app2.app_context():
         app2.extensions["host"].enable("broken")
@@ -140,8 +149,12 @@ def test_duplicate_ids_are_dropped_and_reported(extra, app, admin, contact):
 def test_calls_follow_dependency_order(extra, app):
     calls = []
     # "late" depends on "early" but is listed first.
-    extra.extend([make_addon("late", depends=("early",), buttons=[], calls=calls),
-                  make_addon("early", buttons=[], calls=calls)])
+    extra.extend(
+        [
+            make_addon("late", depends=("early",), buttons=[], calls=calls),
+            make_addon("early", buttons=[], calls=calls),
+        ]
+    )
     app2 = create_app({**app.config, "HOST_EXTRA_ADDONS": extra})
     with app2.app_context():
         reg = app2.extensions["host"]
@@ -163,7 +176,8 @@ def test_entry_point_addon_appears_without_host_changes(tmp_path, monkeypatch, a
     site = tmp_path / "site"
     package = site / "greeter_addon"
     package.mkdir(parents=True)
-    (package / "__init__.py").write_text(textwrap.dedent('''
+    (package / "__init__.py").write_text(
+        textwrap.dedent("""
         from host import Manifest, MenuItem, hookimpl
 
         manifest = Manifest(name="greeter", title="Greeter", version="2.1",
@@ -172,7 +186,8 @@ def test_entry_point_addon_appears_without_host_changes(tmp_path, monkeypatch, a
         @hookimpl
         def menu_items(user):
             return [MenuItem(id="greeter", label="Greeter", url="/greeter/")]
-    '''))
+    """)
+    )
     dist = site / "greeter_addon-2.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: greeter-addon\nVersion: 2.1\n")
@@ -190,8 +205,13 @@ def test_entry_point_addon_appears_without_host_changes(tmp_path, monkeypatch, a
 
 
 def test_enable_creates_tables_and_disable_keeps_data(extra, app):
-    extra.append(make_addon("kit", register_models=lambda: [Note],
-                            register_blueprints=lambda: [blueprint_for("kit")]))
+    extra.append(
+        make_addon(
+            "kit",
+            register_models=lambda: [Note],
+            register_blueprints=lambda: [blueprint_for("kit")],
+        )
+    )
     app2 = create_app({**app.config, "HOST_EXTRA_ADDONS": extra})
     from host.testing import HostClient, log_in, make_user
 

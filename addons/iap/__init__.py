@@ -1,0 +1,33 @@
+"""In-app purchases: per-service credit accounts and the ``charge()`` API.
+
+Service addons use::
+
+    from addons.iap import charge, balance, grant, InsufficientCreditError
+
+    with charge("sms", 3, description="SMS to +32470123456",
+                reference="sms.message:42") as tx:
+        gateway.send(...)
+        tx.credit = 2  # optional: capture less than was held
+"""
+
+from addons.iap.amounts import to_credit
+from addons.iap.charging import InsufficientCreditError, Transaction, balance, charge, grant
+from addons.iap.ledger import HoldClosedError, IdempotencyConflict
+from addons.iap.payments import PaymentProvider
+from addons.iap.services import Pack, Service, UnknownServiceError, standard_packs
+
+__all__ = [
+    "HoldClosedError",
+    "IdempotencyConflict",
+    "InsufficientCreditError",
+    "Pack",
+    "PaymentProvider",
+    "Service",
+    "Transaction",
+    "UnknownServiceError",
+    "balance",
+    "charge",
+    "grant",
+    "standard_packs",
+    "to_credit",
+]

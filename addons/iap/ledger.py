@@ -1,0 +1,565 @@
+"""The ledger: every rule about credits, in one module.
+
+Each mutation runs in one write transaction that first locks the account row
+(``BEGIN IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL), then
+changes the account with a conditional update, and appends a journal entry
+carrying the balance after it. The database's CHECK constraints refuse a
+negative balance even if this code were wrong.
+
+Credits live in lots. A hold reserves credits from lots at once (soonest
+expiry first, free before paid, then oldest); a capture keeps what it uses
+and gives the rest back; a release gives everything back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import peewee
+
+from addons.iap.amounts import to_credit
+from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
+from host import db, locked, utcnow, write_transaction
+
+ZERO = Decimal(0)
+DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
+
+
+class LedgerError(Exception):
+    pass
+
+
+class HoldClosedError(LedgerError):
+    """The hold was already captured, released or expired."""
+
+
+class IdempotencyConflict(LedgerError):
+    """The same idempotency key was used with different parameters."""
+
+
+@dataclass
+class Shortfall:
+    """Returned instead of a hold when the account cannot cover the amount."""
+
+    required: Decimal
+    available: Decimal
+    trial_available: bool
+
+
+# -- accounts ---------------------------------------------------------------
+
+
+def _lock_account(service: str) -> Account:
+    account = locked(Account.select().where(Account.service == service)).first()
+    if account is None:
+        # Insert-or-ignore, then lock: two processes opening the same account
+        # at once end up with one row.
+        Account.insert(service=service).on_conflict_ignore().execute()
+        account = locked(Account.select().where(Account.service == service)).get()
+    return account
+
+
+def _lock_account_id(account_id: int) -> Account:
+    return locked(Account.select().where(Account.id == account_id)).get()
+
+
+def account_for(service: str) -> Account:
+    account = Account.get_or_none(Account.service == service)
+    if account is None:
+        with write_transaction():
+            account = _lock_account(service)
+    return account
+
+
+def _journal(
+    account: Account,
+    kind: str,
+    amount: Decimal,
+    *,
+    hold=None,
+    lot=None,
+    spent=ZERO,
+    free_spent=ZERO,
+    description="",
+    reference=None,
+) -> Entry:
+    return Entry.create(
+        account=account.id,
+        kind=kind,
+        amount=amount,
+        spent=spent,
+        free_spent=free_spent,
+        available_after=account.available,
+        held_after=account.held,
+        hold=hold,
+        lot=lot,
+        description=description[:255],
+        reference=reference,
+        created_at=utcnow(),
+    )
+
+
+def _move(account: Account, available: Decimal, held: Decimal) -> None:
+    """Change the account's counters by the given deltas, refusing to go negative."""
+    query = Account.update(available=Account.available + available, held=Account.held + held).where(
+        Account.id == account.id
+    )
+    if available < 0:
+        query = query.where(Account.available >= -available)
+    if held < 0:
+        query = query.where(Account.held >= -held)
+    if query.execute() != 1:
+        raise LedgerError(f"account {account.service!r} would go negative")
+    account.available += available
+    account.held += held
+
+
+# -- idempotency ------------------------------------------------------------
+
+
+def _fingerprint(operation: str, **params) -> str:
+    text = json.dumps({"op": operation, **{k: str(v) for k, v in params.items()}}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(key: str | None, operation: str, fingerprint: str) -> int | None:
+    if key is None:
+        return None
+    row = IdempotencyKey.get_or_none(IdempotencyKey.key == key)
+    if row is None:
+        return None
+    if row.operation != operation or row.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different {row.operation}"
+        )
+    return row.result_id
+
+
+def _remember(key: str | None, operation: str, fingerprint: str, result_id: int) -> None:
+    if key is None:
+        return
+    try:
+        with db.atomic():
+            IdempotencyKey.create(
+                key=key, operation=operation, fingerprint=fingerprint, result_id=result_id
+            )
+    except peewee.IntegrityError:
+        raise IdempotencyConflict(f"idempotency key {key!r} is being used concurrently") from None
+
+
+# -- lots -------------------------------------------------------------------
+
+
+def _spendable_lots(account: Account, now: dt.datetime):
+    return (
+        Lot.select()
+        .where(
+            (Lot.account == account.id)
+            & (Lot.remaining > 0)
+            & (Lot.expires_at.is_null() | (Lot.expires_at > now))
+        )
+        # Soonest expiry first (no expiry last), free before paid, then oldest.
+        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+    )
+
+
+def _expire_lots(account: Account, now: dt.datetime) -> Decimal:
+    expired = ZERO
+    lots = Lot.select().where(
+        (Lot.account == account.id)
+        & (Lot.remaining > 0)
+        & Lot.expires_at.is_null(False)
+        & (Lot.expires_at <= now)
+    )
+    for lot in lots:
+        Lot.update(remaining=0).where(Lot.id == lot.id).execute()
+        _move(account, -lot.remaining, ZERO)
+        _journal(
+            account,
+            "expiry",
+            -lot.remaining,
+            lot=lot.id,
+            description=f"{lot.kind.title()} credits expired",
+        )
+        expired += lot.remaining
+    return expired
+
+
+def _give_back(hold: Hold, amount: Decimal) -> Decimal:
+    """Return ``amount`` of a hold's credits to its lots, last drawn first;
+    the part that stays spent keeps the preferred (free, soon-expiring) lots.
+    Returns how much of what stays spent is free."""
+    rest = amount
+    for alloc in HoldLot.select().where(HoldLot.hold == hold.id).order_by(HoldLot.rank.desc()):
+        if rest <= 0:
+            break
+        part = min(rest, alloc.amount)
+        if part <= 0:
+            continue
+        Lot.update(remaining=Lot.remaining + part).where(Lot.id == alloc.lot_id).execute()
+        HoldLot.update(amount=HoldLot.amount - part).where(HoldLot.id == alloc.id).execute()
+        rest -= part
+    free = (
+        HoldLot.select(peewee.fn.SUM(HoldLot.amount))
+        .where((HoldLot.hold == hold.id) & HoldLot.free)
+        .scalar()
+    )
+    return HoldLot.amount.python_value(free) if free is not None else ZERO
+
+
+# -- operations ---------------------------------------------------------------
+
+
+def hold(
+    service: str,
+    credit,
+    *,
+    description: str = "",
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+    ttl: dt.timedelta | None = None,
+    on_first_use=None,
+) -> Hold | Shortfall:
+    """Reserve ``credit`` on the service's account.
+
+    Returns the :class:`Hold`, or a :class:`Shortfall` when the account cannot
+    cover it (expired holds and lots are swept first, so they never block).
+    ``on_first_use(account)`` may grant trial credits under the same lock.
+    """
+    amount = to_credit(credit)
+    fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
+    now = utcnow()
+    with write_transaction():
+        account = _lock_account(service)
+        replayed = _replay(idempotency_key, "hold", fingerprint)
+        if replayed is not None:
+            found = Hold.get_by_id(replayed)
+            found.replayed = True
+            return found
+        if on_first_use is not None and not account.trial_granted:
+            on_first_use(account)
+        lots = _allocate(account, amount, now)
+        if lots is None:
+            _release_expired(account, now)
+            _expire_lots(account, now)
+            lots = _allocate(account, amount, now)
+        if lots is None:
+            return Shortfall(amount, account.available, not account.trial_granted)
+        expires = now + (ttl or DEFAULT_HOLD_TTL)
+        new = Hold.create(
+            account=account.id,
+            amount=amount,
+            expires_at=expires,
+            description=description[:255],
+            reference=reference,
+            created_at=now,
+        )
+        for rank, (lot, part) in enumerate(lots):
+            Lot.update(remaining=Lot.remaining - part).where(
+                (Lot.id == lot.id) & (Lot.remaining >= part)
+            ).execute()
+            HoldLot.create(hold=new.id, lot=lot.id, amount=part, free=lot.free, rank=rank)
+        _move(account, -amount, amount)
+        _journal(
+            account, "hold", -amount, hold=new.id, description=description, reference=reference
+        )
+        _remember(idempotency_key, "hold", fingerprint, new.id)
+    new.replayed = False
+    return new
+
+
+def _allocate(account: Account, amount: Decimal, now) -> list | None:
+    if account.available < amount:
+        return None
+    picked, rest = [], amount
+    for lot in _spendable_lots(account, now):
+        part = min(lot.remaining, rest)
+        picked.append((lot, part))
+        rest -= part
+        if rest == 0:
+            return picked
+    return None
+
+
+def capture(hold_id: int, credit=None) -> Hold:
+    """Spend ``credit`` of a live hold (all of it by default) and give back the rest.
+
+    Capturing more than was held, or a hold that expired or was closed,
+    raises.
+    """
+    with write_transaction():
+        current = Hold.get_by_id(hold_id)
+        account = _lock_account_id(current.account_id)
+        current = Hold.get_by_id(hold_id)  # re-read under the lock
+        amount = current.amount if credit is None else to_credit(credit, allow_zero=True)
+        if amount > current.amount:
+            raise ValueError(f"cannot capture {amount}: only {current.amount} was held")
+        if current.state != "held":
+            raise HoldClosedError(f"hold {hold_id} is {current.state}, it cannot be captured")
+        now = utcnow()
+        if current.expires_at <= now:
+            raise HoldClosedError(
+                f"hold {hold_id} expired at {current.expires_at:%H:%M:%S}; "
+                "its credits were released"
+            )
+        rest = current.amount - amount
+        free = _give_back(current, rest) if rest else _free_part(current)
+        updated = (
+            Hold.update(state="captured", captured=amount, closed_at=now)
+            .where((Hold.id == hold_id) & (Hold.state == "held"))
+            .execute()
+        )
+        if updated != 1:
+            raise HoldClosedError(f"hold {hold_id} was closed concurrently")
+        _move(account, rest, -current.amount)
+        _journal(
+            account,
+            "capture",
+            rest,
+            hold=hold_id,
+            spent=amount,
+            free_spent=free,
+            description=current.description,
+            reference=current.reference,
+        )
+        current.state, current.captured = "captured", amount
+        current.account_after = account
+    return current
+
+
+def _free_part(current: Hold) -> Decimal:
+    free = (
+        HoldLot.select(peewee.fn.SUM(HoldLot.amount))
+        .where((HoldLot.hold == current.id) & HoldLot.free)
+        .scalar()
+    )
+    return HoldLot.amount.python_value(free) if free is not None else ZERO
+
+
+def release(hold_id: int, *, expired: bool = False) -> Hold:
+    """Give back all of a live hold's credits. Releasing a closed hold does nothing."""
+    with write_transaction():
+        current = Hold.get_by_id(hold_id)
+        account = _lock_account_id(current.account_id)
+        current = Hold.get_by_id(hold_id)
+        if current.state != "held":
+            return current
+        _release(account, current, expired=expired)
+    return current
+
+
+def _release(account: Account, current: Hold, *, expired: bool) -> None:
+    state = "expired" if expired else "released"
+    _give_back(current, current.amount)
+    Hold.update(state=state, closed_at=utcnow()).where(
+        (Hold.id == current.id) & (Hold.state == "held")
+    ).execute()
+    _move(account, current.amount, -current.amount)
+    _journal(
+        account,
+        "release",
+        current.amount,
+        hold=current.id,
+        description=("Hold expired: " if expired else "Released: ") + current.description,
+        reference=current.reference,
+    )
+    current.state = state
+
+
+def _release_expired(account: Account, now) -> int:
+    stale = list(
+        Hold.select().where(
+            (Hold.account == account.id) & (Hold.state == "held") & (Hold.expires_at <= now)
+        )
+    )
+    for current in stale:
+        _release(account, current, expired=True)
+    return len(stale)
+
+
+def expire_holds() -> int:
+    """Release every hold past its TTL (the sweeper job). Returns how many."""
+    now = utcnow()
+    count = 0
+    ids = {
+        h.account_id
+        for h in Hold.select(Hold.account).where((Hold.state == "held") & (Hold.expires_at <= now))
+    }
+    for account_id in ids:
+        with write_transaction():
+            count += _release_expired(_lock_account_id(account_id), now)
+    return count
+
+
+def expire_lots() -> Decimal:
+    now = utcnow()
+    total = ZERO
+    ids = {
+        lot.account_id
+        for lot in Lot.select(Lot.account).where(
+            (Lot.remaining > 0) & Lot.expires_at.is_null(False) & (Lot.expires_at <= now)
+        )
+    }
+    for account_id in ids:
+        with write_transaction():
+            total += _expire_lots(_lock_account_id(account_id), now)
+    return total
+
+
+def grant(
+    service: str,
+    credit,
+    *,
+    kind: str = "promotion",
+    reason: str = "",
+    free: bool = True,
+    expires_at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+    order_id: int | None = None,
+    account: Account | None = None,
+) -> Lot:
+    """Add a lot of credits. Replaying an idempotency key returns the first lot."""
+    amount = to_credit(credit)
+    if not reason.strip():
+        raise ValueError("a grant needs a reason")
+    fingerprint = _fingerprint("grant", service=service, amount=amount, kind=kind)
+    with write_transaction():
+        locked_account = account if account is not None else _lock_account(service)
+        replayed = _replay(idempotency_key, "grant", fingerprint)
+        if replayed is not None:
+            return Lot.get_by_id(replayed)
+        lot = Lot.create(
+            account=locked_account.id,
+            kind=kind,
+            free=free,
+            amount=amount,
+            remaining=amount,
+            expires_at=expires_at,
+            reason=reason[:255],
+            order_id=order_id,
+        )
+        _move(locked_account, amount, ZERO)
+        _journal(locked_account, kind, amount, lot=lot.id, description=reason)
+        _remember(idempotency_key, "grant", fingerprint, lot.id)
+    return lot
+
+
+def refund(hold_id: int, credit=None, *, reason: str) -> Entry:
+    """Give back (part of) a capture to the lots it came from."""
+    if not reason.strip():
+        raise ValueError("a refund needs a reason")
+    with write_transaction():
+        current = Hold.get_by_id(hold_id)
+        account = _lock_account_id(current.account_id)
+        current = Hold.get_by_id(hold_id)
+        if current.state != "captured":
+            raise HoldClosedError(f"hold {hold_id} is {current.state}: only captures are refunded")
+        refundable = current.captured - current.refunded
+        amount = refundable if credit is None else to_credit(credit)
+        if amount > refundable:
+            raise ValueError(f"cannot refund {amount}: only {refundable} is left to refund")
+        free_before = _free_part(current)
+        _give_back(current, amount)
+        free_after = _free_part(current)
+        Hold.update(refunded=Hold.refunded + amount).where(Hold.id == hold_id).execute()
+        _move(account, amount, ZERO)
+        return _journal(
+            account,
+            "refund",
+            amount,
+            hold=hold_id,
+            spent=-amount,
+            free_spent=free_after - free_before,
+            description=reason,
+            reference=current.reference,
+        )
+
+
+# -- reading ----------------------------------------------------------------
+
+
+def available(service: str) -> Decimal:
+    """Spendable credits: expired holds no longer count, expired lots no longer pay."""
+    account = Account.get_or_none(Account.service == service)
+    if account is None:
+        return ZERO
+    now = utcnow()
+    stale_holds = (
+        Hold.select(peewee.fn.SUM(Hold.amount))
+        .where((Hold.account == account.id) & (Hold.state == "held") & (Hold.expires_at <= now))
+        .scalar()
+    )
+    stale_lots = (
+        Lot.select(peewee.fn.SUM(Lot.remaining))
+        .where(
+            (Lot.account == account.id)
+            & (Lot.remaining > 0)
+            & Lot.expires_at.is_null(False)
+            & (Lot.expires_at <= now)
+        )
+        .scalar()
+    )
+    value = account.available
+    if stale_holds:
+        value += Hold.amount.python_value(stale_holds)
+    if stale_lots:
+        value -= Lot.remaining.python_value(stale_lots)
+    return max(value, ZERO)
+
+
+@dataclass
+class Discrepancy:
+    service: str
+    what: str
+    expected: Decimal
+    found: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.what} is {self.found}, the journal says {self.expected}"
+
+
+def verify() -> list[Discrepancy]:
+    """Recompute every balance from the journal, lots and holds."""
+    problems = []
+
+    def total(query, field) -> Decimal:
+        value = query.scalar()
+        return field.python_value(value) if value is not None else ZERO
+
+    for account in Account.select().order_by(Account.service):
+        journal = total(
+            Entry.select(peewee.fn.SUM(Entry.amount)).where(Entry.account == account.id),
+            Entry.amount,
+        )
+        lots = total(
+            Lot.select(peewee.fn.SUM(Lot.remaining)).where(Lot.account == account.id), Lot.remaining
+        )
+        live = total(
+            Hold.select(peewee.fn.SUM(Hold.amount)).where(
+                (Hold.account == account.id) & (Hold.state == "held")
+            ),
+            Hold.amount,
+        )
+        reserved = total(
+            HoldLot.select(peewee.fn.SUM(HoldLot.amount))
+            .join(Hold)
+            .where((Hold.account == account.id) & (Hold.state == "held")),
+            HoldLot.amount,
+        )
+        last = Entry.select().where(Entry.account == account.id).order_by(Entry.id.desc()).first()
+        checks = [
+            ("available balance", journal, account.available),
+            ("sum of lots", journal, lots),
+            ("held credits", live, account.held),
+            ("credits reserved from lots", live, reserved),
+        ]
+        if last is not None:
+            checks.append(("last journal balance", last.available_after, account.available))
+        for what, expected, found in checks:
+            if expected != found:
+                problems.append(Discrepancy(account.service, what, expected, found))
+    return problems

@@ -1,0 +1,144 @@
+"""The iap addon's tables. The rules that change them live in ``ledger``."""
+
+from __future__ import annotations
+
+import peewee
+
+from host import BaseModel, DecimalAsIntegerField, utcnow
+
+
+class Account(BaseModel):
+    """One per service. ``available`` can be spent; ``held`` is reserved by
+    live holds. Both only change together with a journal entry."""
+
+    service = peewee.CharField(max_length=64, unique=True)
+    available = DecimalAsIntegerField(default=0, constraints=[peewee.Check("available >= 0")])
+    held = DecimalAsIntegerField(default=0, constraints=[peewee.Check("held >= 0")])
+    trial_granted = peewee.BooleanField(default=False)
+    alert_enabled = peewee.BooleanField(default=False)
+    alert_threshold = DecimalAsIntegerField(null=True)
+    alert_email = peewee.CharField(max_length=254, default="")
+    # Re-armed when the balance rises above the threshold again.
+    alert_armed = peewee.BooleanField(default=True)
+    topup_enabled = peewee.BooleanField(default=False)
+    topup_below = DecimalAsIntegerField(null=True)
+    topup_pack = peewee.CharField(max_length=64, default="")
+    topup_max_per_month = peewee.IntegerField(default=3)
+    saved_method = peewee.CharField(max_length=128, default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "iap_account"
+
+
+class Lot(BaseModel):
+    """Credits that arrived together (a pack, a trial, a promotion)."""
+
+    account = peewee.ForeignKeyField(Account, backref="lots", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=16)  # purchase, trial, promotion, adjustment
+    free = peewee.BooleanField(default=False)
+    amount = DecimalAsIntegerField()
+    remaining = DecimalAsIntegerField(constraints=[peewee.Check("remaining >= 0")])
+    expires_at = peewee.DateTimeField(null=True)
+    reason = peewee.CharField(max_length=255, default="")
+    order_id = peewee.IntegerField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "iap_lot"
+        indexes = ((("account", "remaining"), False),)
+
+
+class Hold(BaseModel):
+    """Credits reserved for work in progress, until captured or released."""
+
+    account = peewee.ForeignKeyField(Account, backref="holds", on_delete="RESTRICT")
+    amount = DecimalAsIntegerField()
+    captured = DecimalAsIntegerField(default=0)
+    refunded = DecimalAsIntegerField(default=0)
+    state = peewee.CharField(max_length=16, default="held")  # held, captured, released, expired
+    expires_at = peewee.DateTimeField()
+    description = peewee.CharField(max_length=255, default="")
+    reference = peewee.CharField(max_length=128, null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    closed_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "iap_hold"
+        indexes = ((("account", "state", "expires_at"), False), (("reference",), False))
+
+
+class HoldLot(BaseModel):
+    """How much of a hold each lot pays for (what a capture spent, what a
+    refund gives back)."""
+
+    hold = peewee.ForeignKeyField(Hold, backref="allocations", on_delete="CASCADE")
+    lot = peewee.ForeignKeyField(Lot, on_delete="RESTRICT")
+    amount = DecimalAsIntegerField()
+    free = peewee.BooleanField()
+    rank = peewee.IntegerField()
+
+    class Meta:
+        table_name = "iap_hold_lot"
+
+
+class Entry(BaseModel):
+    """The journal. Append-only: never updated, never deleted.
+
+    ``amount`` is the change of the available balance; ``spent`` the credits
+    consumed (captures positive, refunds negative), split into free and paid.
+    """
+
+    account = peewee.ForeignKeyField(Account, backref="entries", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=16)
+    amount = DecimalAsIntegerField()
+    spent = DecimalAsIntegerField(default=0)
+    free_spent = DecimalAsIntegerField(default=0)
+    available_after = DecimalAsIntegerField()
+    held_after = DecimalAsIntegerField()
+    hold = peewee.ForeignKeyField(Hold, null=True, on_delete="RESTRICT")
+    lot = peewee.ForeignKeyField(Lot, null=True, on_delete="RESTRICT")
+    description = peewee.CharField(max_length=255, default="")
+    reference = peewee.CharField(max_length=128, null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "iap_entry"
+        indexes = ((("account", "created_at"), False), (("account", "kind"), False))
+
+
+class IdempotencyKey(BaseModel):
+    key = peewee.CharField(max_length=200, unique=True)
+    operation = peewee.CharField(max_length=32)
+    fingerprint = peewee.CharField(max_length=64)
+    result_id = peewee.IntegerField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "iap_idempotency"
+
+
+class Order(BaseModel):
+    """A pack bought through a payment provider. Credited exactly once."""
+
+    account = peewee.ForeignKeyField(Account, backref="orders", on_delete="RESTRICT")
+    pack = peewee.CharField(max_length=64)
+    pack_name = peewee.CharField(max_length=128)
+    credits = DecimalAsIntegerField()
+    price = DecimalAsIntegerField(places=2)
+    currency = peewee.CharField(max_length=3, default="EUR")
+    provider = peewee.CharField(max_length=32)
+    provider_ref = peewee.CharField(max_length=255, null=True, unique=True)
+    token = peewee.CharField(max_length=64, unique=True)
+    state = peewee.CharField(max_length=16, default="pending")  # pending, paid, failed, canceled
+    origin = peewee.CharField(max_length=16, default="manual")  # manual, auto
+    error = peewee.CharField(max_length=255, default="")
+    created_by = peewee.IntegerField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    paid_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "iap_order"
+
+
+MODELS = [Account, Lot, Hold, HoldLot, Entry, IdempotencyKey, Order]

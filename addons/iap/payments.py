@@ -1,0 +1,279 @@
+"""Buying packs: orders, payment providers, and crediting each order once.
+
+A provider sends the buyer somewhere to pay and later tells us the order is
+paid: on the return page, through a signed webhook, or both, in any order and
+any number of times. :func:`confirm_order` turns ``pending`` into ``paid``
+with a conditional update under the account lock, so only one of them credits
+the pack.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from decimal import Decimal
+
+from flask import current_app, url_for
+
+from addons.iap import alerts, ledger
+from addons.iap.models import Account, Order
+from addons.iap.services import Service
+from host import registry, utcnow, write_transaction
+
+log = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    """A payment that cannot go on; the message is meant for the buyer."""
+
+
+class PaymentProvider:
+    """Base class of payment providers (the ``iap_payment_providers`` hook).
+
+    ``id``/``sequence`` let the host sort providers like other contributions.
+    """
+
+    key = "base"
+    name = "Provider"
+    sequence = 10
+
+    @property
+    def id(self) -> str:
+        return self.key
+
+    def start(self, order: Order) -> str:
+        """Begin paying ``order``; return the URL to send the buyer to."""
+        raise NotImplementedError
+
+    def check_return(self, order: Order, args) -> None:
+        """The buyer came back (``args`` are the query string); confirm if paid."""
+
+    def charge_saved(self, order: Order, method: str) -> str:
+        """Charge a saved payment method (auto top-up); return the provider's reference."""
+        raise PaymentError(f"{self.name} cannot charge a saved payment method")
+
+
+class DemoProvider(PaymentProvider):
+    """A clearly marked test card form, so the app works offline."""
+
+    key = "demo"
+    name = "Demo (test cards)"
+
+    def start(self, order: Order) -> str:
+        return url_for("iap.demo_pay", token=order.token)
+
+    def charge_saved(self, order: Order, method: str) -> str:
+        if not method.startswith("demo_card_"):
+            raise PaymentError("the saved demo card is not valid")
+        if method.endswith("0002"):
+            raise PaymentError("The saved card was declined.")
+        return f"demo_{order.token}"
+
+
+def luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in number]
+    checksum = 0
+    for i, digit in enumerate(reversed(digits)):
+        if i % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        checksum += digit
+    return checksum % 10 == 0
+
+
+def check_demo_card(number: str, expiry: str, cvc: str) -> str:
+    """Validate a demo card like a real form would; return the saved-method token."""
+    digits = number.replace(" ", "").replace("-", "")
+    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_ok(digits):
+        raise PaymentError("This card number is not valid.")
+    month, _, year = expiry.replace(" ", "").partition("/")
+    if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12):
+        raise PaymentError("Give the expiry date as MM/YY.")
+    year_full = 2000 + int(year) if len(year) == 2 else int(year)
+    today = utcnow().date()
+    if (year_full, int(month)) < (today.year, today.month):
+        raise PaymentError("This card has expired.")
+    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+        raise PaymentError("The security code has 3 or 4 digits.")
+    if digits == "4000000000000002":
+        raise PaymentError("The card was declined.")
+    return f"demo_card_{digits[-4:]}"
+
+
+class StripeProvider(PaymentProvider):
+    """Stripe Checkout, confirmed by a signed webhook (or the return page)."""
+
+    key = "stripe"
+    name = "Stripe"
+
+    def gateway(self):
+        from addons.iap.stripe_gateway import StripeGateway
+
+        config = current_app.config
+        if not config.get("STRIPE_API_KEY") or not config.get("STRIPE_WEBHOOK_SECRET"):
+            raise PaymentError("Stripe is not configured (STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET).")
+        return StripeGateway(
+            config["STRIPE_API_KEY"],
+            config["STRIPE_WEBHOOK_SECRET"],
+            api_base=config.get("STRIPE_API_BASE"),
+        )
+
+    def start(self, order: Order) -> str:
+        from addons.iap.stripe_gateway import PaymentProviderError
+
+        base = current_app.config["HOST_BASE_URL"].rstrip("/")
+        try:
+            session = self.gateway().create_checkout(
+                order_reference=order.token,
+                description=f"{order.pack_name} ({order.credits.normalize():f} credits)",
+                amount_cents=int(order.price * 100),
+                currency=order.currency.lower(),
+                success_url=f"{base}{url_for('iap.order_return', token=order.token)}"
+                "?session_id={CHECKOUT_SESSION_ID}",
+                cancel_url=f"{base}{url_for('iap.buy', service=order.account.service)}",
+            )
+        except PaymentProviderError as exc:
+            raise PaymentError(f"Stripe did not start the payment: {exc}") from None
+        Order.update(provider_ref=session.id).where(Order.id == order.id).execute()
+        return session.url
+
+    def check_return(self, order: Order, args) -> None:
+        session_id = args.get("session_id") or order.provider_ref
+        if not session_id:
+            return
+        status = self.gateway().retrieve(session_id)
+        confirm_paid_session(status)
+
+
+def confirm_paid_session(status) -> bool:
+    """Credit the order of a paid Stripe Checkout session, once."""
+    if not status.paid:
+        return False
+    order = Order.get_or_none(Order.token == status.order_reference)
+    if order is None:
+        log.warning("paid Stripe session %s for an unknown order", status.id)
+        return False
+    expected = int(order.price * 100)
+    if status.amount_total != expected or (status.currency or "").lower() != order.currency.lower():
+        log.error(
+            "Stripe session %s paid %s %s for order %s priced %s %s; not credited",
+            status.id,
+            status.amount_total,
+            status.currency,
+            order.id,
+            expected,
+            order.currency,
+        )
+        return False
+    return confirm_order(order.id, provider_ref=status.id)
+
+
+def providers() -> dict[str, PaymentProvider]:
+    return {p.key: p for p in registry().collect("iap_payment_providers")}
+
+
+def active_provider() -> PaymentProvider:
+    key = current_app.config.get("IAP_PAYMENT_PROVIDER", "demo")
+    found = providers().get(key)
+    if found is None:
+        raise PaymentError(f"payment provider {key!r} is not available")
+    return found
+
+
+def create_order(
+    service: Service, pack_key: str, *, user_id: int | None, provider: str, origin: str = "manual"
+) -> Order:
+    pack = service.pack(pack_key)
+    account = ledger.account_for(service.key)
+    return Order.create(
+        account=account.id,
+        pack=pack.key,
+        pack_name=pack.name,
+        credits=pack.credits,
+        price=pack.price,
+        currency=pack.currency,
+        provider=provider,
+        token=secrets.token_urlsafe(24),
+        origin=origin,
+        created_by=user_id,
+    )
+
+
+def confirm_order(order_id: int, *, provider_ref: str | None = None) -> bool:
+    """Mark a pending order paid and credit its pack. True only for the call
+    that credited it; replays, reloads and racing webhooks get False."""
+    order = Order.get_by_id(order_id)
+    with write_transaction():
+        account = ledger._lock_account_id(order.account_id)
+        changed = (
+            Order.update(
+                state="paid", paid_at=utcnow(), provider_ref=provider_ref or order.provider_ref
+            )
+            .where((Order.id == order_id) & (Order.state == "pending"))
+            .execute()
+        )
+        if changed != 1:
+            return False
+        ledger.grant(
+            account.service,
+            order.credits,
+            kind="purchase",
+            free=False,
+            reason=f"{order.pack_name} bought ({order.price:.2f} {order.currency})",
+            idempotency_key=f"order:{order.id}",
+            order_id=order.id,
+            account=account,
+        )
+    alerts.after_credit(order.account_id)
+    return True
+
+
+def fail_order(order_id: int, error: str) -> None:
+    Order.update(state="failed", error=error[:255]).where(
+        (Order.id == order_id) & (Order.state == "pending")
+    ).execute()
+
+
+def auto_topup(account_id: int) -> Order | None:
+    """Buy the account's top-up pack again with the saved method, within the monthly cap."""
+    from addons.iap.services import get_service
+
+    account = Account.get_by_id(account_id)
+    if not account.topup_enabled or not account.saved_method or account.topup_below is None:
+        return None
+    if ledger.available(account.service) >= account.topup_below:
+        return None
+    month_start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    done = (
+        Order.select()
+        .where(
+            (Order.account == account.id)
+            & (Order.origin == "auto")
+            & (Order.created_at >= month_start)
+            & (Order.state.in_(("paid", "pending")))
+        )
+        .count()
+    )
+    if done >= account.topup_max_per_month:
+        return None
+    service = get_service(account.service)
+    provider_key, _, method = account.saved_method.partition(":")
+    provider = providers().get(provider_key)
+    if provider is None:
+        return None
+    order = create_order(
+        service, account.topup_pack, user_id=None, provider=provider_key, origin="auto"
+    )
+    try:
+        reference = provider.charge_saved(order, method)
+    except PaymentError as exc:
+        fail_order(order.id, str(exc))
+        return Order.get_by_id(order.id)
+    confirm_order(order.id, provider_ref=reference)
+    return Order.get_by_id(order.id)
+
+
+def price_label(price: Decimal, currency: str) -> str:
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
+    return f"{symbol}{price:,.2f}"

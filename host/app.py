@@ -44,8 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_blueprints(app, registry)
     init_requests(app)
     init_mail(app)
-    for _name, _ in registry.call_each("init_app", app=app):
-        pass
+    registry.call_each_isolated("init_app", app=app)
     app.extensions["host_jobs"] = JobQueue(app)
     with app.app_context():
         registry.upgrade_enabled()
@@ -83,7 +82,7 @@ def init_blueprints(app: Flask, registry: AddonRegistry) -> None:
     from host.views import blueprint as host_blueprint
 
     app.register_blueprint(host_blueprint)
-    for name, blueprints in registry.call_each("register_blueprints"):
+    for name, blueprints in registry.call_each_isolated("register_blueprints"):
         for bp in blueprints or []:
             prefix = bp.url_prefix if bp.url_prefix is not None else f"/{name}"
             app.register_blueprint(bp, url_prefix=prefix)

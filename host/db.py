@@ -95,7 +95,7 @@ def parse_database_url(url: str) -> peewee.Database:
         query = parse_qs(parts.query)
         if "schema" in query:
             kwargs["options"] = f"-c search_path={query['schema'][0]}"
-        return peewee.PostgresqlDatabase(name, autorollback=True, **kwargs)
+        return peewee.PostgresqlDatabase(name, **kwargs)
     raise DatabaseURLError(
         f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///file.db or "
         "postgresql://user@host:5432/name"

@@ -49,7 +49,8 @@ def deliver_mail(mail_id: int) -> str:
         MailMessage.update(attempts=attempts, last_error=str(exc)[:255]).where(
             MailMessage.id == mail.id
         ).execute()
-        raise RetryTask(f"mail {mail.id} not sent yet", delay=min(5 * 2**attempts, MAX_BACKOFF))
+        delay = min(5 * 2**attempts, MAX_BACKOFF)
+        raise RetryTask(f"mail {mail.id} not sent yet", delay=delay) from None
     MailMessage.update(state="sent", sent_at=utcnow(), attempts=mail.attempts + 1).where(
         MailMessage.id == mail.id
     ).execute()

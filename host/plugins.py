@@ -262,6 +262,33 @@ class AddonRegistry:
             for impl in self._impls(hookname, frozenset(names) if names is not None else None)
         ]
 
+    def call_each_isolated(self, hookname: str, **kwargs) -> list[tuple[str, object]]:
+        """Like :meth:`call_each` at start-up: an addon that raises is marked
+        failed (with the addons that depend on it) instead of stopping the app."""
+        results = []
+        for impl in self._impls(hookname, None):
+            if impl.plugin_name not in self.order:
+                continue
+            try:
+                results.append(
+                    (impl.plugin_name, impl.function(*[kwargs[a] for a in impl.argnames]))
+                )
+            except Exception as exc:
+                self.fail(impl.plugin_name, f"{hookname} failed: {_describe(exc)}")
+        return results
+
+    def fail(self, name: str, message: str) -> None:
+        """Take a loaded addon out of service, and the addons that need it."""
+        addon = self.addons[name]
+        addon.error = message
+        log.error("addon %s disabled for this run: %s", name, message)
+        if name in self.order:
+            self.order.remove(name)
+            self.pm.unregister(addon.plugin)
+        for other in list(self.order):
+            if name in self.addons[other].manifest.depends:
+                self.fail(other, f"addon {other!r} depends on {name!r}, which failed to load")
+
     def call_enabled(self, hookname: str, **kwargs) -> list[tuple[str, object]]:
         return self.call_each(hookname, names=self.enabled_names(), **kwargs)
 

@@ -12,12 +12,14 @@ to run the same tests on PostgreSQL, each test in its own schema.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from host.app import create_app
 from host.db import db
@@ -90,6 +92,8 @@ def app(database_url, host_config, tmp_path):
         "HOST_JOBS_PATH": str(tmp_path / "jobs.db"),
         "HOST_BASE_URL": "http://localhost",
         "MAIL_SERVER": None,
+        # flask-mail drops mails in testing mode; the tests use a real SMTP server.
+        "MAIL_SUPPRESS_SEND": False,
     }
     config.update(host_config)
     os.environ.setdefault("HOST_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -107,9 +111,15 @@ def client(app) -> HostClient:
     return app.test_client()
 
 
+@functools.cache
+def _password_hash() -> str:
+    # A real hash of PASSWORD, computed once: scrypt takes a fifth of a second.
+    return generate_password_hash(PASSWORD)
+
+
 def make_user(email: str, *, admin: bool = False, name: str | None = None) -> User:
     user = User(email=email, name=name or email.split("@")[0].title(), is_admin=admin)
-    user.set_password(PASSWORD)
+    user.password_hash = _password_hash()
     user.save()
     return user
 
@@ -172,3 +182,42 @@ def contact(app) -> Contact:
         street="Rue Gheude 56",
         zip="1070",
     )
+
+
+class _Inbox:
+    """Collects what a real SMTP server on loopback received."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd API
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; ``.messages`` holds what
+    arrived, ``.port`` is where it listens. Point ``MAIL_SERVER`` at it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    inbox.controller = controller
+    try:
+        yield inbox
+    finally:
+        controller.stop()

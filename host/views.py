@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import io
 import secrets
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from peewee import fn
@@ -107,14 +108,14 @@ def home():
 def contact_query(q: str):
     query = Contact.select()
     if q:
-        like = f"%{q}%"
+        # ``contains`` escapes % and _, which are plain text in a search box.
         query = query.where(
-            (Contact.name**like)
-            | (Contact.company_name**like)
-            | (Contact.email**like)
-            | (Contact.phone**like)
-            | (Contact.mobile**like)
-            | (Contact.city**like)
+            Contact.name.contains(q)
+            | Contact.company_name.contains(q)
+            | Contact.email.contains(q)
+            | Contact.phone.contains(q)
+            | Contact.mobile.contains(q)
+            | Contact.city.contains(q)
         )
     return query
 
@@ -236,19 +237,28 @@ def chatter_thread(model: str, res_id: int):
     )
 
 
+# Types a browser shows without running anything; others (HTML, SVG) are downloaded.
+INLINE_MIMETYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
+)
+
+
 @blueprint.route("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     row = Attachment.get_or_none(Attachment.id == attachment_id)
     if row is None:
         abort(404)
-    return Response(
-        bytes(row.data),
+    # send_file quotes the name and encodes non-ASCII; a newline would still break the header.
+    name = "".join(c for c in row.filename if c.isprintable()) or "attachment"
+    inline = row.mimetype.split(";")[0].strip().lower() in INLINE_MIMETYPES
+    response = send_file(
+        io.BytesIO(bytes(row.data)),
         mimetype=row.mimetype,
-        headers={
-            "Content-Disposition": f'inline; filename="{row.filename}"',
-            "X-Content-Type-Options": "nosniff",
-        },
+        as_attachment=not inline,
+        download_name=name,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- apps ------------------------------------------------------------------

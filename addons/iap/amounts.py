@@ -15,7 +15,7 @@ def to_credit(value, *, allow_zero: bool = False, name: str = "credit") -> Decim
 
     Floats are refused: ``0.1 + 0.2`` is not ``0.3``, and a ledger must add up.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(
             f"{name} must be an int, a Decimal or a decimal string, not {type(value).__name__}"
             " (floats cannot hold exact amounts)"

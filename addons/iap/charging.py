@@ -46,6 +46,12 @@ class InsufficientCreditError(Exception):
         }
 
 
+def _plain(amount: Decimal) -> str:
+    """``3.500000`` as ``3.5``: six stored decimals are noise in a message."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class Transaction:
     """What the body of ``charge()`` sees. Lower ``credit`` to capture less."""
 
@@ -143,7 +149,19 @@ def charge(
         ledger.release(tx.hold_id)
         raise
     captured = ledger.capture(tx.hold_id, tx.credit)
-    alerts.after_spend(captured.account_after)
+    _after_capture(captured.account_after)
+
+
+def _after_capture(account) -> None:
+    alerts.after_spend(account)
+    if (
+        account.topup_enabled
+        and account.topup_below is not None
+        and (account.available < account.topup_below)
+    ):
+        from addons.iap.jobs import auto_topup
+
+        auto_topup.delay(account.id)
 
 
 def balance(service: str) -> Decimal:

@@ -1,0 +1,272 @@
+"""The ledger's rules, one process."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from addons.iap import (
+    HoldClosedError,
+    IdempotencyConflict,
+    InsufficientCreditError,
+    balance,
+    charge,
+    grant,
+    ledger,
+)
+from addons.iap.models import Account, Entry, Hold, Lot
+from host import db, utcnow
+
+
+def spent_journal(service="widget"):
+    return [
+        (e.kind, e.amount)
+        for e in Entry.select().join(Account).where(Account.service == service).order_by(Entry.id)
+    ]
+
+
+def test_charge_captures_what_the_body_sets(widget):
+    grant("widget", 10, reason="gift")
+    with charge("widget", 3, description="three widgets", reference="w:1") as tx:
+        assert balance("widget") == 7  # held while the body runs
+        assert not db.in_transaction()
+        tx.credit = 2
+    assert balance("widget") == 8
+    hold = Hold.get(Hold.reference == "w:1")
+    assert (hold.state, hold.captured) == ("captured", 2)
+    assert ledger.verify() == []
+
+
+def test_insufficient_credit_never_runs_the_body(widget):
+    grant("widget", 2, reason="gift")
+    ran = []
+    with pytest.raises(InsufficientCreditError) as info:
+        with charge("widget", 5):
+            ran.append(True)
+    assert ran == []
+    error = info.value
+    assert (error.service, error.required, error.available) == ("widget", 5, 2)
+    assert error.buy_url.endswith("/iap/buy/widget")
+    assert balance("widget") == 2
+
+
+def test_exception_in_body_releases_and_reraises(widget):
+    grant("widget", 5, reason="gift")
+    with pytest.raises(KeyError):
+        with charge("widget", 4):
+            raise KeyError("gateway down")
+    assert balance("widget") == 5
+    assert [k for k, _ in spent_journal()] == ["promotion", "hold", "release"]
+    assert ledger.verify() == []
+
+
+def test_capturing_more_than_held_raises(widget):
+    grant("widget", 5, reason="gift")
+    with pytest.raises(ValueError, match="only 2.000000 was held"):
+        with charge("widget", 2) as tx:
+            tx.credit = 3
+    assert balance("widget") == 5
+    held = ledger.hold("widget", 2)
+    with pytest.raises(ValueError, match="only"):
+        ledger.capture(held.id, 3)
+    ledger.release(held.id)
+    assert ledger.verify() == []
+
+
+def test_closed_and_expired_holds_cannot_be_captured(widget):
+    grant("widget", 5, reason="gift")
+    held = ledger.hold("widget", 1)
+    ledger.release(held.id)
+    with pytest.raises(HoldClosedError, match="released"):
+        ledger.capture(held.id)
+    late = ledger.hold("widget", 1, ttl=dt.timedelta(seconds=-1))
+    assert balance("widget") == 5  # an expired hold no longer counts
+    with pytest.raises(HoldClosedError, match="expired"):
+        ledger.capture(late.id)
+    assert ledger.expire_holds() == 1
+    assert Hold.get_by_id(late.id).state == "expired"
+    assert balance("widget") == 5
+    assert ledger.verify() == []
+
+
+def test_charge_refuses_to_run_inside_a_transaction(widget):
+    grant("widget", 5, reason="gift")
+    with db.atomic(), pytest.raises(RuntimeError, match="inside a database transaction"):
+        with charge("widget", 1):
+            pass
+
+
+def test_float_and_bad_amounts_are_refused(widget):
+    with pytest.raises(TypeError, match="floats"):
+        with charge("widget", 0.5):
+            pass
+    with pytest.raises(ValueError):
+        grant("widget", "-3", reason="x")
+    with pytest.raises(ValueError, match="reason"):
+        grant("widget", 3, reason=" ")
+
+
+def test_lots_are_drawn_soonest_expiry_then_free_then_oldest(widget):
+    now = utcnow()
+    paid = ledger.grant("widget", 5, kind="purchase", free=False, reason="pack")
+    promo = ledger.grant("widget", 5, kind="promotion", free=True, reason="promo")
+    soon = ledger.grant(
+        "widget",
+        2,
+        kind="promotion",
+        free=True,
+        reason="soon",
+        expires_at=now + dt.timedelta(days=1),
+    )
+    with charge("widget", 8):
+        pass
+    remaining = {lot.id: lot.remaining for lot in Lot.select()}
+    assert remaining[soon.id] == 0  # expiring first
+    assert remaining[promo.id] == 0  # free before paid
+    assert remaining[paid.id] == 4  # paid last
+    capture = Entry.get(Entry.kind == "capture")
+    assert (capture.spent, capture.free_spent) == (8, 7)
+
+
+def test_partial_capture_gives_back_to_the_last_drawn_lots(widget):
+    free = ledger.grant("widget", 2, kind="promotion", free=True, reason="promo")
+    paid = ledger.grant("widget", 10, kind="purchase", free=False, reason="pack")
+    with charge("widget", 6) as tx:
+        tx.credit = 3
+    assert Lot.get_by_id(free.id).remaining == 0
+    assert Lot.get_by_id(paid.id).remaining == 9
+    assert Entry.get(Entry.kind == "capture").free_spent == 2
+    assert ledger.verify() == []
+
+
+def test_refund_returns_credits_to_their_lots(widget):
+    free = ledger.grant("widget", 2, kind="promotion", free=True, reason="promo")
+    paid = ledger.grant("widget", 10, kind="purchase", free=False, reason="pack")
+    with charge("widget", 5, reference="job:1"):
+        pass
+    hold = Hold.get(Hold.reference == "job:1")
+    ledger.refund(hold.id, 2, reason="customer complaint")
+    assert Lot.get_by_id(paid.id).remaining == 9
+    assert balance("widget") == 9
+    with pytest.raises(ValueError, match="only 3.000000 is left"):
+        ledger.refund(hold.id, 4, reason="again")
+    ledger.refund(hold.id, reason="the rest")
+    assert Lot.get_by_id(free.id).remaining == 2
+    assert balance("widget") == 12
+    refunds = Entry.select().where(Entry.kind == "refund")
+    assert sum(e.spent for e in refunds) == -5
+    assert sum(e.free_spent for e in refunds) == -2
+    assert ledger.verify() == []
+
+
+def test_expired_lots_leave_the_balance_with_a_journal_entry(widget):
+    ledger.grant(
+        "widget",
+        4,
+        kind="trial",
+        free=True,
+        reason="trial",
+        expires_at=utcnow() - dt.timedelta(seconds=1),
+    )
+    ledger.grant("widget", 1, kind="purchase", free=False, reason="pack")
+    assert balance("widget") == 1
+    with pytest.raises(InsufficientCreditError):
+        with charge("widget", 2):
+            pass
+    expiry = Entry.get(Entry.kind == "expiry")
+    assert expiry.amount == -4 and expiry.available_after == 1
+    assert Account.get(Account.service == "widget").available == 1
+    assert ledger.verify() == []
+
+
+def test_idempotency_keys_replay_the_first_result(widget):
+    first = grant("widget", 5, reason="promo", idempotency_key="promo-1")
+    again = grant("widget", 5, reason="promo", idempotency_key="promo-1")
+    assert first.id == again.id and balance("widget") == 5
+    with pytest.raises(IdempotencyConflict):
+        grant("widget", 6, reason="promo", idempotency_key="promo-1")
+    with charge("widget", 2, idempotency_key="job-9") as tx:
+        assert not tx.replayed
+    with charge("widget", 2, idempotency_key="job-9") as tx:
+        assert tx.replayed  # the work was done and paid for already
+    assert balance("widget") == 3
+    assert Hold.select().count() == 1
+    with pytest.raises(IdempotencyConflict):
+        with charge("widget", 3, idempotency_key="job-9"):
+            pass
+
+
+def test_verify_finds_a_tampered_balance(widget):
+    grant("widget", 5, reason="gift")
+    Account.update(available=Decimal("6")).execute()
+    problems = ledger.verify()
+    assert any(p.what == "available balance" and p.found == 6 and p.expected == 5 for p in problems)
+
+
+def test_journal_records_the_balance_after_each_movement(widget):
+    grant("widget", 5, reason="gift")
+    with charge("widget", 2):
+        pass
+    rows = [
+        (e.kind, e.amount, e.available_after, e.held_after)
+        for e in Entry.select().order_by(Entry.id)
+    ]
+    assert rows == [("promotion", 5, 5, 0), ("hold", -2, 3, 2), ("capture", 0, 3, 0)]
+
+
+def test_database_refuses_a_negative_balance(widget):
+    grant("widget", 1, reason="gift")
+    import peewee
+
+    with pytest.raises(peewee.IntegrityError):
+        Account.update(available=Account.available - Decimal(2)).execute()
+
+
+def test_trial_credits_are_granted_once_for_eligible_editions(app, widget):
+    app.config["IAP_EDITION"] = "enterprise"
+    app.config["IAP_SUBSCRIPTION_EXPIRES"] = "2999-12-31"
+    from tests.addons.iap.service_kit import WidgetAddon
+
+    app.extensions["host"].addons["widget"].plugin.trial = Decimal(3)
+    try:
+        with charge("widget", 1):
+            pass
+        with charge("widget", 1):
+            pass
+        trials = list(Lot.select().where(Lot.kind == "trial"))
+        assert len(trials) == 1 and trials[0].free and trials[0].expires_at is not None
+        assert balance("widget") == 1
+    finally:
+        app.extensions["host"].addons["widget"].plugin.trial = WidgetAddon().trial
+
+
+@pytest.mark.parametrize(
+    "edition, expires, eligible",
+    [
+        ("community", None, False),
+        ("demo", None, True),
+        ("enterprise", None, False),
+        ("enterprise", "2000-01-01", False),
+        ("enterprise", "2999-01-01", True),
+        ("educational", None, True),
+    ],
+)
+def test_trial_eligibility_by_edition(edition, expires, eligible):
+    from addons.iap.editions import trial_eligible
+
+    assert trial_eligible({"IAP_EDITION": edition, "IAP_SUBSCRIPTION_EXPIRES": expires}) is eligible
+
+
+def test_unknown_edition_is_a_clear_error():
+    from addons.iap.editions import trial_eligible
+
+    with pytest.raises(ValueError, match="IAP_EDITION 'gold' is not one of"):
+        trial_eligible({"IAP_EDITION": "gold"})
+
+
+def test_unknown_service_cannot_be_charged(widget):
+    from addons.iap import UnknownServiceError
+
+    with pytest.raises(UnknownServiceError, match="no credit service 'nope'"):
+        with charge("nope", 1):
+            pass

@@ -26,9 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     Steps: load addons, bind the database and bring its schema up to date,
     register blueprints, let addons initialise, start the job queue.
     """
-    app = Flask(
-        __name__, instance_path=os.environ.get("HOST_INSTANCE_PATH"), instance_relative_config=True
-    )
+    instance = (config or {}).get("HOST_INSTANCE_PATH") or os.environ.get("HOST_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_mapping(host_config.defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("HOST_CONFIG"):

@@ -91,12 +91,12 @@ def app(database_url, host_config, tmp_path):
         "HOST_LOAD_ENTRY_POINTS": False,
         "HOST_JOBS_PATH": str(tmp_path / "jobs.db"),
         "HOST_BASE_URL": "http://localhost",
+        "HOST_INSTANCE_PATH": str(tmp_path / "instance"),
         "MAIL_SERVER": None,
         # flask-mail drops mails in testing mode; the tests use a real SMTP server.
         "MAIL_SUPPRESS_SEND": False,
     }
     config.update(host_config)
-    os.environ.setdefault("HOST_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(config)
     application.test_client_class = HostClient
     with application.app_context():

@@ -214,3 +214,48 @@ def test_auto_topup_buys_again_within_the_monthly_cap(widget, admin_client, app)
     autos = Order.select().where(Order.origin == "auto")
     assert autos.count() == 2 and all(o.state == "paid" for o in autos)
     assert balance("widget") == 10 + 20 - 24
+
+
+class VoucherProvider:
+    """A third-party provider, declared through the iap_payment_providers hook."""
+
+    from host import Manifest
+
+    manifest = Manifest(name="voucher", title="Vouchers", depends=("iap",))
+
+    from host import hookimpl
+
+    @hookimpl
+    def iap_payment_providers(self):
+        from addons.iap.payments import PaymentProvider, confirm_order
+
+        class Voucher(PaymentProvider):
+            key = "voucher"
+            name = "Prepaid voucher"
+
+            def start(self, order):
+                confirm_order(order.id, provider_ref=f"voucher-{order.id}")
+                return f"/iap/orders/{order.token}"
+
+        return [Voucher()]
+
+
+def test_third_party_payment_provider(app, host_config, admin):
+    from host import create_app
+    from host.testing import HostClient, log_in
+
+    config = {**app.config, "HOST_EXTRA_ADDONS": [*host_config["HOST_EXTRA_ADDONS"],
+                                                  VoucherProvider()],
+              "IAP_PAYMENT_PROVIDER": "voucher"}
+    other = create_app(config)
+    other.test_client_class = HostClient
+    with other.app_context():
+        other.extensions["host"].enable("widget")
+        other.extensions["host"].enable("voucher")
+        client = log_in(other.test_client(), admin)
+        assert "Prepaid voucher" in client.get("/iap/buy/widget").get_data(as_text=True)
+        response = client.post("/iap/buy/widget/starter")
+        assert response.status_code == 303
+        assert "Thank you" in client.get(response.headers["Location"]).get_data(as_text=True)
+        assert balance("widget") == 10
+        assert Order.get().provider == "voucher"

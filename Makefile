@@ -1,0 +1,54 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+export HOST_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test lint test-sqlite test-postgres bench system-deps install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,postgres,redis,server]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the app and its tests use: Tesseract with four languages,
+# poppler (pdftoppm), and Chromium for the browser tests. Installed when
+# missing and running as root; otherwise the command to run is printed.
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: $(STAMP) system-deps
+	$(BIN)/iap-host demo
+	@echo "Starting the worker and the web server on http://127.0.0.1:5000"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/iap-host worker & \
+	  $(BIN)/iap-host serve --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) system-deps lint test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+# The same suite again on PostgreSQL, minus what only the browser or OCR prove.
+test-postgres: $(STAMP)
+	@if $(BIN)/python scripts/pg_ready.py; then \
+	  IAP_TEST_BACKEND=postgresql $(BIN)/pytest -n 2 --dist loadgroup -q \
+	    -m "not browser and not ocr" $(PYTEST_ARGS); \
+	else echo "PostgreSQL not reachable at $${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}: skipped"; fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) instance .ruff_cache

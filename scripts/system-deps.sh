@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian packages the app and the tests need, when missing.
+set -euo pipefail
+
+missing=()
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+for lang in eng fra nld deu; do
+  if ! tesseract --list-langs 2>/dev/null | grep -qx "$lang"; then
+    missing+=("tesseract-ocr-$lang")
+  fi
+done
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 0
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

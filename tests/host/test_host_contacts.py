@@ -1,0 +1,334 @@
+"""Contacts: the form, its validation, search, paging, bulk actions and the chatter."""
+
+import html as html_lib
+
+import pytest
+from flask import Blueprint, jsonify
+from werkzeug.http import parse_options_header
+
+from host import BulkAction, Contact, post_message, selected_contacts, set_message_state
+from host.models import Attachment, Message
+from tests.host.addon_kit import kit_config, make_addon, page_ids
+
+VALID = {
+    "name": "Jan de Vries",
+    "company_name": "Fietsen BV",
+    "email": "jan@fietsen.example",
+    "phone": "+31 20 123 4567",
+    "city": "Amsterdam",
+    "country": "NL",
+    "vat": "NL004495445B01",
+    "website": "fietsen.example",
+}
+
+
+def _bulk_blueprint():
+    bp = Blueprint("bulk", __name__)
+
+    @bp.route("/tag", methods=["POST"])
+    def tag():
+        return jsonify(names=[c.name for c in selected_contacts()])
+
+    return bp
+
+
+def _bulk_actions(model):
+    if model != "contact":
+        return []
+    return [BulkAction(id="tag", label="Tag", url="/bulk/tag", icon="🏷")]
+
+
+@pytest.fixture
+def host_config():
+    bulk = make_addon(
+        "bulk", list_bulk_actions=_bulk_actions, register_blueprints=lambda: [_bulk_blueprint()]
+    )
+    return kit_config(bulk)
+
+
+def _names(client, **query) -> list[str]:
+    html = client.get("/contacts", query_string=query).get_data(as_text=True)
+    return sorted(Contact.get_by_id(i).name for i in page_ids(html))
+
+
+# -- the form --------------------------------------------------------------
+
+
+def test_create_contact_through_the_form(user_client, user):
+    response = user_client.post("/contacts/new", data=VALID)
+    assert response.status_code == 302
+    saved = Contact.get(Contact.name == "Jan de Vries")
+    assert response.headers["Location"] == f"/contacts/{saved.id}"
+    assert (saved.email, saved.city, saved.country) == ("jan@fietsen.example", "Amsterdam", "NL")
+    assert saved.vat == "NL004495445B01"
+    assert saved.website == "https://fietsen.example"
+    log = Message.get((Message.model == "contact") & (Message.res_id == saved.id))
+    assert (log.kind, log.body, log.author_id) == ("log", "Contact created.", user.id)
+    assert "Jan de Vries saved." in user_client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "", "A contact needs a name."),
+        ("name", "   ", "A contact needs a name."),
+        ("email", "jan-at-example", "Enter an email such as jane@example.com."),
+        ("vat", "BE0000000000", "This VAT number is not valid"),
+        ("country", "XX", "'XX' is not an ISO 3166 country code."),
+        ("name", "N" * 129, "Field cannot be longer than 128 characters."),
+        ("city", "C" * 65, "Field cannot be longer than 64 characters."),
+        ("phone", "1" * 33, "Field cannot be longer than 32 characters."),
+        ("website", "not a website", "Enter a website such as https://example.com."),
+        ("website", "javascript:alert(1)", "Enter a website such as https://example.com."),
+    ],
+)
+def test_invalid_contact_is_refused_and_not_saved(field, value, message, user_client):
+    response = user_client.post("/contacts/new", data={**VALID, field: value})
+    assert response.status_code == 422
+    html = html_lib.unescape(response.get_data(as_text=True))
+    assert "The contact was not saved" in html
+    assert message in html
+    assert Contact.select().count() == 0
+    assert Message.select().count() == 0
+
+
+def test_invalid_edit_changes_nothing(user_client, contact):
+    response = user_client.post(
+        f"/contacts/{contact.id}", data={"name": "Marie", "email": "not-an-email"}
+    )
+    assert response.status_code == 422
+    again = Contact.get_by_id(contact.id)
+    assert (again.name, again.email) == ("Marie Dubois", "marie@example.com")
+    assert Message.select().count() == 0
+
+
+def test_edit_posts_a_chatter_log(user_client, user, contact):
+    form = {
+        "name": contact.name,
+        "email": contact.email,
+        "mobile": contact.mobile,
+        "city": "Ghent",
+        "country": "BE",
+    }
+    assert user_client.post(f"/contacts/{contact.id}", data=form).status_code == 302
+    assert Contact.get_by_id(contact.id).city == "Ghent"
+    logs = list(Message.select().where(Message.res_id == contact.id))
+    assert [(m.kind, m.body, m.author_id) for m in logs] == [("log", "Contact updated.", user.id)]
+    page = user_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "Contact updated." in page
+
+
+def test_unknown_contact_is_404(user_client):
+    assert user_client.get("/contacts/999999").status_code == 404
+    assert user_client.post("/contacts/999999", data=VALID).status_code == 404
+    assert Contact.select().count() == 0
+
+
+def test_delete_contact(user_client, contact):
+    assert user_client.post(f"/contacts/{contact.id}/delete").status_code == 302
+    assert Contact.get_or_none(Contact.id == contact.id) is None
+
+
+# -- list, search and paging -----------------------------------------------
+
+
+@pytest.fixture
+def people(app):
+    rows = [
+        ("Marie Dubois", "+32 2 111 11 11", "Brussels"),
+        ("Jan de Vries", "+31 20 123 4567", "Amsterdam"),
+        ("Lukas Schmidt", "+49 30 1234567", "Berlin"),
+        ("Sophie Peeters", "0471 23 45 67", "Antwerp"),
+    ]
+    return [Contact.create(name=n, phone=p, city=c) for n, p, c in rows]
+
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("schmidt", ["Lukas Schmidt"]),
+        ("123", ["Jan de Vries", "Lukas Schmidt"]),
+        ("0471", ["Sophie Peeters"]),
+        ("brussels", ["Marie Dubois"]),
+        ("ANTWERP", ["Sophie Peeters"]),
+        ("nobody at all", []),
+        ("", ["Jan de Vries", "Lukas Schmidt", "Marie Dubois", "Sophie Peeters"]),
+    ],
+)
+def test_search_by_name_phone_and_city(q, expected, user_client, people):
+    assert _names(user_client, q=q) == expected
+
+
+def test_search_treats_sql_wildcards_as_text(user_client, people):
+    assert _names(user_client, q="%") == []
+    assert _names(user_client, q="'; DROP TABLE host_contact; --") == []
+    assert Contact.select().count() == len(people)
+
+
+def test_list_is_paged_by_fifty(user_client):
+    Contact.insert_many([{"name": f"Contact {i:03d}"} for i in range(57)]).execute()
+    first = user_client.get("/contacts").get_data(as_text=True)
+    second = user_client.get("/contacts", query_string={"page": 2}).get_data(as_text=True)
+    assert len(page_ids(first)) == 50 and len(page_ids(second)) == 7
+    everyone = {c.id for c in Contact.select()}
+    assert set(page_ids(first)) | set(page_ids(second)) == everyone
+    assert not set(page_ids(first)) & set(page_ids(second))
+    assert "57 contacts" in first and "Page 1 / 2" in first and "page=2" in first
+    assert "Page 2 / 2" in second and "page=1" in second
+    for bad in ("0", "-3", "abc"):
+        page = user_client.get("/contacts", query_string={"page": bad}).get_data(as_text=True)
+        assert page_ids(page) == page_ids(first)
+
+
+# -- bulk actions ----------------------------------------------------------
+
+
+def test_bulk_action_of_an_addon_receives_the_selected_ids(user_client, enable, people):
+    assert 'data-action="tag"' not in user_client.get("/contacts").get_data(as_text=True)
+    enable("bulk")
+    html = user_client.get("/contacts").get_data(as_text=True)
+    assert 'formaction="/bulk/tag" data-action="tag"' in html
+    chosen = [people[0].id, people[2].id]
+    response = user_client.post("/bulk/tag", data={"ids": [*chosen, "junk"]})
+    assert response.get_json() == {"names": ["Lukas Schmidt", "Marie Dubois"]}
+
+
+def test_bulk_action_on_every_contact_matching_the_search(user_client, enable, people):
+    enable("bulk")
+    # ``all=1`` wins over the ids of the page: the action takes the whole search.
+    response = user_client.post("/bulk/tag", data={"all": "1", "q": "123", "ids": [people[0].id]})
+    assert response.get_json() == {"names": ["Jan de Vries", "Lukas Schmidt"]}
+    response = user_client.post("/bulk/tag", data={"all": "1", "q": ""})
+    assert len(response.get_json()["names"]) == len(people)
+
+
+def test_selected_contacts_reads_the_request(app, people):
+    with app.test_request_context("/x", method="POST", data={"all": "1", "q": "Brussels"}):
+        assert [c.name for c in selected_contacts()] == ["Marie Dubois"]
+    with app.test_request_context("/x", query_string={"ids": [people[3].id, people[1].id]}):
+        assert [c.name for c in selected_contacts()] == ["Jan de Vries", "Sophie Peeters"]
+    with app.test_request_context("/x"):
+        assert list(selected_contacts()) == []
+
+
+# -- chatter ---------------------------------------------------------------
+
+
+def test_post_a_note_in_the_chatter(user_client, user, contact):
+    response = user_client.post(
+        f"/chatter/contact/{contact.id}",
+        data={"body": " Called her "},
+        headers={"Referer": f"http://localhost/contacts/{contact.id}"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"http://localhost/contacts/{contact.id}"
+    note = Message.get((Message.model == "contact") & (Message.res_id == contact.id))
+    assert (note.kind, note.body, note.author_id) == ("note", "Called her", user.id)
+    thread = user_client.get(f"/chatter/contact/{contact.id}").get_data(as_text=True)
+    assert "Called her" in thread and user.name in thread
+
+
+def test_note_posted_by_fetch_returns_the_thread(user_client, contact):
+    response = user_client.post(
+        f"/chatter/contact/{contact.id}",
+        data={"body": "Quick note"},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert response.status_code == 200
+    assert f'data-message-id="{Message.get().id}"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", ["", "   \n ", "x" * 10001])
+def test_empty_or_huge_note_is_refused(body, user_client, contact):
+    response = user_client.post(f"/chatter/contact/{contact.id}", data={"body": body})
+    assert response.status_code == 400
+    assert Message.select().count() == 0
+
+
+def test_post_message_with_attachments_and_download(user_client, contact):
+    pdf = b"%PDF-1.4 fake invoice \x00\xff"
+    message = post_message(
+        contact,
+        "Invoice received",
+        kind="log",
+        attachments=[
+            ("invoice.pdf", "application/pdf", pdf),
+            ("notes.txt", "text/plain", b"hello"),
+        ],
+    )
+    files = list(Attachment.select().where(Attachment.message == message).order_by(Attachment.id))
+    assert [(a.filename, a.size, a.model, a.res_id) for a in files] == [
+        ("invoice.pdf", len(pdf), "contact", contact.id),
+        ("notes.txt", 5, "contact", contact.id),
+    ]
+    page = user_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert f'href="/attachments/{files[0].id}"' in page and "invoice.pdf" in page
+    download = user_client.get(f"/attachments/{files[0].id}")
+    assert download.status_code == 200
+    assert download.data == pdf
+    assert download.mimetype == "application/pdf"
+    disposition = parse_options_header(download.headers["Content-Disposition"])
+    assert disposition == ("inline", {"filename": "invoice.pdf"})
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert user_client.get("/attachments/999999").status_code == 404
+
+
+def test_attachment_names_are_safe_in_headers(user_client, contact):
+    message = post_message(
+        contact,
+        "Scan",
+        attachments=[
+            ('fac"ture\r\n été €.pdf', "application/pdf", b"%PDF"),
+        ],
+    )
+    row = Attachment.get(Attachment.message == message)
+    download = user_client.get(f"/attachments/{row.id}")
+    assert download.status_code == 200 and download.data == b"%PDF"
+    header = download.headers["Content-Disposition"]
+    assert "\r" not in header and "\n" not in header
+    assert parse_options_header(header)[1]["filename"] == 'fac"ture été €.pdf'
+
+
+def test_attachment_that_a_browser_would_run_is_downloaded_not_shown(user_client, contact):
+    message = post_message(
+        contact,
+        "Upload",
+        attachments=[
+            ("page.html", "text/html", b"<script>alert(document.cookie)</script>"),
+            ("logo.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+            ("scan.png", "image/png", b"\x89PNG"),
+        ],
+    )
+    rows = {a.filename: a for a in Attachment.select().where(Attachment.message == message)}
+    for name in ("page.html", "logo.svg"):
+        download = user_client.get(f"/attachments/{rows[name].id}")
+        assert download.headers["Content-Disposition"].startswith("attachment"), name
+    shown = user_client.get(f"/attachments/{rows['scan.png'].id}")
+    assert shown.headers["Content-Disposition"].startswith("inline")
+
+
+def test_post_message_needs_a_target_and_a_known_state(contact):
+    with pytest.raises(ValueError, match="needs a record"):
+        post_message(body="orphan")
+    with pytest.raises(ValueError, match="unknown message state 'lost'"):
+        post_message(contact, "x", state="lost")
+    assert Message.select().count() == 0
+    message = post_message(
+        model="contact", res_id=str(contact.id), body="by name", state="in_queue", meta={"sms": 1}
+    )
+    assert (message.res_id, message.meta_dict) == (contact.id, {"sms": 1})
+
+
+def test_set_message_state(user_client, contact):
+    message = post_message(contact, "SMS to Marie", kind="sms", state="in_queue")
+    set_message_state(message.id, "failed", "Number unreachable " + "x" * 300)
+    again = Message.get_by_id(message.id)
+    assert again.state == "failed" and again.state_detail.startswith("Number unreachable")
+    assert len(again.state_detail) == 255
+    thread = user_client.get(f"/chatter/contact/{contact.id}").get_data(as_text=True)
+    assert 'data-state="failed"' in thread and "Number unreachable" in thread
+    with pytest.raises(ValueError, match="unknown message state 'exploded'"):
+        set_message_state(message.id, "exploded")
+    assert Message.get_by_id(message.id).state == "failed"

@@ -244,9 +244,11 @@ def test_third_party_payment_provider(app, host_config, admin):
     from host import create_app
     from host.testing import HostClient, log_in
 
-    config = {**app.config, "HOST_EXTRA_ADDONS": [*host_config["HOST_EXTRA_ADDONS"],
-                                                  VoucherProvider()],
-              "IAP_PAYMENT_PROVIDER": "voucher"}
+    config = {
+        **app.config,
+        "HOST_EXTRA_ADDONS": [*host_config["HOST_EXTRA_ADDONS"], VoucherProvider()],
+        "IAP_PAYMENT_PROVIDER": "voucher",
+    }
     other = create_app(config)
     other.test_client_class = HostClient
     with other.app_context():

@@ -27,7 +27,6 @@ from addons.iap.stripe_gateway import (
 )
 from tests.addons.iap.fake_stripe import FakeStripe
 
-
 ORDER = "IAP-2024-000042"
 CHECKOUT = {
     "order_reference": ORDER,

@@ -6,7 +6,7 @@ Addons import only these names::
 """
 
 from host.app import create_app
-from host.chatter import post_message, set_message_state
+from host.chatter import post_message, register_chatter_model, set_message_state
 from host.db import (
     BaseModel,
     DecimalAsIntegerField,
@@ -54,6 +54,7 @@ __all__ = [
     "locked",
     "post_message",
     "public",
+    "register_chatter_model",
     "registry",
     "selected_contacts",
     "send_mail",

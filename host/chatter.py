@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from host.db import utcnow
-from host.models import Attachment, Message, User
+from host.models import Attachment, Contact, Message, User
 
 # States an outgoing message goes through, with the icon shown beside it.
 STATE_ICONS = {
@@ -22,6 +22,21 @@ STATE_ICONS = {
     "canceled": "🚫",
 }
 FINAL_STATES = frozenset({"", "delivered", "failed", "canceled"})
+
+
+# Record types that have a chatter: model name -> peewee model. Addons add
+# theirs with :func:`register_chatter_model` in ``init_app``.
+_MODELS: dict[str, type] = {"contact": Contact}
+
+
+def register_chatter_model(name: str, model: type) -> None:
+    """Let users post notes on records of ``model`` through the chatter."""
+    _MODELS[name] = model
+
+
+def record_exists(model: str, res_id: int) -> bool:
+    table = _MODELS.get(model)
+    return table is not None and table.select().where(table.id == res_id).exists()
 
 
 def _target(record, model, res_id):

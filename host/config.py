@@ -6,14 +6,13 @@ import os
 import secrets
 from pathlib import Path
 
+# The addons shipped with the host, loaded in this order of listing (the load
+# order itself follows their ``depends``). Partner Autocomplete, Snailmail,
+# Lead Generation and itsme join this list when they are written.
 BUILTIN_ADDONS = (
     "addons.iap.plugin",
     "addons.sms.plugin",
     "addons.digitization.plugin",
-    "addons.partner_autocomplete.plugin",
-    "addons.snailmail.plugin",
-    "addons.lead_generation.plugin",
-    "addons.itsme_sign.plugin",
 )
 
 # Read from the environment when set; everything else comes from a config file.

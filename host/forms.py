@@ -98,5 +98,7 @@ class CompanyForm(Form):
     country = SelectField("Country", choices=COUNTRIES, validate_choice=False)
 
     def validate_country(self, field):
+        if not field.data:
+            raise ValidationError("Choose the company's country.")
         if field.data not in COUNTRY_CODES:
             raise ValidationError(f"{field.data!r} is not an ISO 3166 country code.")

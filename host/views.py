@@ -7,6 +7,7 @@ import io
 import secrets
 
 from flask import (
+    current_app,
     Blueprint,
     abort,
     flash,
@@ -135,7 +136,7 @@ def selected_contacts():
 def contacts():
     q = request.args.get("q", "").strip()[:100]
     page = max(request.args.get("page", 1, type=int), 1)
-    size = 50
+    size = current_app.config["HOST_PAGE_SIZE"]
     query = contact_query(q)
     total = query.count()
     rows = query.order_by(Contact.name, Contact.id).paginate(page, size)
@@ -221,6 +222,8 @@ def contact_delete(contact_id: int):
 
 @blueprint.route("/chatter/<model>/<int:res_id>", methods=["GET", "POST"])
 def chatter_thread(model: str, res_id: int):
+    if not chatter.record_exists(model, res_id):
+        abort(404, description="This record does not exist.")
     if request.method == "POST":
         body = request.form.get("body", "").strip()
         if not body:

@@ -448,13 +448,17 @@ def grant(
     return lot
 
 
-def refund(hold_id: int, credit=None, *, reason: str) -> Entry:
+def refund(hold_id: int, credit=None, *, reason: str, idempotency_key: str | None = None) -> Entry:
     """Give back (part of) a capture to the lots it came from."""
     if not reason.strip():
         raise ValueError("a refund needs a reason")
+    fingerprint = _fingerprint("refund", hold=hold_id, amount=credit)
     with write_transaction():
         current = Hold.get_by_id(hold_id)
         account = _lock_account_id(current.account_id)
+        replayed = _replay(idempotency_key, "refund", fingerprint)
+        if replayed is not None:
+            return Entry.get_by_id(replayed)
         current = Hold.get_by_id(hold_id)
         if current.state != "captured":
             raise HoldClosedError(f"hold {hold_id} is {current.state}: only captures are refunded")
@@ -467,7 +471,7 @@ def refund(hold_id: int, credit=None, *, reason: str) -> Entry:
         free_after = _free_part(current)
         Hold.update(refunded=Hold.refunded + amount).where(Hold.id == hold_id).execute()
         _move(account, amount, ZERO)
-        return _journal(
+        entry = _journal(
             account,
             "refund",
             amount,
@@ -477,6 +481,8 @@ def refund(hold_id: int, credit=None, *, reason: str) -> Entry:
             description=reason,
             reference=current.reference,
         )
+        _remember(idempotency_key, "refund", fingerprint, entry.id)
+    return entry
 
 
 # -- reading ----------------------------------------------------------------

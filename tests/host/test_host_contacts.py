@@ -332,3 +332,9 @@ def test_set_message_state(user_client, contact):
     with pytest.raises(ValueError, match="unknown message state 'exploded'"):
         set_message_state(message.id, "exploded")
     assert Message.get_by_id(message.id).state == "failed"
+
+
+def test_chatter_of_unknown_records_is_404(admin_client, contact):
+    assert admin_client.get("/chatter/contact/999999").status_code == 404
+    assert admin_client.post("/chatter/nothing/1", data={"body": "hi"}).status_code == 404
+    assert admin_client.get(f"/chatter/contact/{contact.id}").status_code == 200

@@ -89,7 +89,7 @@ def test_company_block_saves_name_and_country(admin_client):
     [
         ({"company_name": "Acme", "country": "XX"}, "'XX' is not an ISO 3166 country code."),
         ({"company_name": "Acme", "country": "be"}, "'be' is not an ISO 3166 country code."),
-        ({"company_name": "Acme"}, "is not an ISO 3166 country code."),
+        ({"company_name": "Acme"}, "Choose the company's country."),
         ({"company_name": "", "country": "FR"}, "This field is required."),
         (
             {"company_name": "A" * 129, "country": "FR"},

@@ -270,3 +270,16 @@ def test_unknown_service_cannot_be_charged(widget):
     with pytest.raises(UnknownServiceError, match="no credit service 'nope'"):
         with charge("nope", 1):
             pass
+
+
+def test_refund_retries_with_the_same_key_refund_once(widget):
+    grant("widget", 10, reason="gift")
+    with charge("widget", 4, reference="job:r"):
+        pass
+    hold = Hold.get(Hold.reference == "job:r")
+    first = ledger.refund(hold.id, 1, reason="late", idempotency_key="refund-1")
+    again = ledger.refund(hold.id, 1, reason="late", idempotency_key="refund-1")
+    assert first.id == again.id
+    assert balance("widget") == 7
+    with pytest.raises(IdempotencyConflict):
+        ledger.refund(hold.id, 2, reason="late", idempotency_key="refund-1")

@@ -1,9 +1,7 @@
 """The real StripeGateway (and the real ``stripe`` library) against a fake Stripe on loopback.
 
 The ``fake_stripe`` / ``stripe_gateway`` fixtures live in ``conftest_stripe.py`` next to this
-file and are registered below with ``pytest_plugins`` (allowed in test modules, unlike non-root
-conftests), so this module works with or without the directory's conftest importing them.
-Like the rest of the suite, it expects the repository root on ``sys.path``.
+file; the directory's conftest imports them.
 """
 
 from __future__ import annotations

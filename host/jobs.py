@@ -69,12 +69,13 @@ class JobQueue:
     def __init__(self, app: Flask):
         self.app = app
         config = app.config
+        name = config.get("HOST_JOBS_NAME", "iap_host")
         if config.get("HOST_JOBS_IMMEDIATE"):
-            self.huey = huey.MemoryHuey("iap_host", immediate=True)
+            self.huey = huey.MemoryHuey(name, immediate=True)
         elif config.get("REDIS_URL"):
-            self.huey = huey.RedisHuey("iap_host", url=config["REDIS_URL"])
+            self.huey = huey.RedisHuey(name, url=config["REDIS_URL"])
         else:
-            self.huey = huey.SqliteHuey("iap_host", filename=config["HOST_JOBS_PATH"])
+            self.huey = huey.SqliteHuey(name, filename=config["HOST_JOBS_PATH"])
         self._tasks: dict[str, object] = {}
         for spec in list(_JOBS.values()):
             self._bind(spec)

@@ -146,3 +146,78 @@ def test_immediate_mode_runs_the_job_at_once(app):
             assert Setting.read("job_marker") == "now by inline"
     finally:
         close_app(immediate)
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis server on 127.0.0.1:6379")
+def test_queue_on_redis_survives_a_restart(app):
+    import uuid
+
+    name = f"iap_test_{uuid.uuid4().hex[:8]}"
+    first = rebuild(app, REDIS_URL="redis://127.0.0.1:6379/0", HOST_JOBS_NAME=name)
+    try:
+        assert type(first.extensions["host_jobs"].huey).__name__ == "RedisHuey"
+        with first.app_context():
+            record_marker.delay("via redis")
+        second = rebuild(
+            app, REDIS_URL="redis://127.0.0.1:6379/0", HOST_JOBS_NAME=name, JOB_OWNER="second"
+        )
+        try:
+            huey = second.extensions["host_jobs"].huey
+            assert huey.pending_count() == 1
+            assert _run_in_fresh_thread(lambda: huey.execute(huey.dequeue())) == "via redis"
+            with second.app_context():
+                assert Setting.read("job_marker") == "via redis by second"
+        finally:
+            second.extensions["host_jobs"].huey.storage.flush_all()
+            close_app(second)
+    finally:
+        close_app(first)
+
+
+def test_worker_command_consumes_the_queue(app, tmp_path):
+    """``iap-host worker`` is a real consumer process."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from host.mail import send_mail
+
+    with db.atomic():
+        mail = send_mail("someone@example.com", "Queued", "Hello")
+    assert MailMessage.get_by_id(mail.id).state == "queued"
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "HOST_JOBS_IMMEDIATE": "false",
+        "HOST_INSTANCE_PATH": str(tmp_path / "worker"),
+        "HOST_LOAD_ENTRY_POINTS": "false",
+    }
+    env["HOST_CONFIG"] = str(tmp_path / "worker.cfg")
+    (tmp_path / "worker.cfg").write_text(
+        f"HOST_JOBS_PATH = {app.config['HOST_JOBS_PATH']!r}\nSECRET_KEY = 'x'\n"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "host.cli", "worker", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if MailMessage.get_by_id(mail.id).state == "outbox":
+                break
+            time.sleep(0.2)
+        assert MailMessage.get_by_id(mail.id).state == "outbox"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)

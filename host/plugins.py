@@ -197,7 +197,11 @@ class AddonRegistry:
             newly += [n for n in self.enable(dep) if n not in newly]
         if self.is_enabled(name):
             return newly
-        self.install(name)
+        try:
+            self.install(name)
+        except Exception as exc:
+            log.exception("installing addon %s failed", name)
+            raise AddonError(f"addon {name!r} could not be enabled: {_describe(exc)}") from exc
         AddonState.insert(name=name, enabled=True, updated_at=utcnow()).on_conflict(
             conflict_target=[AddonState.name],
             update={AddonState.enabled: True, AddonState.updated_at: utcnow()},

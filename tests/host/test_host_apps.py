@@ -438,3 +438,20 @@ def test_good_database_urls(tmp_path):
     assert pg.connect_params["password"] == "p@ss" and pg.connect_params["port"] == 6543
     assert pg.connect_params["options"] == "-c search_path=t1"
     assert db.obj is not pg
+
+
+def test_addon_whose_tables_cannot_be_created_is_not_enabled(app, admin):
+    from tests.host.addon_kit import client_as, close_app, make_addon, rebuild
+
+    def broken_models():
+        raise RuntimeError("no such tablespace")
+
+    other = rebuild(app, make_addon("shaky", register_models=broken_models))
+    try:
+        with other.app_context():
+            client = client_as(other, admin)
+            page = client.post("/apps/shaky/enable", follow_redirects=True).get_data(as_text=True)
+            assert "could not be enabled" in page and "no such tablespace" in page
+            assert not other.extensions["host"].is_enabled("shaky")
+    finally:
+        close_app(other)

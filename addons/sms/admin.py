@@ -1,0 +1,255 @@
+"""Administrators' pages: history, outbox, mass SMS, blacklist, prices and settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from flask import flash, redirect, render_template, request, url_for
+
+from addons.sms import blacklist, config, gateways, numbers, pricing, sending
+from addons.sms.models import SmsBatch, SmsBlacklist, SmsMessage, SmsPrice
+from addons.sms.views import blueprint
+from host import admin_required, utcnow, write_transaction
+
+PAGE = 50
+STATE_FILTERS = ("in_queue", "processing", "sent", "delivered", "failed", "canceled")
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _messages_page(query, template: str, **extra):
+    page = _page()
+    total = query.count()
+    rows = query.order_by(SmsMessage.id.desc()).paginate(page, PAGE)
+    return render_template(
+        template,
+        messages=rows,
+        page=page,
+        pages=max((total + PAGE - 1) // PAGE, 1),
+        total=total,
+        resendable=sending.RESENDABLE,
+        **extra,
+    )
+
+
+@blueprint.route("/")
+@admin_required
+def history():
+    state = request.args.get("state", "")
+    query = SmsMessage.select()
+    if state in STATE_FILTERS:
+        query = query.where(SmsMessage.state == state)
+    if request.args.get("batch", "").isdigit():
+        query = query.where(SmsMessage.batch == int(request.args["batch"]))
+    return _messages_page(query, "sms/history.html", state=state, states=STATE_FILTERS)
+
+
+@blueprint.route("/outbox")
+@admin_required
+def outbox():
+    """What the outbox gateway "sent": no SMS left the server."""
+    query = SmsMessage.select().where(SmsMessage.gateway == "outbox")
+    return _messages_page(query, "sms/outbox.html", active=config.get("gateway"))
+
+
+@blueprint.route("/batches")
+@admin_required
+def batches_list():
+    from addons.sms import batches
+
+    rows = (
+        SmsBatch.select()
+        .where(SmsBatch.state != "draft")
+        .order_by(SmsBatch.id.desc())
+        .paginate(_page(), PAGE)
+    )
+    return render_template("sms/batches.html", batches=[(b, batches.progress(b.id)) for b in rows])
+
+
+# -- blacklist -----------------------------------------------------------------
+
+
+@blueprint.route("/blacklist", methods=["GET", "POST"])
+@admin_required
+def blacklist_page():
+    error, form = "", request.form
+    if request.method == "POST":
+        try:
+            number = numbers.normalize(form.get("number", ""), regions=(sending.company_country(),))
+        except numbers.InvalidNumber as exc:
+            error = str(exc)
+        else:
+            reason = form.get("reason", "").strip() or "Added by an administrator"
+            if blacklist.add(number, reason=reason, source="manual"):
+                flash(f"{numbers.format_international(number)} is blacklisted.", "success")
+            else:
+                flash(f"{numbers.format_international(number)} was blacklisted already.", "info")
+            return redirect(url_for("sms.blacklist_page"))
+    q = request.args.get("q", "").strip()[:40]
+    query = SmsBlacklist.select()
+    if q:
+        digits = "".join(c for c in q if c.isdigit())
+        query = query.where(SmsBlacklist.number.contains(digits or q))
+    rows = query.order_by(SmsBlacklist.created_at.desc(), SmsBlacklist.id.desc())
+    return render_template(
+        "sms/blacklist.html", rows=rows.limit(500), q=q, error=error, form=form
+    ), (422 if error else 200)
+
+
+@blueprint.route("/blacklist/<int:entry_id>/remove", methods=["POST"])
+@admin_required
+def blacklist_remove(entry_id: int):
+    entry = SmsBlacklist.get_or_none(SmsBlacklist.id == entry_id)
+    if entry is not None:
+        blacklist.remove(entry.number)
+        flash(f"{numbers.format_international(entry.number)} can receive SMS again.", "success")
+    return redirect(url_for("sms.blacklist_page"))
+
+
+# -- prices --------------------------------------------------------------------
+
+
+def _parse_price(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not value.is_finite() or value < 0 or value > 100:
+        raise ValueError(f"{raw!r} must be between 0 and 100 credits")
+    if value != value.quantize(Decimal("0.000001")):
+        raise ValueError(f"{raw!r} has more than 6 decimals")
+    return value
+
+
+def _price_rows():
+    defaults = pricing.default_prices()
+    overrides = {row.country: row.credits_per_part.normalize() for row in SmsPrice.select()}
+    codes = sorted(set(defaults) | set(overrides), key=pricing.country_label)
+    return [
+        {
+            "country": code,
+            "name": pricing.country_label(code),
+            "default": defaults.get(code),
+            "override": overrides.get(code),
+        }
+        for code in codes
+    ]
+
+
+@blueprint.route("/prices", methods=["GET", "POST"])
+@admin_required
+def prices():
+    """Credits per SMS part by country: the shipped table, and the admins' changes."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = _save_prices(request.form)
+        if not errors:
+            flash("Prices saved.", "success")
+            return redirect(url_for("sms.prices"))
+    return render_template(
+        "sms/prices.html", rows=_price_rows(), errors=errors, form=request.form
+    ), (422 if errors else 200)
+
+
+def _save_prices(form) -> dict[str, str]:
+    defaults = pricing.default_prices()
+    changes: dict[str, Decimal | None] = {}
+    errors: dict[str, str] = {}
+    for row in _price_rows():
+        code = row["country"]
+        raw = form.get(f"price-{code}")
+        if raw is None:
+            continue
+        if not raw.strip():
+            changes[code] = None
+            continue
+        try:
+            value = _parse_price(raw)
+        except ValueError as exc:
+            errors[code] = str(exc)
+            continue
+        changes[code] = None if defaults.get(code) == value else value
+    new_code = form.get("new_country", "").strip().upper()
+    if new_code:
+        if new_code not in phonenumbers.SUPPORTED_REGIONS:
+            errors["new"] = f"{new_code!r} is not a country code that phone numbers use."
+        else:
+            try:
+                changes[new_code] = _parse_price(form.get("new_price", ""))
+            except ValueError as exc:
+                errors["new"] = str(exc)
+    if errors:
+        return errors
+    with write_transaction():
+        for code, value in changes.items():
+            if value is None:
+                SmsPrice.delete().where(SmsPrice.country == code).execute()
+            else:
+                SmsPrice.insert(
+                    country=code, credits_per_part=value, updated_at=utcnow()
+                ).on_conflict(
+                    conflict_target=[SmsPrice.country],
+                    update={SmsPrice.credits_per_part: value, SmsPrice.updated_at: utcnow()},
+                ).execute()
+    return {}
+
+
+# -- settings ------------------------------------------------------------------
+
+
+def settings_context() -> dict:
+    return {
+        "gateways": sorted(gateways.available().values(), key=lambda g: g.sequence),
+        "values": {name: config.get(name) for name in config.EDITABLE},
+        "token_set": bool(config.get(config.SECRET)),
+    }
+
+
+@blueprint.route("/settings", methods=["POST"])
+@admin_required
+def settings():
+    form = request.form
+    gateway = form.get("gateway", "")
+    base_url = form.get("twilio_base_url", "").strip() or "https://api.twilio.com"
+    sid = form.get("twilio_account_sid", "").strip()
+    sender = form.get("twilio_from", "").strip()
+    token = form.get("twilio_auth_token", "").strip()
+    errors = []
+    if gateway not in gateways.available():
+        errors.append("Choose an SMS gateway.")
+    if not base_url.startswith(("http://", "https://")):
+        errors.append("The Twilio API URL must start with https://.")
+    if any(len(v) > 255 for v in (base_url, sid, sender, token)):
+        errors.append("A Twilio setting is longer than 255 characters.")
+    if gateway == "twilio":
+        has_token = bool(token) or (bool(config.get(config.SECRET)) and not form.get("clear_token"))
+        missing = [
+            label
+            for label, value in (
+                ("Account SID", sid),
+                ("Auth Token", has_token),
+                ("Sender", sender),
+            )
+            if not value
+        ]
+        if missing:
+            errors.append(f"Twilio needs: {', '.join(missing)}.")
+    if errors:
+        for error in errors:
+            flash(f"SMS settings not saved: {error}", "error")
+        return redirect(url_for("host.settings"))
+    with write_transaction():
+        config.put("gateway", gateway)
+        config.put("twilio_base_url", base_url)
+        config.put("twilio_account_sid", sid)
+        config.put("twilio_from", sender)
+        config.put("smart_encoding", form.get("smart_encoding") == "on")
+        if token:
+            config.put(config.SECRET, token)
+        elif form.get("clear_token"):
+            config.put(config.SECRET, "")
+    flash("SMS settings saved.", "success")
+    return redirect(url_for("host.settings"))

@@ -1,0 +1,49 @@
+"""Opt-out: numbers that never receive an SMS. The number (E.164) is the key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from addons.sms.models import SmsBlacklist
+from host import utcnow
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+
+
+def is_blacklisted(number: str) -> bool:
+    return SmsBlacklist.select().where(SmsBlacklist.number == number).exists()
+
+
+def blacklisted_among(numbers: Iterable[str]) -> set[str]:
+    wanted = list({n for n in numbers if n})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = SmsBlacklist.select(SmsBlacklist.number).where(SmsBlacklist.number.in_(chunk))
+        found.update(row.number for row in query)
+    return found
+
+
+def add(number: str, *, reason: str = "", source: str = "manual") -> bool:
+    """Blacklist ``number``. Returns False when it was already listed."""
+    if is_blacklisted(number):
+        return False
+    SmsBlacklist.insert(
+        number=number, reason=reason[:255], source=source, created_at=utcnow()
+    ).on_conflict_ignore().execute()
+    return True
+
+
+def remove(number: str) -> bool:
+    return SmsBlacklist.delete().where(SmsBlacklist.number == number).execute() > 0
+
+
+def keyword(body: str | None) -> str | None:
+    """``"stop"``, ``"start"`` or None for an inbound reply that is just a keyword."""
+    word = (body or "").strip().upper()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    return None

@@ -1,0 +1,26 @@
+"""Hooks the sms addon publishes for addons that depend on ``sms``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from host.hookspecs import hookspec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from addons.sms.gateways import SmsGateway
+
+
+@hookspec
+def sms_gateways() -> list[SmsGateway]:
+    """Ways to hand an SMS to a carrier (``outbox``, ``twilio``…).
+
+    Called whenever an SMS is sent and when the Settings page lists the
+    gateways to choose from; the one whose ``key`` the admin chose (default
+    ``SMS_GATEWAY``, ``outbox``) sends every message. Keys are unique across
+    addons. A gateway's ``send`` runs outside any database transaction, with
+    the message's credits held: raising :class:`addons.sms.gateways.GatewayError`
+    releases them, returning :class:`addons.sms.gateways.Accepted` captures them.
+
+    :return: :class:`addons.sms.gateways.SmsGateway` objects, new ones per call
+        (a gateway may keep a connection for the messages of one batch).
+    """

@@ -1,0 +1,37 @@
+"""Background work of the sms addon: mass SMS, and the outbox's delivery reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+
+from addons.sms import batches, sending
+from addons.sms.models import SmsMessage
+from host import crontab, job, utcnow
+
+
+@job(name="sms.send_batch")
+def send_batch(batch_id: int):
+    """Send a queued mass SMS (see :mod:`addons.sms.batches` for how it is charged)."""
+    return batches.run(batch_id)
+
+
+@job(name="sms.outbox_deliver")
+def outbox_deliver(message_id: int) -> bool:
+    """The outbox's simulated delivery report for one message."""
+    return sending.advance(message_id, "delivered")
+
+
+@job(periodic=crontab(minute="*"), name="sms.outbox_sweep")
+def outbox_sweep() -> int:
+    """Report delivered the outbox messages whose scheduled report was lost
+    (a worker restarted); runs every minute."""
+    delay = current_app.config.get("SMS_OUTBOX_DELIVERY_DELAY", 3)
+    due = utcnow() - dt.timedelta(seconds=max(delay, 0))
+    stale = SmsMessage.select(SmsMessage.id).where(
+        (SmsMessage.gateway == "outbox")
+        & (SmsMessage.state == "sent")
+        & (SmsMessage.sent_at <= due)
+    )
+    return sum(sending.advance(m.id, "delivered") for m in stale)

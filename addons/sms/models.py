@@ -1,0 +1,101 @@
+"""The sms addon's tables. The rules that change a message's state live in ``sending``."""
+
+from __future__ import annotations
+
+import json
+
+import peewee
+
+from host import BaseModel, Contact, DecimalAsIntegerField, User, utcnow
+
+
+class SmsBatch(BaseModel):
+    """A mass SMS: a selection of contacts, then one message per recipient.
+
+    ``draft`` while the composer is open, ``queued`` and ``sending`` while the
+    job works, then ``done`` or ``canceled``.
+    """
+
+    body = peewee.TextField(default="")
+    state = peewee.CharField(max_length=16, default="draft")
+    # The selection as it was when the bulk action ran (contact ids, JSON).
+    contact_ids = peewee.TextField(default="[]")
+    log_chatter = peewee.BooleanField(default=True)
+    # Cached by the composer for the live cost preview: valid recipients, and
+    # the credits of one part sent to all of them.
+    recipients = peewee.IntegerField(default=0)
+    per_part_total = DecimalAsIntegerField(default=0)
+    author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = peewee.DateTimeField(default=utcnow)
+    started_at = peewee.DateTimeField(null=True)
+    done_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sms_batch"
+
+    @property
+    def contact_id_list(self) -> list[int]:
+        return [int(i) for i in json.loads(self.contact_ids or "[]")]
+
+
+class SmsMessage(BaseModel):
+    """One SMS to one number, from the composer or a batch.
+
+    ``credits`` is the price when it was queued; ``charged`` what was
+    captured for it (0 until the gateway accepted it).
+    """
+
+    batch = peewee.ForeignKeyField(SmsBatch, null=True, on_delete="CASCADE", backref="messages")
+    contact = peewee.ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
+    chatter_message_id = peewee.IntegerField(null=True)
+    recipient_name = peewee.CharField(max_length=128, default="")
+    number_raw = peewee.CharField(max_length=64, default="")
+    number = peewee.CharField(max_length=20, default="", index=True)
+    country = peewee.CharField(max_length=2, default="")
+    body = peewee.TextField()
+    encoding = peewee.CharField(max_length=8, default="GSM-7")
+    parts = peewee.IntegerField(default=0)
+    credits = DecimalAsIntegerField(default=0)
+    charged = DecimalAsIntegerField(default=0)
+    state = peewee.CharField(max_length=16, default="in_queue", index=True)
+    failure_type = peewee.CharField(max_length=32, default="")
+    failure_reason = peewee.CharField(max_length=255, default="")
+    gateway = peewee.CharField(max_length=32, default="")
+    provider_id = peewee.CharField(max_length=64, null=True, unique=True)
+    # The composer's one-time token: a double submit finds the first message.
+    token = peewee.CharField(max_length=64, null=True, unique=True)
+    attempts = peewee.IntegerField(default=0)
+    author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    sent_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sms_message"
+        indexes = ((("batch", "state"), False),)
+
+
+class SmsBlacklist(BaseModel):
+    """Numbers (E.164) that never receive an SMS: opted out, or added by an admin."""
+
+    number = peewee.CharField(max_length=20, unique=True)
+    reason = peewee.CharField(max_length=255, default="")
+    source = peewee.CharField(max_length=16, default="manual")  # manual, reply, gateway
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sms_blacklist"
+
+
+class SmsPrice(BaseModel):
+    """An admin's price for a country, over the table shipped in ``data/prices.csv``."""
+
+    country = peewee.CharField(max_length=2, primary_key=True)
+    credits_per_part = DecimalAsIntegerField()
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sms_price"
+
+
+MODELS = [SmsBatch, SmsMessage, SmsBlacklist, SmsPrice]

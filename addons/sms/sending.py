@@ -1,0 +1,284 @@
+"""Sending one message: checks, the state machine, the charge and the gateway call.
+
+States only move forward: in_queue < processing < sent < delivered, and
+failed or canceled end a message. Every change goes through :func:`advance`,
+a conditional update, so a late or repeated report never moves a message
+back, and the chatter entry follows the same state.
+
+Credits are held before the gateway call, captured when the gateway accepts
+the message and released when it refuses it or fails: a bad number, a
+blacklisted one or a server error costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from addons.iap import InsufficientCreditError, charge
+from addons.sms import blacklist, gateways, numbers, pricing
+from addons.sms.models import SmsMessage
+from addons.sms.pricing import CountryNotSupported, Quote
+from host import Setting, set_message_state, utcnow
+
+log = logging.getLogger(__name__)
+
+# Forward moves only; failed and canceled end a message from any state before delivered.
+RANK = {"in_queue": 0, "processing": 1, "sent": 2, "delivered": 3}
+
+FAILURE_LABELS = {
+    "number_missing": "Missing number",
+    "wrong_format": "Wrong number format",
+    "country_not_supported": "Country not supported",
+    "insufficient_credit": "Insufficient credit",
+    "server_error": "Server error",
+    "blacklisted": "Blacklisted",
+    "duplicate": "Duplicate",
+    "not_delivered": "Not delivered",
+}
+# Failures a new attempt can fix without changing the message or the contact.
+RESENDABLE = frozenset({"insufficient_credit", "server_error"})
+
+
+class Refused(Exception):
+    """The message cannot go to this recipient; nothing was sent or charged."""
+
+    def __init__(self, failure_type: str, message: str):
+        super().__init__(message)
+        self.failure_type = failure_type
+
+
+@dataclass(frozen=True)
+class Recipient:
+    number: str  # E.164
+    country: str
+    quote: Quote
+
+
+def company_country() -> str:
+    return Setting.read("company_country")
+
+
+def locate(raw: str | None, contact_country: str = "", table=None) -> tuple[str, str, Decimal]:
+    """``(E.164 number, country, credits per part)`` of a raw number, read with
+    the contact's country, then the company's. Raises :class:`Refused`."""
+    try:
+        number = numbers.normalize(raw, regions=(contact_country, company_country()))
+    except numbers.InvalidNumber as exc:
+        kind = "number_missing" if exc.reason == numbers.MISSING else "wrong_format"
+        raise Refused(kind, str(exc)) from None
+    table = pricing.prices() if table is None else table
+    try:
+        country = numbers.country_of(number)
+        per_part = pricing.quote("", country, table).credits_per_part
+    except (numbers.InvalidNumber, CountryNotSupported):
+        raise Refused(
+            "country_not_supported",
+            f"Sending SMS to {_country_name(number)} is not supported (no price is set for it).",
+        ) from None
+    return number, country, per_part
+
+
+def blacklisted_refusal(number: str) -> Refused:
+    return Refused(
+        "blacklisted",
+        f"{numbers.format_international(number)} is blacklisted: its owner asked not to "
+        "receive SMS (replied STOP). Remove it from the blacklist only with their consent.",
+    )
+
+
+def check_recipient(raw: str | None, text: str, contact_country: str = "") -> Recipient:
+    """Locate the number, price ``text`` to it and refuse a blacklisted number."""
+    number, country, _ = locate(raw, contact_country)
+    if blacklist.is_blacklisted(number):
+        raise blacklisted_refusal(number)
+    return Recipient(number, country, pricing.quote(text, country))
+
+
+def _country_name(number: str) -> str:
+    try:
+        return pricing.country_label(numbers.country_of(number))
+    except numbers.InvalidNumber:
+        return numbers.format_international(number)
+
+
+# -- the state machine -----------------------------------------------------------
+
+
+def detail(failure_type: str, reason: str) -> str:
+    label = FAILURE_LABELS.get(failure_type, failure_type)
+    return f"{label}: {reason}" if reason else label
+
+
+def advance(message_id: int, state: str, *, failure_type: str = "", reason: str = "") -> bool:
+    """Move a message forward to ``state``; a move backwards or out of a final
+    state does nothing. Returns whether the message changed."""
+    if state in ("failed", "canceled"):
+        before = list(RANK)[:-1]
+    else:
+        before = [s for s, rank in RANK.items() if rank < RANK[state]]
+    fields = {"state": state, "updated_at": utcnow()}
+    if state == "failed":
+        fields.update(failure_type=failure_type, failure_reason=reason[:255])
+    changed = (
+        SmsMessage.update(**fields)
+        .where((SmsMessage.id == message_id) & SmsMessage.state.in_(before))
+        .execute()
+    )
+    if changed:
+        _follow_in_chatter(message_id, state, detail(failure_type, reason) if failure_type else "")
+    return bool(changed)
+
+
+def fail(message: SmsMessage, failure_type: str, reason: str) -> bool:
+    """Fail a message on the gateway's word; a recipient who unsubscribed there
+    is blacklisted here too, so nobody tries again."""
+    if failure_type == "blacklisted":
+        blacklist.add(
+            message.number, reason="The gateway says they unsubscribed.", source="gateway"
+        )
+    return advance(message.id, "failed", failure_type=failure_type, reason=reason)
+
+
+def _follow_in_chatter(message_id: int, state: str, text: str = "") -> None:
+    row = SmsMessage.select(SmsMessage.chatter_message_id).where(SmsMessage.id == message_id).get()
+    if row.chatter_message_id:
+        set_message_state(row.chatter_message_id, state, text)
+
+
+def claim(message_id: int) -> bool:
+    """Take a queued message for sending; False if another worker has it or it is done."""
+    changed = (
+        SmsMessage.update(state="processing", attempts=SmsMessage.attempts + 1, updated_at=utcnow())
+        .where((SmsMessage.id == message_id) & (SmsMessage.state == "in_queue"))
+        .execute()
+    )
+    if changed:
+        _follow_in_chatter(message_id, "processing")
+    return bool(changed)
+
+
+def requeue(message: SmsMessage, credits: Decimal) -> bool:
+    """Queue a failed message again (the Resend action), at today's price."""
+    changed = (
+        SmsMessage.update(
+            state="in_queue",
+            failure_type="",
+            failure_reason="",
+            credits=credits,
+            updated_at=utcnow(),
+        )
+        .where(
+            (SmsMessage.id == message.id)
+            & (SmsMessage.state == "failed")
+            & SmsMessage.failure_type.in_(list(RESENDABLE))
+        )
+        .execute()
+    )
+    if changed:
+        _follow_in_chatter(message.id, "in_queue")
+    return bool(changed)
+
+
+# -- sending -------------------------------------------------------------------
+
+
+class NothingAccepted(Exception):
+    """Raised inside ``charge()`` when the gateway took nothing, so the hold is released."""
+
+
+class _Free:
+    credit = Decimal(0)
+
+
+@contextmanager
+def held(credits: Decimal, *, description: str, reference: str):
+    """``charge("sms", …)``, or nothing to hold when the price is zero."""
+    if credits <= 0:
+        yield _Free()
+        return
+    with charge("sms", credits, description=description, reference=reference) as tx:
+        yield tx
+
+
+def deliver(message: SmsMessage, gateway: gateways.SmsGateway) -> bool:
+    """Hand a claimed message to the gateway and record the answer.
+
+    Runs inside the caller's hold; returns whether the gateway accepted it.
+    The blacklist is checked again here: a STOP may arrive while a batch runs."""
+    if blacklist.is_blacklisted(message.number):
+        refusal = blacklisted_refusal(message.number)
+        advance(message.id, "failed", failure_type=refusal.failure_type, reason=str(refusal))
+        return False
+    try:
+        accepted = gateway.send(gateways.Outgoing(message.id, message.number, message.body))
+    except gateways.GatewayError as exc:
+        fail(message, exc.failure_type, str(exc))
+        return False
+    except Exception:  # a bug in a gateway must not lose the hold's bookkeeping
+        log.exception("SMS gateway %s failed on message %s", gateway.key, message.id)
+        advance(
+            message.id,
+            "failed",
+            failure_type="server_error",
+            reason="The SMS gateway failed unexpectedly; see the server log.",
+        )
+        return False
+    SmsMessage.update(
+        provider_id=accepted.provider_id, gateway=gateway.key, sent_at=utcnow()
+    ).where(SmsMessage.id == message.id).execute()
+    advance(message.id, "sent")
+    return True
+
+
+def send_now(message_id: int) -> SmsMessage:
+    """Send one queued message with its own charge.
+
+    Returns the message as it ended up. Raises ``InsufficientCreditError``
+    (the message is then failed with ``insufficient_credit``, nothing sent).
+    """
+    if not claim(message_id):
+        return SmsMessage.get_by_id(message_id)
+    message = SmsMessage.get_by_id(message_id)
+    try:
+        gateway = gateways.active()
+    except gateways.GatewayError as exc:
+        advance(message.id, "failed", failure_type="server_error", reason=str(exc))
+        return SmsMessage.get_by_id(message_id)
+    try:
+        with held(
+            message.credits,
+            description=f"SMS to {message.number}",
+            reference=f"sms.message:{message.id}",
+        ):
+            if not deliver(message, gateway):
+                raise NothingAccepted
+    except NothingAccepted:
+        pass
+    except InsufficientCreditError as exc:
+        advance(
+            message.id,
+            "failed",
+            failure_type="insufficient_credit",
+            reason=f"{exc.required.normalize():f} credits needed, "
+            f"{exc.available.normalize():f} available.",
+        )
+        raise
+    else:
+        SmsMessage.update(charged=message.credits).where(SmsMessage.id == message.id).execute()
+        after_accepted(gateway, [message.id])
+    finally:
+        gateway.close()
+    return SmsMessage.get_by_id(message_id)
+
+
+def after_accepted(gateway: gateways.SmsGateway, message_ids: list[int]) -> None:
+    """Let the gateway follow up on messages sent and paid for; its failure
+    there must not turn a sent message into an error page."""
+    for message_id in message_ids:
+        try:
+            gateway.after_accepted(message_id)
+        except Exception:
+            log.exception("SMS gateway %s: after_accepted(%s) failed", gateway.key, message_id)

@@ -1,0 +1,323 @@
+"""The composer (one contact, in a pop-up), its live preview, Resend, and mass SMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import peewee
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from addons.iap import InsufficientCreditError, balance
+from addons.sms import batches, numbers, pricing, sending
+from addons.sms.models import SmsBatch, SmsMessage
+from host import (
+    Contact,
+    current_user,
+    post_message,
+    selected_contacts,
+    utcnow,
+    write_transaction,
+)
+
+blueprint = Blueprint("sms", __name__, template_folder="templates", url_prefix="/sms")
+
+
+def _fetch() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _contact_or_404(contact_id: int) -> Contact:
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        abort(404, description="This contact does not exist (any more).")
+    return contact
+
+
+@blueprint.app_template_filter("sms_phone")
+def phone_filter(e164: str) -> str:
+    try:
+        return numbers.format_international(e164) if e164 else ""
+    except numbers.InvalidNumber:
+        return e164
+
+
+@blueprint.context_processor
+def sms_globals():
+    return {"failure_labels": sending.FAILURE_LABELS, "country_label": pricing.country_label}
+
+
+# -- one contact -------------------------------------------------------------
+
+
+@blueprint.route("/compose/<int:contact_id>/<any(phone, mobile):field>", methods=["GET", "POST"])
+def compose(contact_id: int, field: str):
+    contact = _contact_or_404(contact_id)
+    raw = getattr(contact, field)
+    body = request.form.get("body", "")
+    recipient, number_error = None, ""
+    try:
+        recipient = sending.check_recipient(raw, pricing.outgoing_text(body), contact.country)
+    except sending.Refused as exc:
+        number_error = str(exc)
+    view = {
+        "contact": contact,
+        "field": field,
+        "raw": raw,
+        "recipient": recipient,
+        "number_error": number_error,
+        "body": body,
+        "counter": pricing.counter(body, recipient.quote.credits_per_part if recipient else None),
+    }
+    if request.method == "GET":
+        return render_template("sms/compose.html", token=secrets.token_urlsafe(16), **view)
+
+    token = request.form.get("token", "")[:64] or secrets.token_urlsafe(16)
+    existing = SmsMessage.get_or_none(SmsMessage.token == token)
+    if existing is not None:  # a double click: answer for the first one, send nothing
+        return _outcome(existing)
+    body_error = pricing.text_problem(pricing.outgoing_text(body))
+    if number_error or body_error:
+        return render_template("sms/compose.html", token=token, body_error=body_error, **view), 422
+    try:
+        message = _queue_single(contact, raw, recipient, token)
+    except peewee.IntegrityError:  # the same double click, on another worker
+        return _outcome(SmsMessage.get(SmsMessage.token == token))
+    try:
+        message = sending.send_now(message.id)
+    except InsufficientCreditError as exc:
+        return _message_dialog(SmsMessage.get_by_id(message.id), insufficient=exc), 402
+    return _outcome(message)
+
+
+def _queue_single(contact: Contact, raw: str, recipient: sending.Recipient, token: str):
+    """The message and its chatter entry, together or not at all."""
+    quote = recipient.quote
+    with write_transaction():
+        message = SmsMessage.create(
+            contact=contact.id,
+            recipient_name=contact.display_name,
+            number_raw=raw,
+            number=recipient.number,
+            country=recipient.country,
+            body=quote.text,
+            encoding=quote.info.encoding,
+            parts=quote.parts,
+            credits=quote.credits,
+            token=token,
+            author=current_user(),
+        )
+        note = post_message(
+            contact,
+            quote.text,
+            kind="sms",
+            author=current_user(),
+            state="in_queue",
+            meta={"sms_message": message.id, "number": recipient.number},
+        )
+        message.chatter_message_id = note.id
+        message.save(only=[SmsMessage.chatter_message_id])
+    return message
+
+
+def _outcome(message: SmsMessage):
+    """Close the pop-up when the gateway took the message, else explain why not."""
+    if message.state == "failed":
+        status = 402 if message.failure_type == "insufficient_credit" else 502
+        return _message_dialog(message), status
+    return jsonify(
+        message=f"SMS sent to {message.recipient_name} ({phone_filter(message.number)}).",
+        close=True,
+    )
+
+
+def _message_dialog(message: SmsMessage, *, insufficient=None, error: str = ""):
+    if insufficient is None and message.failure_type == "insufficient_credit":
+        insufficient = batches.shortfall(message.credits)
+    return render_template(
+        "sms/message_dialog.html",
+        message=message,
+        insufficient=insufficient,
+        error=error,
+        resendable=message.state == "failed" and message.failure_type in sending.RESENDABLE,
+    )
+
+
+@blueprint.route("/messages/<int:message_id>/resend", methods=["POST"])
+def resend(message_id: int):
+    message = SmsMessage.get_or_none(SmsMessage.id == message_id)
+    if message is None:
+        abort(404, description="This SMS does not exist.")
+    problem = ""
+    if message.state != "failed" or message.failure_type not in sending.RESENDABLE:
+        problem = "Only an SMS that failed for lack of credits or a gateway error can be resent."
+    else:
+        try:
+            recipient = sending.check_recipient(message.number, message.body)
+        except sending.Refused as exc:
+            problem = str(exc)
+    if problem:
+        if _fetch():
+            return _message_dialog(message, error=problem), 409
+        flash(problem, "error")
+        return redirect(request.referrer or url_for("sms.history"))
+    sending.requeue(message, recipient.quote.credits)
+    try:
+        message = sending.send_now(message.id)
+    except InsufficientCreditError as exc:
+        message = SmsMessage.get_by_id(message.id)
+        if _fetch():
+            return _message_dialog(message, insufficient=exc), 402
+        flash(f"Not resent: {exc}", "error")
+        return redirect(request.referrer or url_for("sms.history"))
+    if _fetch():
+        return _outcome(message)
+    if message.state == "failed":
+        flash(
+            f"Not resent: {sending.detail(message.failure_type, message.failure_reason)}", "error"
+        )
+    else:
+        flash(f"SMS resent to {message.recipient_name}.", "success")
+    return redirect(request.referrer or url_for("sms.history"))
+
+
+@blueprint.route("/preview", methods=["POST"])
+def preview():
+    """The live counter: characters, encoding, parts and credits of the text."""
+    body = request.form.get("body", "")
+    per_part, recipients = None, 1
+    if request.form.get("batch_id", "").isdigit():
+        batch = SmsBatch.get_or_none(SmsBatch.id == int(request.form["batch_id"]))
+        if batch is None:
+            abort(404)
+        per_part, recipients = batch.per_part_total, batch.recipients
+    elif request.form.get("contact_id", "").isdigit():
+        contact = _contact_or_404(int(request.form["contact_id"]))
+        field = request.form.get("field")
+        if field not in ("phone", "mobile"):
+            abort(400, description="field must be phone or mobile")
+        try:
+            _, _, per_part = sending.locate(getattr(contact, field), contact.country)
+        except sending.Refused:
+            per_part = None
+    return jsonify(pricing.counter(body, per_part, recipients))
+
+
+# -- mass SMS ----------------------------------------------------------------
+
+
+@blueprint.route("/mass", methods=["POST"])
+def mass():
+    """The contacts list's bulk action: keep the selection, open the composer."""
+    contacts = list(selected_contacts())
+    if not contacts:
+        flash("Select the contacts to send an SMS to.", "error")
+        return redirect(url_for("host.contacts"))
+    batch = batches.draft(contacts, current_user())
+    return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
+
+
+def _batch_or_404(batch_id: int) -> SmsBatch:
+    batch = SmsBatch.get_or_none(SmsBatch.id == batch_id)
+    if batch is None:
+        abort(404, description="This mass SMS does not exist.")
+    return batch
+
+
+@blueprint.route("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    if batch.state == "draft":
+        return _mass_composer(batch)
+    return render_template("sms/batch.html", batch=batch, **_status(batch))
+
+
+def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=True):
+    recipients = batches.plan(batches.contacts_of(batch))
+    SmsBatch.update(
+        recipients=len(recipients.valid), per_part_total=recipients.per_part_total
+    ).where(SmsBatch.id == batch.id).execute()
+    return render_template(
+        "sms/mass.html",
+        batch=batch,
+        plan=recipients,
+        counts=recipients.counts(),
+        body=body,
+        error=error,
+        insufficient=insufficient,
+        log_chatter=log_chatter,
+        available=balance("sms"),
+        counter=pricing.counter(body, recipients.per_part_total, len(recipients.valid)),
+    )
+
+
+@blueprint.route("/batches/<int:batch_id>/send", methods=["POST"])
+def batch_send(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    body = request.form.get("body", "")
+    log_chatter = request.form.get("log_chatter") == "on"
+    if batch.state != "draft":
+        return redirect(url_for("sms.batch", batch_id=batch.id))
+    try:
+        batches.start(batch, body, log_chatter=log_chatter, author=current_user())
+    except InsufficientCreditError as exc:
+        page = _mass_composer(batch, body=body, insufficient=exc, log_chatter=log_chatter)
+        return page, 402
+    except ValueError as exc:
+        return _mass_composer(batch, body=body, error=str(exc), log_chatter=log_chatter), 422
+    flash("The SMS are on their way.", "success")
+    return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
+
+
+def _status(batch: SmsBatch) -> dict:
+    limit = 200
+    messages = (
+        SmsMessage.select().where(SmsMessage.batch == batch.id).order_by(SmsMessage.id).limit(limit)
+    )
+    progress = batches.progress(batch.id)
+    # Keep following a finished batch for a while, as delivery reports come in.
+    reports_due = progress["sent"] > progress["delivered"] and (
+        batch.done_at is not None and batch.done_at > utcnow() - dt.timedelta(minutes=2)
+    )
+    return {
+        "progress": progress,
+        "messages": messages,
+        "limit": limit,
+        "running": batch.state in ("queued", "sending") or reports_due,
+    }
+
+
+@blueprint.route("/batches/<int:batch_id>/status")
+def batch_status(batch_id: int):
+    """The progress and results, refreshed by ``data-poll`` while the job runs."""
+    batch = _batch_or_404(batch_id)
+    return render_template("sms/_batch_status.html", batch=batch, **_status(batch))
+
+
+@blueprint.route("/batches/<int:batch_id>/cancel", methods=["POST"])
+def batch_cancel(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    count = batches.cancel(batch.id)
+    flash(f"Mass SMS canceled; {count} message(s) not sent.", "success")
+    return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
+
+
+@blueprint.route("/batches/<int:batch_id>/retry", methods=["POST"])
+def batch_retry(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    try:
+        count = batches.retry(batch)
+    except InsufficientCreditError as exc:
+        flash(f"Nothing was resent: {exc}", "error")
+    else:
+        flash(f"{count} message(s) queued again.", "success")
+    return redirect(url_for("sms.batch", batch_id=batch.id), code=303)

@@ -165,7 +165,15 @@ def _after_capture(account) -> None:
 
 
 def balance(service: str) -> Decimal:
-    """Credits available now: the balance minus live holds."""
+    """Credits available now: the balance minus live holds.
+
+    Looking at the balance counts as using the account: trial credits the
+    database is eligible for are granted first, so a page never tells a user
+    they have nothing when a trial is waiting.
+    """
+    granter = _trial_granter(service)
+    if granter is not None:
+        ledger.account_for(service, on_first_use=granter)
     return ledger.available(service)
 
 

@@ -67,11 +67,14 @@ def _lock_account_id(account_id: int) -> Account:
     return locked(Account.select().where(Account.id == account_id)).get()
 
 
-def account_for(service: str) -> Account:
+def account_for(service: str, on_first_use=None) -> Account:
+    """The service's account, opened (and its trial granted) on first use."""
     account = Account.get_or_none(Account.service == service)
-    if account is None:
+    if account is None or (on_first_use is not None and not account.trial_granted):
         with write_transaction():
             account = _lock_account(service)
+            if on_first_use is not None and not account.trial_granted:
+                on_first_use(account)
     return account
 
 

@@ -19,6 +19,7 @@ from flask import (
 )
 
 from addons.iap import ledger, payments
+from addons.iap.charging import balance
 from addons.iap.models import Account, Entry, Hold, Lot, Order
 from addons.iap.services import UnknownServiceError, all_services, get_service
 from host import admin_required, current_user, utcnow, webhook
@@ -62,10 +63,10 @@ def accounts():
             {
                 "service": service,
                 "account": account,
-                "available": ledger.available(service.key),
+                "available": balance(service.key),
                 "low": account is not None
                 and account.alert_threshold is not None
-                and ledger.available(service.key) <= account.alert_threshold,
+                and balance(service.key) <= account.alert_threshold,
             }
         )
     return render_template("iap/accounts.html", rows=rows)
@@ -95,6 +96,7 @@ def usage_by_day(account: Account, days: int = 30) -> list[tuple[dt.date, Decima
 @admin_required
 def account(service: str):
     svc = _service_or_404(service)
+    balance(svc.key)  # opens the account, with its trial credits
     acct = ledger.account_for(svc.key)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -131,7 +133,7 @@ def account(service: str):
         "iap/account.html",
         service=svc,
         account=acct,
-        available=ledger.available(svc.key),
+        available=balance(svc.key),
         journal=journal,
         kind=kind,
         kinds=JOURNAL_KINDS,
@@ -227,7 +229,7 @@ def buy(service: str):
     return render_template(
         "iap/buy.html",
         service=svc,
-        available=ledger.available(svc.key),
+        available=balance(svc.key),
         provider=payments.active_provider(),
     )
 
@@ -305,7 +307,7 @@ def order_return(token: str):
         template,
         order=order,
         service=order.account.service,
-        available=ledger.available(order.account.service),
+        available=balance(order.account.service),
     )
 
 

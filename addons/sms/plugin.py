@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import render_template
 
 from addons.iap import Service, standard_packs
@@ -57,6 +59,8 @@ def iap_services():
             unit="credit",
             packs=standard_packs(),
             icon="📱",
+            # Enough to try it: granted once, for editions entitled to trials.
+            trial_credits=Decimal(10),
         )
     ]
 

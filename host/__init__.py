@@ -6,7 +6,7 @@ Addons import only these names::
 """
 
 from host.app import create_app
-from host.chatter import post_message, register_chatter_model, set_message_state
+from host.chatter import messages_for, post_message, register_chatter_model, set_message_state
 from host.db import (
     BaseModel,
     DecimalAsIntegerField,
@@ -52,6 +52,7 @@ __all__ = [
     "is_postgres",
     "job",
     "locked",
+    "messages_for",
     "post_message",
     "public",
     "register_chatter_model",

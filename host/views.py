@@ -7,9 +7,9 @@ import io
 import secrets
 
 from flask import (
-    current_app,
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,

@@ -125,6 +125,7 @@
       const fresh = holder.firstElementChild;
       if (!fresh) return;
       element.replaceWith(fresh);
+      fresh.dispatchEvent(new CustomEvent("host:polled", { bubbles: true }));
       if (fresh.dataset.poll) poll(fresh);
     }, interval);
   }

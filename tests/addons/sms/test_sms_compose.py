@@ -177,7 +177,7 @@ def test_insufficient_credit_then_resend(sms, admin_client, contact, give_credit
     page = response.get_data(as_text=True)
     assert "data-insufficient-credit" in page and "Buy credits" in page
     assert 'href="/iap/buy/sms"' in page
-    assert "This needs 2 credits and 1 are available." in " ".join(html.unescape(page).split())
+    assert "This needs 2 credits and 1 is available." in " ".join(html.unescape(page).split())
     assert "Resend" in page
 
     message = SmsMessage.get()

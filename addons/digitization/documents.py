@@ -1,0 +1,261 @@
+"""What users do to documents: upload, queue, correct, validate, reopen, delete.
+
+Views call these and never change a document's state themselves. The job's
+side (claim, charge, extraction) is in :mod:`addons.digitization.digitizing`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app
+
+from addons.digitization import config, fields, matching
+from addons.digitization.kinds import Kind
+from addons.digitization.models import (
+    BUSY,
+    EDITABLE,
+    QUEUEABLE,
+    Batch,
+    Document,
+    DocumentFile,
+)
+from host import User, db, locked, post_message, utcnow, write_transaction
+
+
+class Refused(Exception):
+    """The action cannot be done now; the message is for the user."""
+
+
+# -- upload and queue -------------------------------------------------------------
+
+
+def clean_filename(raw: str | None) -> str:
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[-255:]
+
+
+def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[str]]:
+    """One draft per file (``werkzeug`` ``FileStorage``s); queued at once when the
+    kind digitizes on upload. Returns the documents and a message per refused file."""
+    limit = current_app.config["DIGITIZATION_MAX_FILE_SIZE"]
+    max_files = current_app.config["DIGITIZATION_MAX_FILES"]
+    files = [f for f in files if f is not None and clean_filename(f.filename)]
+    if len(files) > max_files:
+        return [], [f"Upload at most {max_files} files at once; nothing was uploaded."]
+    accepted, errors = [], []
+    for storage in files:
+        name = clean_filename(storage.filename)
+        data = storage.stream.read(limit + 1)
+        if len(data) > limit:
+            errors.append(f"{name} is larger than {_megabytes(limit)}; it was not uploaded.")
+            continue
+        accepted.append((name, data))
+    from addons.digitization.pages import sniff_mimetype
+
+    created = []
+    with write_transaction():
+        for name, data in accepted:
+            document = Document.create(
+                kind=kind.key,
+                filename=name,
+                mimetype=sniff_mimetype(data),
+                size=len(data),
+                author=user,
+            )
+            DocumentFile.create(document=document, data=data)
+            post_message(
+                model=kind.model,
+                res_id=document.id,
+                body=f"Uploaded {name}.",
+                kind="log",
+                author=user,
+            )
+            created.append(document)
+        if created and config.mode(kind.key) == "auto":
+            queue(kind, [d.id for d in created], user)
+    return created, errors
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def queue(kind: Kind, ids, user: User | None) -> list[int]:
+    """Queue documents for digitization (Digitize, Retry, or on upload).
+
+    Documents that are not draft, failed or waiting for credits are skipped.
+    Raises :class:`Refused` when the kind is never digitized."""
+    from addons.digitization import jobs
+
+    if config.mode(kind.key) == "never":
+        raise Refused(
+            f"Digitization of {kind.label.lower()} is turned off; an administrator can "
+            "turn it on in Settings."
+        )
+    queued = []
+    with write_transaction():
+        batch = Batch.create(kind=kind.key, author=user)
+        for document_id in ids:
+            changed = (
+                Document.update(
+                    state="waiting",
+                    batch=batch,
+                    failure_code="",
+                    failure_reason="",
+                    updated_at=utcnow(),
+                )
+                .where(
+                    (Document.id == document_id)
+                    & (Document.kind == kind.key)
+                    & Document.state.in_(list(QUEUEABLE))
+                )
+                .execute()
+            )
+            if changed:
+                queued.append(document_id)
+                jobs.digitize.delay(document_id)
+        if not queued:
+            batch.delete_instance()
+    return queued
+
+
+def progress(kind: Kind) -> dict | None:
+    """``{"done", "total", "percent"}`` of the batches still running, or None."""
+    running = (
+        Batch.select(Batch.id)
+        .join(Document)
+        .where((Batch.kind == kind.key) & Document.state.in_(list(BUSY)))
+        .distinct()
+    )
+    ids = [b.id for b in running]
+    if not ids:
+        return None
+    total = Document.select().where(Document.batch.in_(ids)).count()
+    busy = Document.select().where(Document.batch.in_(ids) & Document.state.in_(list(BUSY))).count()
+    done = total - busy
+    return {"done": done, "total": total, "percent": round(done * 100 / total) if total else 0}
+
+
+# -- corrections and validation ---------------------------------------------------------
+
+
+def save(document: Document, form, user: User | None, *, validate: bool = False) -> dict:
+    """Store the corrections (and validate); returns errors by field, empty on success."""
+    corrections, errors = fields.read_form(document, form)
+    kind = document.kind_info
+    if validate and not errors:
+        merged = {name: f.get("value") for name, f in document.extracted_fields.items()}
+        merged.update(corrections)
+        if not merged.get(kind.name_field):
+            label = kind.field(kind.name_field).label.lower()
+            errors[kind.name_field] = f"A {kind.singular.lower()} needs a {label}."
+    if errors:
+        return errors
+    with write_transaction():
+        current = locked(Document.select().where(Document.id == document.id)).first()
+        if current is None or current.state not in EDITABLE:
+            raise Refused("This document cannot be changed now: reload the page.")
+        changes = {"corrections": json.dumps(corrections), "updated_at": utcnow()}
+        if validate:
+            changes.update(state="done", validated_at=utcnow(), validated_by=user)
+        Document.update(**changes).where(Document.id == document.id).execute()
+        current = Document.get_by_id(document.id)
+        vendor_note = refresh_columns(current, match_vendor=True, create_vendor=validate)
+        if validate:
+            post_message(
+                model=kind.model,
+                res_id=document.id,
+                body=_validated_note(current, vendor_note),
+                kind="log",
+                author=user,
+            )
+    return {}
+
+
+def _validated_note(document: Document, vendor_note: str) -> str:
+    kind = document.kind_info
+    note = "Validated."
+    corrected = [kind.field(n).label for n in kind.field_names if n in document.corrected_values]
+    if corrected:
+        note += f" Corrected: {', '.join(corrected)}."
+    if vendor_note:
+        note += f" {vendor_note}"
+    if document.duplicate_of_id:
+        note += f" Possible duplicate of document #{document.duplicate_of_id}."
+    return note
+
+
+def refresh_columns(document: Document, *, match_vendor: bool, create_vendor: bool = False) -> str:
+    """Copy the current values to the list columns, find the vendor and duplicates.
+
+    Returns a note on the vendor ("Vendor matched…") when one was matched or created."""
+    kind = document.kind_info
+    current = document.values()
+
+    def text(name, size):
+        value = current.get(name) if name else None
+        return str(value).strip()[:size] if value not in (None, "") else ""
+
+    document.name = text(kind.name_field, 255)
+    document.number = text(kind.number_field, 64)
+    document.date = text(kind.date_field, 10)
+    document.total = text(kind.total_field, 32)
+    document.currency = text("currency", 3) if "currency" in kind.field_names else ""
+    document.vat = text("vendor_vat", 32) if kind.key == "bill" else ""
+    note = ""
+    if kind.key == "bill" and match_vendor:
+        contact, how = matching.find_vendor(document.vat, document.name)
+        if contact is None and create_vendor and document.name:
+            contact, how = matching.create_vendor(document.name, document.vat), "created"
+        document.contact, document.contact_match = contact, how
+        if contact is not None:
+            note = {
+                "vat": f"Vendor matched to contact {contact.name} by VAT number.",
+                "name": f"Vendor matched to contact {contact.name} by name.",
+                "created": f"Contact {contact.name} created for the vendor.",
+            }[how]
+    duplicate = matching.find_duplicate(document)
+    document.duplicate_of = duplicate
+    document.updated_at = utcnow()
+    document.save(
+        only=[
+            Document.name,
+            Document.number,
+            Document.date,
+            Document.total,
+            Document.currency,
+            Document.vat,
+            Document.contact,
+            Document.contact_match,
+            Document.duplicate_of,
+            Document.updated_at,
+        ]
+    )
+    return note
+
+
+def reopen(document: Document, user: User | None) -> None:
+    changed = (
+        Document.update(state="to_validate", updated_at=utcnow())
+        .where((Document.id == document.id) & (Document.state == "done"))
+        .execute()
+    )
+    if not changed:
+        raise Refused("Only a validated document can be reset to To validate.")
+    post_message(
+        model=document.kind_info.model,
+        res_id=document.id,
+        body="Reset to To validate.",
+        kind="log",
+        author=user,
+    )
+
+
+def delete(document: Document) -> None:
+    if document.busy:
+        raise Refused("This document is being digitized; delete it when it is done.")
+    with db.atomic():
+        Document.update(duplicate_of=None).where(Document.duplicate_of == document.id).execute()
+        document.delete_instance()

@@ -1,0 +1,143 @@
+"""The digitization addon's hook implementations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import render_template
+
+from addons.digitization import config, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.digitization.kinds import BY_MODEL, KINDS
+from addons.digitization.models import MODELS, QUEUEABLE, Document
+from addons.iap import Service, standard_packs
+from host import (
+    BulkAction,
+    Button,
+    Manifest,
+    MenuItem,
+    SettingsBlock,
+    hookimpl,
+    register_chatter_model,
+)
+
+manifest = Manifest(
+    name="digitization",
+    title="Documents Digitization",
+    version="1.0",
+    summary="Read vendor bills, receipts and resumes into records, paid with credits.",
+    depends=("iap",),
+    icon="🧾",
+    category="Productivity",
+)
+
+
+@hookimpl
+def register_models():
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return []
+
+
+@hookimpl
+def register_blueprints():
+    from addons.digitization import settings  # noqa: F401 - adds its route
+    from addons.digitization.views import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def init_app(app):
+    config.init_config(app)
+    for kind in KINDS.values():
+        register_chatter_model(kind.model, Document)
+
+
+@hookimpl
+def iap_services():
+    return [
+        Service(
+            key="digitization",
+            name="Documents Digitization",
+            description="Vendor bills, receipts and resumes read into records; "
+            "one credit per document by default",
+            unit="document",
+            packs=standard_packs(),
+            trial_credits=Decimal(10),
+            icon="🧾",
+        )
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    return [
+        MenuItem(
+            id=f"digitization-{kind.slug}",
+            label=kind.label,
+            endpoint="digitization.documents_list",
+            values={"slug": kind.slug},
+            icon=kind.icon,
+            description=kind.description,
+            sequence=kind.sequence,
+        )
+        for kind in KINDS.values()
+    ]
+
+
+@hookimpl
+def record_header_buttons(model, record):
+    kind = BY_MODEL.get(model)
+    if kind is None or record.state not in QUEUEABLE or config.mode(kind.key) == "never":
+        return []
+    retry = record.state != "draft"
+    return [
+        Button(
+            id="digitization-digitize",
+            label="Retry" if retry else "Digitize",
+            title="Digitize this document again" if retry else "Read the fields of this document",
+            icon="🔁" if retry else "🪄",
+            endpoint="digitization.digitize",
+            values={"slug": kind.slug, "document_id": record.id},
+            target="post",
+            sequence=5,
+        )
+    ]
+
+
+@hookimpl
+def list_bulk_actions(model):
+    kind = BY_MODEL.get(model)
+    if kind is None or config.mode(kind.key) == "never":
+        return []
+    return [
+        BulkAction(
+            id="digitization-digitize",
+            label="Digitize",
+            icon="🪄",
+            title="Digitize the selected documents (or retry them)",
+            endpoint="digitization.digitize_selected",
+            values={"slug": kind.slug},
+        )
+    ]
+
+
+@hookimpl
+def settings_blocks():
+    from addons.digitization.settings import settings_context
+
+    return [
+        SettingsBlock(
+            id="digitization",
+            section="Digitization",
+            title="Documents Digitization",
+            render=lambda: render_template(
+                "digitization/settings_block.html", **settings_context()
+            ),
+            keywords=("ocr", "bills", "expenses", "resumes", "applicants", "invoice", "scan"),
+            sequence=30,
+        )
+    ]

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 export HOST_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test lint test-sqlite test-postgres bench system-deps install clean
+.PHONY: run test lint test-sqlite test-postgres bench system-deps test-deps install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ install: $(STAMP)
 # poppler (pdftoppm), and Chromium for the browser tests. Installed when
 # missing and running as root; otherwise the command to run is printed.
 system-deps:
-	@bash scripts/system-deps.sh
+	@bash scripts/system-deps.sh run
+
+test-deps:
+	@bash scripts/system-deps.sh test
 
 run: $(STAMP) system-deps
 	$(BIN)/iap-host demo
@@ -34,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) system-deps lint test-sqlite test-postgres
+test: $(STAMP) test-deps lint test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)

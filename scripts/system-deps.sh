@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian packages the app and the tests need, when missing.
+# Install the Debian packages the app needs (OCR), and with "test" also what
+# the tests need (Chromium for the browser tests), when missing.
 set -euo pipefail
+purpose="${1:-run}"
 
 missing=()
 command -v tesseract >/dev/null || missing+=(tesseract-ocr)
@@ -10,7 +12,9 @@ for lang in eng fra nld deu; do
   fi
 done
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "$purpose" = "test" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -10,6 +10,8 @@ from host.chatter import messages_for, post_message, register_chatter_model, set
 from host.db import (
     BaseModel,
     DecimalAsIntegerField,
+    P,
+    Prepared,
     db,
     is_postgres,
     locked,
@@ -38,6 +40,8 @@ __all__ = [
     "Manifest",
     "MenuItem",
     "Migration",
+    "P",
+    "Prepared",
     "RetryTask",
     "Setting",
     "SettingsBlock",

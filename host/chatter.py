@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import peewee
+
 from host.db import utcnow
 from host.models import Attachment, Contact, Message, User
 
@@ -95,8 +97,15 @@ def set_message_state(message_id: int, state: str, detail: str = "") -> None:
 
 
 def messages_for(model: str, res_id: int) -> list[Message]:
-    return list(
-        Message.select()
+    """A record's messages, newest first, with their authors and the names of
+    their attachments (not the files' bytes) in three queries in all."""
+    query = (
+        Message.select(Message, User)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=(Message.author == User.id))
         .where((Message.model == model) & (Message.res_id == res_id))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
+    files = Attachment.select(
+        Attachment.id, Attachment.message, Attachment.filename, Attachment.mimetype, Attachment.size
+    )
+    return list(peewee.prefetch(query, files))

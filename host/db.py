@@ -167,3 +167,60 @@ class DecimalAsIntegerField(peewee.BigIntegerField):
         if value is None:
             return None
         return (Decimal(int(value)) / self.scale).quantize(Decimal(1).scaleb(-self.places))
+
+
+class Param(peewee.Node):
+    """A named placeholder in a :class:`Prepared` statement.
+
+    Named rather than positional: peewee writes ``UPDATE … SET`` columns in
+    model order, so positional values could silently land in the wrong column.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __sql__(self, ctx):
+        if (ctx.state.param or "?") == "?":
+            return ctx.literal(f":{self.name}")
+        return ctx.literal(f"%({self.name})s")
+
+
+class _Params:
+    def __getattr__(self, name: str) -> Param:
+        return Param(name)
+
+
+P = _Params()
+
+
+class Prepared:
+    """A peewee query compiled to SQL once per kind of database.
+
+    Building SQL costs peewee 100-300 µs a statement, running it 5-10 µs; hot
+    paths (the ledger) write their queries with peewee and :data:`P`
+    placeholders, and pay for the building once. Values are passed in their
+    database form (scaled integers for :class:`DecimalAsIntegerField`).
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self._sql: dict[type, str] = {}
+
+    def sql(self) -> str:
+        kind = type(db.obj)
+        text = self._sql.get(kind)
+        if text is None:
+            ctx = db.obj.get_sql_context(value_literals=True)
+            text, params = ctx.sql(self.build()).query()
+            if params:
+                raise ValueError(f"prepared statement has bound values {params}: use P.name")
+            self._sql[kind] = text
+        return text
+
+    def run(self, **params):
+        return db.execute_sql(self.sql(), params)
+
+    def insert(self, **params) -> int:
+        """Run an INSERT and return the new row's id."""
+        cursor = self.run(**params)
+        return cursor.fetchone()[0] if is_postgres() else cursor.lastrowid

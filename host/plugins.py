@@ -16,17 +16,19 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import pluggy
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 
 from host import hookspecs
 from host import migrations as schema
-from host.db import db, utcnow
+from host.db import Prepared, db, utcnow
 from host.manifest import AddonError, Manifest, load_order
 from host.models import AddonState
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "iap_host.addons"
+# Read on every request and job: compiled once (see host.db.Prepared).
+ENABLED_ADDONS = Prepared(lambda: AddonState.select(AddonState.name).where(AddonState.enabled))
 CORE = "base"
 
 
@@ -162,23 +164,22 @@ class AddonRegistry:
         return addon
 
     def enabled_names(self) -> frozenset[str]:
-        """Addons enabled in the database, cached for the app context."""
+        """Addons enabled in the database, read once per request (or per app
+        context outside requests: a job, a CLI command)."""
         cache = request_cache()
         if cache is not None and "enabled_addons" in cache:
             return cache["enabled_addons"]
         names = {CORE}
-        names.update(
-            row.name for row in AddonState.select(AddonState.name).where(AddonState.enabled)
-        )
+        names.update(row[0] for row in ENABLED_ADDONS.run().fetchall())
         names = frozenset(n for n in names if n in self.order)
         if cache is not None:
             cache["enabled_addons"] = names
         return names
 
     def forget_cache(self) -> None:
-        cache = request_cache()
-        if cache is not None:
-            cache.pop("enabled_addons", None)
+        for cache in (request_cache(), _context_cache()):
+            if cache is not None:
+                cache.clear()
 
     def is_enabled(self, name: str) -> bool:
         return name in self.enabled_names()
@@ -343,10 +344,18 @@ class AddonRegistry:
 
 
 def request_cache() -> dict | None:
-    """Values computed once per request (an app context may outlive many)."""
-    if not has_request_context():
+    """Values computed once per request, or once per app context outside a
+    request (a job, a CLI command). In a request the app context may be one
+    that outlives many requests (tests), so the request itself holds them."""
+    if has_request_context():
+        return request.environ.setdefault("iap_host.cache", {})
+    return _context_cache()
+
+
+def _context_cache() -> dict | None:
+    if not has_app_context():
         return None
-    return request.environ.setdefault("iap_host.cache", {})
+    return g.setdefault("iap_host_cache", {})
 
 
 def registry() -> AddonRegistry:

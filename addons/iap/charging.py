@@ -80,8 +80,8 @@ def buy_url(service: str) -> str:
     return f"{current_app.config['HOST_BASE_URL'].rstrip('/')}/iap/buy/{service}"
 
 
-def _trial_granter(service_key: str):
-    service = get_service(service_key)
+def _trial_granter(service_key: str, service=None):
+    service = service or get_service(service_key)
     if not service.trial_credits or not trial_eligible(current_app.config):
         return None
 
@@ -124,7 +124,7 @@ def charge(
             "charge() must not run inside a database transaction: the work would keep "
             "the database locked and a rollback would lose the journal"
         )
-    get_service(service)
+    spec = get_service(service)
     ttl = dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900))
     result = ledger.hold(
         service,
@@ -133,7 +133,7 @@ def charge(
         reference=reference,
         idempotency_key=idempotency_key,
         ttl=ttl,
-        on_first_use=_trial_granter(service),
+        on_first_use=_trial_granter(service, spec),
     )
     if isinstance(result, ledger.Shortfall):
         raise InsufficientCreditError(
@@ -149,7 +149,11 @@ def charge(
         ledger.release(tx.hold_id)
         raise
     captured = ledger.capture(tx.hold_id, tx.credit)
-    _after_capture(captured.account_after)
+    if captured.follow_up:
+        # Alerts and top-ups need the whole account: rare, so read only then.
+        from addons.iap.models import Account
+
+        _after_capture(Account.get_by_id(captured.account_id))
 
 
 def _after_capture(account) -> None:

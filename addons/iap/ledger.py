@@ -23,7 +23,7 @@ import peewee
 
 from addons.iap.amounts import to_credit
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
-from host import db, locked, utcnow, write_transaction
+from host import P, Prepared, db, locked, utcnow, write_transaction
 
 ZERO = Decimal(0)
 DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
@@ -157,19 +157,6 @@ def _remember(key: str | None, operation: str, fingerprint: str, result_id: int)
 # -- lots -------------------------------------------------------------------
 
 
-def _spendable_lots(account: Account, now: dt.datetime):
-    return (
-        Lot.select()
-        .where(
-            (Lot.account == account.id)
-            & (Lot.remaining > 0)
-            & (Lot.expires_at.is_null() | (Lot.expires_at > now))
-        )
-        # Soonest expiry first (no expiry last), free before paid, then oldest.
-        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
-    )
-
-
 def _expire_lots(account: Account, now: dt.datetime) -> Decimal:
     expired = ZERO
     lots = Lot.select().where(
@@ -214,6 +201,160 @@ def _give_back(hold: Hold, amount: Decimal) -> Decimal:
     return HoldLot.amount.python_value(free) if free is not None else ZERO
 
 
+# -- prepared statements of the hot path -----------------------------------
+#
+# charge() runs one hold and one capture; peewee would spend far longer
+# building their SQL than the database spends running it, so the statements
+# of those two operations are compiled once (see host.Prepared). Values are
+# in database form: credits as integers of 10**-6.
+
+SCALE = Account.available.scale
+
+LOCK_ACCOUNT = Prepared(
+    lambda: locked(
+        Account.select(Account.id, Account.available, Account.held, Account.trial_granted).where(
+            Account.service == P.service
+        )
+    )
+)
+SPENDABLE_LOTS = Prepared(
+    lambda: (
+        Lot.select(Lot.id, Lot.free, Lot.remaining)
+        .where(
+            (Lot.account == P.account)
+            & (Lot.remaining > 0)
+            & (Lot.expires_at.is_null() | (Lot.expires_at > P.now))
+        )
+        # Soonest expiry first (no expiry last), free before paid, then oldest.
+        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+    )
+)
+INSERT_HOLD = Prepared(
+    lambda: Hold.insert(
+        account=P.account,
+        amount=P.amount,
+        captured=0,
+        refunded=0,
+        state="held",
+        expires_at=P.expires_at,
+        description=P.description,
+        reference=P.reference,
+        created_at=P.now,
+    )
+)
+TAKE_FROM_LOT = Prepared(
+    lambda: Lot.update(remaining=Lot.remaining - P.part).where(
+        (Lot.id == P.lot) & (Lot.remaining >= P.part)
+    )
+)
+INSERT_HOLD_LOT = Prepared(
+    lambda: HoldLot.insert(hold=P.hold, lot=P.lot, amount=P.part, free=P.free, rank=P.rank)
+)
+RESERVE = Prepared(
+    lambda: Account.update(
+        available=Account.available - P.amount,
+        held=Account.held + P.amount,
+    ).where((Account.id == P.account) & (Account.available >= P.amount))
+)
+SETTLE = Prepared(
+    lambda: Account.update(
+        available=Account.available + P.rest,
+        held=Account.held - P.amount,
+    ).where((Account.id == P.account) & (Account.held >= P.amount))
+)
+INSERT_ENTRY = Prepared(
+    lambda: Entry.insert(
+        account=P.account,
+        kind=P.kind,
+        amount=P.amount,
+        spent=P.spent,
+        free_spent=P.free_spent,
+        available_after=P.available_after,
+        held_after=P.held_after,
+        hold=P.hold,
+        lot=None,
+        description=P.description,
+        reference=P.reference,
+        created_at=P.now,
+    )
+)
+# The account of a hold, locked through the hold: one statement.
+LOCK_ACCOUNT_OF_HOLD = Prepared(
+    lambda: locked(
+        Account.select(
+            Account.id,
+            Account.available,
+            Account.held,
+            Account.alert_enabled | Account.topup_enabled,
+        ).where(Account.id == Hold.select(Hold.account).where(Hold.id == P.hold))
+    )
+)
+HOLD_FOR_CAPTURE = Prepared(
+    lambda: Hold.select(
+        Hold.amount,
+        Hold.state,
+        Hold.expires_at,
+        Hold.description,
+        Hold.reference,
+        HoldLot.select(peewee.fn.SUM(HoldLot.amount)).where(
+            (HoldLot.hold == Hold.id) & HoldLot.free
+        ),
+    ).where(Hold.id == P.hold)
+)
+CLOSE_HOLD = Prepared(
+    lambda: Hold.update(
+        state="captured",
+        captured=P.amount,
+        closed_at=P.now,
+    ).where((Hold.id == P.hold) & (Hold.state == "held"))
+)
+
+
+def _units(amount: Decimal) -> int:
+    return int(amount * SCALE)
+
+
+def _credits(units) -> Decimal:
+    return Account.available.python_value(units)
+
+
+def _locked_row(service: str) -> tuple:
+    """(id, available, held, trial_granted) of the service's account, locked;
+    the account is opened on first use."""
+    row = LOCK_ACCOUNT.run(service=service).fetchone()
+    if row is None:
+        # Insert-or-ignore, then lock: two processes opening the same account
+        # at once end up with one row.
+        Account.insert(service=service).on_conflict_ignore().execute()
+        row = LOCK_ACCOUNT.run(service=service).fetchone()
+    return row[0], row[1], row[2], bool(row[3])
+
+
+def _pick_lots(account_id: int, units: int, available: int, now) -> list | None:
+    if available < units:
+        return None
+    picked, rest = [], units
+    for lot, free, remaining in SPENDABLE_LOTS.run(account=account_id, now=now).fetchall():
+        part = min(remaining, rest)
+        picked.append((lot, bool(free), part))
+        rest -= part
+        if rest == 0:
+            return picked
+    return None
+
+
+@dataclass
+class Held:
+    """A hold just placed (or found again through its idempotency key)."""
+
+    id: int
+    account_id: int
+    amount: Decimal
+    state: str
+    expires_at: dt.datetime
+    replayed: bool = False
+
+
 # -- operations ---------------------------------------------------------------
 
 
@@ -226,7 +367,7 @@ def hold(
     idempotency_key: str | None = None,
     ttl: dt.timedelta | None = None,
     on_first_use=None,
-) -> Hold | Shortfall:
+) -> Held | Shortfall:
     """Reserve ``credit`` on the service's account.
 
     Returns the :class:`Hold`, or a :class:`Shortfall` when the account cannot
@@ -234,104 +375,137 @@ def hold(
     ``on_first_use(account)`` may grant trial credits under the same lock.
     """
     amount = to_credit(credit)
-    fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
+    units = _units(amount)
+    description = description[:255]
     now = utcnow()
+    expires = now + (ttl or DEFAULT_HOLD_TTL)
     with write_transaction():
-        account = _lock_account(service)
-        replayed = _replay(idempotency_key, "hold", fingerprint)
-        if replayed is not None:
-            found = Hold.get_by_id(replayed)
-            found.replayed = True
-            return found
-        if on_first_use is not None and not account.trial_granted:
-            on_first_use(account)
-        lots = _allocate(account, amount, now)
-        if lots is None:
+        account_id, available, held, trial_granted = _locked_row(service)
+        if idempotency_key is not None:
+            fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
+            replayed = _replay(idempotency_key, "hold", fingerprint)
+            if replayed is not None:
+                found = Hold.get_by_id(replayed)
+                return Held(
+                    found.id,
+                    found.account_id,
+                    found.amount,
+                    found.state,
+                    found.expires_at,
+                    replayed=True,
+                )
+        if on_first_use is not None and not trial_granted:
+            on_first_use(Account.get_by_id(account_id))
+            account_id, available, held, trial_granted = _locked_row(service)
+        picked = _pick_lots(account_id, units, available, now)
+        if picked is None:
+            # Rare: sweep what expired, then look again.
+            account = Account.get_by_id(account_id)
             _release_expired(account, now)
             _expire_lots(account, now)
-            lots = _allocate(account, amount, now)
-        if lots is None:
-            return Shortfall(amount, account.available, not account.trial_granted)
-        expires = now + (ttl or DEFAULT_HOLD_TTL)
-        new = Hold.create(
-            account=account.id,
-            amount=amount,
+            available, held = _units(account.available), _units(account.held)
+            picked = _pick_lots(account_id, units, available, now)
+        if picked is None:
+            return Shortfall(amount, _credits(available), not trial_granted)
+        hold_id = INSERT_HOLD.insert(
+            account=account_id,
+            amount=units,
             expires_at=expires,
-            description=description[:255],
+            description=description,
             reference=reference,
-            created_at=now,
+            now=now,
         )
-        for rank, (lot, part) in enumerate(lots):
-            Lot.update(remaining=Lot.remaining - part).where(
-                (Lot.id == lot.id) & (Lot.remaining >= part)
-            ).execute()
-            HoldLot.create(hold=new.id, lot=lot.id, amount=part, free=lot.free, rank=rank)
-        _move(account, -amount, amount)
-        _journal(
-            account, "hold", -amount, hold=new.id, description=description, reference=reference
+        for rank, (lot, free, part) in enumerate(picked):
+            if TAKE_FROM_LOT.run(part=part, lot=lot).rowcount != 1:
+                raise LedgerError(f"lot {lot} changed under the account lock")
+            INSERT_HOLD_LOT.run(hold=hold_id, lot=lot, part=part, free=free, rank=rank)
+        if RESERVE.run(amount=units, account=account_id).rowcount != 1:
+            raise LedgerError(f"account {service!r} would go negative")
+        INSERT_ENTRY.run(
+            account=account_id,
+            kind="hold",
+            amount=-units,
+            spent=0,
+            free_spent=0,
+            available_after=available - units,
+            held_after=held + units,
+            hold=hold_id,
+            description=description,
+            reference=reference,
+            now=now,
         )
-        _remember(idempotency_key, "hold", fingerprint, new.id)
-    new.replayed = False
-    return new
+        if idempotency_key is not None:
+            _remember(idempotency_key, "hold", fingerprint, hold_id)
+    return Held(hold_id, account_id, amount, "held", expires, replayed=False)
 
 
-def _allocate(account: Account, amount: Decimal, now) -> list | None:
-    if account.available < amount:
-        return None
-    picked, rest = [], amount
-    for lot in _spendable_lots(account, now):
-        part = min(lot.remaining, rest)
-        picked.append((lot, part))
-        rest -= part
-        if rest == 0:
-            return picked
-    return None
+@dataclass
+class Capture:
+    """What a capture did, with the account's counters after it."""
+
+    hold_id: int
+    account_id: int
+    captured: Decimal
+    available: Decimal
+    held: Decimal
+    # The account has a low-credit alert or an automatic top-up to check.
+    follow_up: bool
 
 
-def capture(hold_id: int, credit=None) -> Hold:
+def capture(hold_id: int, credit=None) -> Capture:
     """Spend ``credit`` of a live hold (all of it by default) and give back the rest.
 
     Capturing more than was held, or a hold that expired or was closed,
     raises.
     """
     with write_transaction():
-        current = Hold.get_by_id(hold_id)
-        account = _lock_account_id(current.account_id)
-        current = Hold.get_by_id(hold_id)  # re-read under the lock
-        amount = current.amount if credit is None else to_credit(credit, allow_zero=True)
-        if amount > current.amount:
-            raise ValueError(f"cannot capture {amount}: only {current.amount} was held")
-        if current.state != "held":
-            raise HoldClosedError(f"hold {hold_id} is {current.state}, it cannot be captured")
-        now = utcnow()
-        if current.expires_at <= now:
-            raise HoldClosedError(
-                f"hold {hold_id} expired at {current.expires_at:%H:%M:%S}; "
-                "its credits were released"
+        account_row = LOCK_ACCOUNT_OF_HOLD.run(hold=hold_id).fetchone()
+        found = HOLD_FOR_CAPTURE.run(hold=hold_id).fetchone()
+        if account_row is None or found is None:
+            raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
+        account_id, available, held, follow_up = account_row
+        held_units, state, expires_at, description, reference, free = found
+        amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
+        if amount > held_units:
+            raise ValueError(
+                f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
             )
-        rest = current.amount - amount
-        free = _give_back(current, rest) if rest else _free_part(current)
-        updated = (
-            Hold.update(state="captured", captured=amount, closed_at=now)
-            .where((Hold.id == hold_id) & (Hold.state == "held"))
-            .execute()
-        )
-        if updated != 1:
+        if state != "held":
+            raise HoldClosedError(f"hold {hold_id} is {state}, it cannot be captured")
+        now = utcnow()
+        expires_at = Hold.expires_at.python_value(expires_at)
+        if expires_at <= now:
+            raise HoldClosedError(
+                f"hold {hold_id} expired at {expires_at:%H:%M:%S}; its credits were released"
+            )
+        rest = held_units - amount
+        if rest:
+            free = _units(_give_back(Hold.get_by_id(hold_id), _credits(rest)))
+        if CLOSE_HOLD.run(amount=amount, now=now, hold=hold_id).rowcount != 1:
             raise HoldClosedError(f"hold {hold_id} was closed concurrently")
-        _move(account, rest, -current.amount)
-        _journal(
-            account,
-            "capture",
-            rest,
-            hold=hold_id,
+        if SETTLE.run(rest=rest, amount=held_units, account=account_id).rowcount != 1:
+            raise LedgerError(f"account {account_id} would go negative")
+        INSERT_ENTRY.run(
+            account=account_id,
+            kind="capture",
+            amount=rest,
             spent=amount,
-            free_spent=free,
-            description=current.description,
-            reference=current.reference,
+            free_spent=free or 0,
+            available_after=available + rest,
+            held_after=held - held_units,
+            hold=hold_id,
+            description=description,
+            reference=reference,
+            now=now,
         )
-        current.state, current.captured = "captured", amount
-        current.account_after = account
-    return current
+    return Capture(
+        hold_id,
+        account_id,
+        _credits(amount),
+        _credits(available + rest),
+        _credits(held - held_units),
+        bool(follow_up),
+    )
 
 
 def _free_part(current: Hold) -> Decimal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,6 +64,18 @@ class Service:
 
 def standard_packs(prices: dict[str, str] | None = None, currency: str = "EUR") -> tuple:
     """The four packs most services sell: Starter, Standard, Advanced, Expert."""
+    if prices is None:
+        return _default_packs(currency)
+    return _packs(prices, currency)
+
+
+@functools.lru_cache(maxsize=8)
+def _default_packs(currency: str) -> tuple:
+    # Packs are frozen: one set serves every call.
+    return _packs(None, currency)
+
+
+def _packs(prices: dict[str, str] | None, currency: str) -> tuple:
     prices = prices or {
         "starter": "10.00",
         "standard": "90.00",
@@ -81,9 +94,17 @@ def standard_packs(prices: dict[str, str] | None = None, currency: str = "EUR") 
 
 
 def all_services() -> list[Service]:
+    """Services of the enabled addons, gathered once per request or job."""
     from host import registry
+    from host.plugins import request_cache
 
-    return registry().collect("iap_services")
+    cache = request_cache()
+    if cache is not None and "iap_services" in cache:
+        return cache["iap_services"]
+    services = registry().collect("iap_services")
+    if cache is not None:
+        cache["iap_services"] = services
+    return services
 
 
 def get_service(key: str) -> Service:

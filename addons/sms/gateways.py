@@ -70,12 +70,22 @@ class OutboxGateway(SmsGateway):
     def after_accepted(self, message_id: int) -> None:
         from addons.sms import jobs
 
+        self._report(jobs.outbox_deliver, message_id)
+
+    def after_accepted_many(self, message_ids: list[int]) -> None:
+        """A mass SMS chunk's delivery reports in one job, not one job per message."""
+        from addons.sms import jobs
+
+        self._report(jobs.outbox_deliver_many, list(message_ids))
+
+    @staticmethod
+    def _report(job, argument) -> None:
         delay = current_app.config.get("SMS_OUTBOX_DELIVERY_DELAY", 3)
         # An immediate queue (tests, single-process demos) never runs a scheduled job.
         if delay <= 0 or current_app.config.get("HOST_JOBS_IMMEDIATE"):
-            jobs.outbox_deliver.delay(message_id)
+            job.delay(argument)
         else:
-            jobs.outbox_deliver.schedule(args=(message_id,), delay=delay)
+            job.schedule(args=(argument,), delay=delay)
 
 
 class TwilioGateway(SmsGateway):

@@ -23,6 +23,13 @@ def outbox_deliver(message_id: int) -> bool:
     return sending.advance(message_id, "delivered")
 
 
+@job(name="sms.outbox_deliver_many")
+def outbox_deliver_many(message_ids: list[int]) -> None:
+    """The outbox's delivery reports for a mass SMS chunk (returns nothing, so
+    the queue keeps no result)."""
+    sending.advance_many(list(message_ids), "delivered")
+
+
 @job(periodic=crontab(minute="*"), name="sms.outbox_sweep")
 def outbox_sweep() -> int:
     """Report delivered the outbox messages whose scheduled report was lost

@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
+from peewee import Case
+
 from addons.iap import InsufficientCreditError, charge
 from addons.sms import blacklist, gateways, numbers, pricing
 from addons.sms.models import SmsMessage
 from addons.sms.pricing import CountryNotSupported, Quote
-from host import Setting, set_message_state, utcnow
+from host import Setting, set_message_state, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,16 @@ def company_country() -> str:
     return Setting.read("company_country")
 
 
-def locate(raw: str | None, contact_country: str = "", table=None) -> tuple[str, str, Decimal]:
+def locate(
+    raw: str | None, contact_country: str = "", table=None, company: str | None = None
+) -> tuple[str, str, Decimal]:
     """``(E.164 number, country, credits per part)`` of a raw number, read with
-    the contact's country, then the company's. Raises :class:`Refused`."""
+    the contact's country, then the company's (``company``, read from the
+    settings when not given). Raises :class:`Refused`."""
+    if company is None:
+        company = company_country()
     try:
-        number = numbers.normalize(raw, regions=(contact_country, company_country()))
+        number = numbers.normalize(raw, regions=(contact_country, company))
     except numbers.InvalidNumber as exc:
         kind = "number_missing" if exc.reason == numbers.MISSING else "wrong_format"
         raise Refused(kind, str(exc)) from None
@@ -112,24 +119,69 @@ def detail(failure_type: str, reason: str) -> str:
     return f"{label}: {reason}" if reason else label
 
 
-def advance(message_id: int, state: str, *, failure_type: str = "", reason: str = "") -> bool:
-    """Move a message forward to ``state``; a move backwards or out of a final
-    state does nothing. Returns whether the message changed."""
+# A message's chatter entry is set when it is created and never changes, so a
+# caller holding the row passes ``chatter_id`` and spares a read.
+_UNKNOWN = object()
+
+
+def _before(state: str) -> list[str]:
+    """The states a message may move to ``state`` from."""
     if state in ("failed", "canceled"):
-        before = list(RANK)[:-1]
-    else:
-        before = [s for s, rank in RANK.items() if rank < RANK[state]]
+        return list(RANK)[:-1]
+    return [s for s, rank in RANK.items() if rank < RANK[state]]
+
+
+def _fields(state: str, failure_type: str, reason: str) -> dict:
     fields = {"state": state, "updated_at": utcnow()}
     if state == "failed":
         fields.update(failure_type=failure_type, failure_reason=reason[:255])
+    return fields
+
+
+def advance(
+    message_id: int,
+    state: str,
+    *,
+    failure_type: str = "",
+    reason: str = "",
+    chatter_id=_UNKNOWN,
+) -> bool:
+    """Move a message forward to ``state``; a move backwards or out of a final
+    state does nothing. Returns whether the message changed."""
     changed = (
-        SmsMessage.update(**fields)
-        .where((SmsMessage.id == message_id) & SmsMessage.state.in_(before))
+        SmsMessage.update(**_fields(state, failure_type, reason))
+        .where((SmsMessage.id == message_id) & SmsMessage.state.in_(_before(state)))
         .execute()
     )
     if changed:
-        _follow_in_chatter(message_id, state, detail(failure_type, reason) if failure_type else "")
+        text = detail(failure_type, reason) if failure_type else ""
+        _follow_in_chatter(message_id, state, text, chatter_id)
     return bool(changed)
+
+
+def advance_many(
+    message_ids: list[int], state: str, *, failure_type: str = "", reason: str = ""
+) -> list[int]:
+    """:func:`advance` for many messages, a few statements per 500; returns the
+    ids that changed (the others were past ``state`` or final already)."""
+    changed: list[int] = []
+    text = detail(failure_type, reason) if failure_type else ""
+    for start in range(0, len(message_ids), 500):
+        with write_transaction():  # the states and their chatter entries, one commit
+            rows = (
+                SmsMessage.update(**_fields(state, failure_type, reason))
+                .where(
+                    SmsMessage.id.in_(message_ids[start : start + 500])
+                    & SmsMessage.state.in_(_before(state))
+                )
+                .returning(SmsMessage.id, SmsMessage.chatter_message_id)
+                .tuples()
+                .execute()
+            )
+            for message_id, chatter_id in rows:
+                changed.append(message_id)
+                _follow_in_chatter(message_id, state, text, chatter_id)
+    return changed
 
 
 def fail(message: SmsMessage, failure_type: str, reason: str) -> bool:
@@ -142,22 +194,41 @@ def fail(message: SmsMessage, failure_type: str, reason: str) -> bool:
     return advance(message.id, "failed", failure_type=failure_type, reason=reason)
 
 
-def _follow_in_chatter(message_id: int, state: str, text: str = "") -> None:
-    row = SmsMessage.select(SmsMessage.chatter_message_id).where(SmsMessage.id == message_id).get()
-    if row.chatter_message_id:
-        set_message_state(row.chatter_message_id, state, text)
+def _follow_in_chatter(message_id: int, state: str, text: str = "", chatter_id=_UNKNOWN) -> None:
+    if chatter_id is _UNKNOWN:
+        chatter_id = (
+            SmsMessage.select(SmsMessage.chatter_message_id)
+            .where(SmsMessage.id == message_id)
+            .get()
+            .chatter_message_id
+        )
+    if chatter_id:
+        set_message_state(chatter_id, state, text)
 
 
 def claim(message_id: int) -> bool:
     """Take a queued message for sending; False if another worker has it or it is done."""
-    changed = (
-        SmsMessage.update(state="processing", attempts=SmsMessage.attempts + 1, updated_at=utcnow())
-        .where((SmsMessage.id == message_id) & (SmsMessage.state == "in_queue"))
-        .execute()
-    )
-    if changed:
-        _follow_in_chatter(message_id, "processing")
-    return bool(changed)
+    return bool(claim_many([message_id]))
+
+
+def claim_many(message_ids: list[int]) -> set[int]:
+    """Take the queued ones of ``message_ids`` for sending, in one statement;
+    returns their ids (the others are another worker's, or done)."""
+    claimed = set()
+    with write_transaction():  # the claims and their chatter entries, one commit
+        rows = (
+            SmsMessage.update(
+                state="processing", attempts=SmsMessage.attempts + 1, updated_at=utcnow()
+            )
+            .where(SmsMessage.id.in_(message_ids) & (SmsMessage.state == "in_queue"))
+            .returning(SmsMessage.id, SmsMessage.chatter_message_id)
+            .tuples()
+            .execute()
+        )
+        for message_id, chatter_id in rows:
+            claimed.add(message_id)
+            _follow_in_chatter(message_id, "processing", chatter_id=chatter_id)
+    return claimed
 
 
 def requeue(message: SmsMessage, credits: Decimal) -> bool:
@@ -203,14 +274,26 @@ def held(credits: Decimal, *, description: str, reference: str):
         yield tx
 
 
-def deliver(message: SmsMessage, gateway: gateways.SmsGateway) -> bool:
+def deliver(
+    message: SmsMessage, gateway: gateways.SmsGateway, *, blacklisted: bool | None = None
+) -> bool:
     """Hand a claimed message to the gateway and record the answer.
 
     Runs inside the caller's hold; returns whether the gateway accepted it.
-    The blacklist is checked again here: a STOP may arrive while a batch runs."""
-    if blacklist.is_blacklisted(message.number):
+    The blacklist is checked again here (a STOP may arrive while a batch runs),
+    unless the caller just did it for a group of messages (``blacklisted``)."""
+    chatter_id = message.chatter_message_id
+    if blacklisted is None:
+        blacklisted = blacklist.is_blacklisted(message.number)
+    if blacklisted:
         refusal = blacklisted_refusal(message.number)
-        advance(message.id, "failed", failure_type=refusal.failure_type, reason=str(refusal))
+        advance(
+            message.id,
+            "failed",
+            failure_type=refusal.failure_type,
+            reason=str(refusal),
+            chatter_id=chatter_id,
+        )
         return False
     try:
         accepted = gateway.send(gateways.Outgoing(message.id, message.number, message.body))
@@ -226,10 +309,25 @@ def deliver(message: SmsMessage, gateway: gateways.SmsGateway) -> bool:
             reason="The SMS gateway failed unexpectedly; see the server log.",
         )
         return False
-    SmsMessage.update(
-        provider_id=accepted.provider_id, gateway=gateway.key, sent_at=utcnow()
-    ).where(SmsMessage.id == message.id).execute()
-    advance(message.id, "sent")
+    # One statement: the gateway's id always, and ``sent`` unless a report
+    # (a webhook) already moved the message on.
+    now = utcnow()
+    moves = SmsMessage.state.in_(_before("sent"))
+    (state,) = (
+        SmsMessage.update(
+            provider_id=accepted.provider_id,
+            gateway=gateway.key,
+            sent_at=now,
+            state=Case(None, [(moves, "sent")], SmsMessage.state),
+            updated_at=Case(None, [(moves, now)], SmsMessage.updated_at),
+        )
+        .where(SmsMessage.id == message.id)
+        .returning(SmsMessage.state)
+        .tuples()
+        .execute()
+    )[0]
+    if state == "sent":
+        _follow_in_chatter(message.id, "sent", chatter_id=chatter_id)
     return True
 
 
@@ -276,7 +374,15 @@ def send_now(message_id: int) -> SmsMessage:
 
 def after_accepted(gateway: gateways.SmsGateway, message_ids: list[int]) -> None:
     """Let the gateway follow up on messages sent and paid for; its failure
-    there must not turn a sent message into an error page."""
+    there must not turn a sent message into an error page. A gateway with an
+    ``after_accepted_many`` (the outbox) gets a batch's messages in one call."""
+    many = getattr(gateway, "after_accepted_many", None)
+    if many is not None and len(message_ids) > 1:
+        try:
+            many(message_ids)
+        except Exception:
+            log.exception("SMS gateway %s: after_accepted_many failed", gateway.key)
+        return
     for message_id in message_ids:
         try:
             gateway.after_accepted(message_id)

@@ -1,0 +1,1 @@
+"""Benchmark scripts: run them with ``python bench/<name>.py`` (see README.md)."""

@@ -1,0 +1,604 @@
+"""Throughput and latency of ``charge()`` against a raw-driver baseline.
+
+    python bench/ledger.py [--quick] [--seconds 3.5] [--rounds 2] [--no-pg] [--pg URL]
+                           [--show-sql] [--json results.json]
+
+One round trip is ``with charge(service, 1): pass``: a hold and a capture, each
+in its own write transaction. It is measured on a SQLite file and on
+PostgreSQL (skipped with a message when unreachable), with 1 and 8 worker
+processes (each builds its own app with ``host.create_app``), on one hot
+account and on 8 accounts (a bench addon declares 8 services; with 8 workers
+each has its own account, with 1 it goes round the 8).
+
+The baseline ``raw`` issues the same statements as ``charge()`` straight
+through ``sqlite3`` / ``psycopg2``, with the same transaction boundaries
+(``BEGIN IMMEDIATE`` on SQLite, ``BEGIN`` + ``SELECT … FOR UPDATE`` on
+PostgreSQL); at start-up both are captured and compared statement by
+statement, and a warning is printed when ``charge()`` changed. The
+implementations run in alternating slices (raw, charge(), charge(), raw, …)
+so a noisy neighbour hits both. At the end ``ledger.verify()`` must find no
+discrepancy (the baseline writes real journal entries too) and every hold
+must be captured in full.
+
+Each charge starts with empty per-context caches, as if it ran in a job of
+its own (one read of the enabled addons, on both sides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import peewee  # noqa: E402
+
+from bench import common  # noqa: E402
+from host import Manifest, hookimpl  # noqa: E402
+
+HOT = "widget"
+SERVICES = tuple(f"bench{i}" for i in range(8))
+GRANT = 10**8  # credits per account; a run spends well under a million
+WORKERS = (1, 8)
+TARGET_RATIO = 0.5
+TARGET_SQLITE_RATE = 1000.0
+
+
+# -- a service addon with N services ----------------------------------------
+
+
+class BenchServices:
+    """Declares ``bench0`` … ``bench7``: many accounts without many addons."""
+
+    def __init__(self, keys=SERVICES):
+        self.keys = tuple(keys)
+        self.manifest = Manifest(
+            name="bench_services", title="Bench services", depends=("iap",), summary="bench"
+        )
+
+    @hookimpl
+    def iap_services(self):
+        from addons.iap import Service
+
+        return [Service(key=k, name=k.title(), description="bench") for k in self.keys]
+
+
+def _addons():
+    from tests.addons.iap.service_kit import WidgetAddon
+
+    return [WidgetAddon(), BenchServices()]
+
+
+def _config(url: str) -> dict:
+    return common.app_config(
+        url, HOST_EXTRA_ADDONS=_addons(), HOST_BUILTIN_ADDONS=("addons.iap.plugin",)
+    )
+
+
+# -- the raw baseline -----------------------------------------------------------
+
+SCALE = 10**6  # DecimalAsIntegerField(places=6)
+TTL = dt.timedelta(seconds=900)
+# The ledger's own prepared statements: the baseline sends the very SQL text
+# charge() sends, straight through the driver.
+STATEMENTS = (
+    "LOCK_ACCOUNT",
+    "SPENDABLE_LOTS",
+    "INSERT_HOLD",
+    "TAKE_FROM_LOT",
+    "INSERT_HOLD_LOT",
+    "RESERVE",
+    "INSERT_ENTRY",
+    "LOCK_ACCOUNT_OF_HOLD",
+    "HOLD_FOR_CAPTURE",
+    "CLOSE_HOLD",
+    "SETTLE",
+)
+ENABLED_SQL = 'SELECT "t1"."name" FROM "host_addon_state" AS "t1" WHERE "t1"."enabled"'
+
+
+class RawLedger:
+    """hold + capture of ``charge(service, 1)`` written against the driver.
+
+    Same statements (the ledger's compiled SQL), same order, same transactions,
+    same checks. Build it inside an app context bound to the same database.
+    """
+
+    def __init__(self, backend: str, url: str):
+        from addons.iap import ledger
+
+        self.backend = backend
+        self.log: list | None = None
+        self.sql = {name: getattr(ledger, name).sql() for name in STATEMENTS}
+        self.sql["enabled"] = ENABLED_SQL
+        if backend == "sqlite":
+            import sqlite3
+
+            from host.db import parse_database_url
+
+            path = parse_database_url(url).database
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+            for pragma in (
+                "journal_mode = wal",
+                "foreign_keys = 1",
+                "busy_timeout = 30000",
+                "synchronous = normal",
+            ):
+                self.conn.execute(f"PRAGMA {pragma}")
+            self.begin = "BEGIN IMMEDIATE"
+        else:
+            base, _, query = url.partition("?schema=")
+            self.conn = common.pg_connect(base, schema=query or None)
+            self.begin = "BEGIN"
+        self.cur = self.conn.cursor()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _x(self, name: str, **params):
+        sql = self.sql.get(name, name)
+        if self.log is not None:
+            self.log.append((sql, params))
+        self.cur.execute(sql, params)
+        return self.cur
+
+    def _insert(self, name: str, **params) -> int:
+        cur = self._x(name, **params)
+        return cur.fetchone()[0] if self.backend != "sqlite" else cur.lastrowid
+
+    def charge(self, service: str, credit: int = 1) -> None:
+        amount = credit * SCALE
+        # charge() reads the enabled addons once per request or job.
+        enabled = {row[0] for row in self._x("enabled").fetchall()}
+        if "iap" not in enabled:
+            raise RuntimeError("iap is not enabled")
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        # -- hold
+        self._x(self.begin)
+        try:
+            account_id, available, held, _ = self._x("LOCK_ACCOUNT", service=service).fetchone()
+            if available < amount:
+                raise RuntimeError(f"{service}: not enough credits")
+            picked, rest = [], amount
+            for lot, free, remaining in self._x(
+                "SPENDABLE_LOTS", account=account_id, now=now
+            ).fetchall():
+                part = min(remaining, rest)
+                picked.append((lot, bool(free), part))
+                rest -= part
+                if rest == 0:
+                    break
+            if rest:
+                raise RuntimeError(f"{service}: the lots do not cover the hold")
+            hold_id = self._insert(
+                "INSERT_HOLD",
+                account=account_id,
+                amount=amount,
+                expires_at=now + TTL,
+                description="",
+                reference=None,
+                now=now,
+            )
+            for rank, (lot, free, part) in enumerate(picked):
+                if self._x("TAKE_FROM_LOT", part=part, lot=lot).rowcount != 1:
+                    raise RuntimeError("lot changed under the lock")
+                self._x("INSERT_HOLD_LOT", hold=hold_id, lot=lot, part=part, free=free, rank=rank)
+            if self._x("RESERVE", amount=amount, account=account_id).rowcount != 1:
+                raise RuntimeError("account would go negative")
+            self._x(
+                "INSERT_ENTRY",
+                account=account_id,
+                kind="hold",
+                amount=-amount,
+                spent=0,
+                free_spent=0,
+                available_after=available - amount,
+                held_after=held + amount,
+                hold=hold_id,
+                description="",
+                reference=None,
+                now=now,
+            )
+            self._x("COMMIT")
+        except BaseException:
+            self._x("ROLLBACK")
+            raise
+        # -- capture (the body of the with block did nothing)
+        self._x(self.begin)
+        try:
+            account_id, available, held, _ = self._x(
+                "LOCK_ACCOUNT_OF_HOLD", hold=hold_id
+            ).fetchone()
+            held_units, state, expires_at, description, reference, free = self._x(
+                "HOLD_FOR_CAPTURE", hold=hold_id
+            ).fetchone()
+            if state != "held":
+                raise RuntimeError(f"hold {hold_id} is {state}")
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            if isinstance(expires_at, str):
+                expires_at = dt.datetime.fromisoformat(expires_at)
+            if expires_at <= now:
+                raise RuntimeError(f"hold {hold_id} expired")
+            if self._x("CLOSE_HOLD", amount=held_units, now=now, hold=hold_id).rowcount != 1:
+                raise RuntimeError(f"hold {hold_id} was closed concurrently")
+            if self._x("SETTLE", rest=0, amount=held_units, account=account_id).rowcount != 1:
+                raise RuntimeError("account would go negative")
+            self._x(
+                "INSERT_ENTRY",
+                account=account_id,
+                kind="capture",
+                amount=0,
+                spent=held_units,
+                free_spent=free or 0,
+                available_after=available,
+                held_after=held - held_units,
+                hold=hold_id,
+                description=description,
+                reference=reference,
+                now=now,
+            )
+            self._x("COMMIT")
+        except BaseException:
+            self._x("ROLLBACK")
+            raise
+
+
+def charge_once(service: str) -> None:
+    from addons.iap.charging import charge
+    from host.plugins import _context_cache
+
+    # As if each charge ran in a job of its own: the per-context caches
+    # (enabled addons, services) start empty.
+    cache = _context_cache()
+    if cache is not None:
+        cache.clear()
+    with charge(service, 1):
+        pass
+
+
+# Each implementation, and the baseline it is compared with.
+BASELINE = {"charge()": "raw"}
+
+
+# -- worker processes ---------------------------------------------------------
+
+
+def _implementations(app, backend: str, raw: RawLedger) -> dict:
+    impls = {
+        "raw": (raw.charge, contextlib.nullcontext),
+        "charge()": (charge_once, contextlib.nullcontext),
+    }
+    return impls
+
+
+def _worker(conn, backend: str, url: str, index: int) -> None:
+    try:
+        from host import create_app
+
+        app = create_app(_config(url))
+        app.app_context().push()
+        raw = RawLedger(backend, url)
+        impls = _implementations(app, backend, raw)
+        for service in (HOT, SERVICES[index % len(SERVICES)]):
+            for run, context in impls.values():
+                with context():
+                    run(service)
+        conn.send(("ready", None))
+        while True:
+            message = conn.recv()
+            if message[0] == "stop":
+                break
+            _, impl, services, start_at, end_at = message
+            run, context = impls[impl]
+            latencies = []
+            with context():
+                while (wait := start_at - time.monotonic()) > 0:
+                    time.sleep(wait)
+                i, count = 0, len(services)
+                began = now = time.monotonic()
+                while now < end_at:
+                    run(services[i % count])
+                    i += 1
+                    after = time.monotonic()
+                    latencies.append(after - now)
+                    now = after
+            conn.send(("done", (latencies, began, now)))
+        raw.close()
+        common.close_app(app)
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+
+
+class Pool:
+    def __init__(self, backend: str, url: str, size: int):
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.pipes, self.procs = [], []
+        for index in range(size):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, backend, url, index), daemon=True)
+            proc.start()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+        for pipe in self.pipes:
+            self._expect(pipe, "ready")
+
+    @staticmethod
+    def _expect(pipe, kind: str):
+        if not pipe.poll(120):
+            raise RuntimeError("a worker did not answer within 120 s")
+        got, payload = pipe.recv()
+        if got == "error":
+            raise RuntimeError(f"worker failed:\n{payload}")
+        if got != kind:
+            raise RuntimeError(f"worker said {got!r}, expected {kind!r}")
+        return payload
+
+    def run(self, impl: str, plans: list[tuple[str, ...]], seconds: float) -> dict:
+        """Run ``plans[i]`` (a list of services) on worker ``i`` for ``seconds``."""
+        start_at = time.monotonic() + 0.05
+        end_at = start_at + seconds
+        for pipe, services in zip(self.pipes, plans, strict=False):
+            pipe.send(("run", impl, services, start_at, end_at))
+        results = [self._expect(pipe, "done") for pipe in self.pipes[: len(plans)]]
+        latencies = [x for r in results for x in r[0]]
+        began = min(r[1] for r in results)
+        ended = max(r[2] for r in results)
+        return {"ops": len(latencies), "elapsed": ended - began, "latencies": latencies}
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop",))
+            except (BrokenPipeError, OSError):
+                pass
+        for proc in self.procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.terminate()
+
+
+def _summary(slices: list[dict]) -> dict:
+    ops = sum(s["ops"] for s in slices)
+    elapsed = sum(s["elapsed"] for s in slices)
+    latencies = sorted(x for s in slices for x in s["latencies"])
+    return {
+        "ops": ops,
+        "rate": ops / elapsed if elapsed else float("nan"),
+        "p50_ms": common.percentile(latencies, 0.50) * 1000,
+        "p99_ms": common.percentile(latencies, 0.99) * 1000,
+    }
+
+
+# -- one backend ------------------------------------------------------------
+
+
+def _shapes(orm_log: list, raw_log: list) -> dict:
+    orm = [common.statement_shape(sql) for sql, _ in orm_log]
+    raw = [common.statement_shape(sql) for sql, _ in raw_log]
+    return {"orm": orm, "raw": raw, "same": orm == raw}
+
+
+def _prepare(backend: str, url: str, show_sql: bool) -> dict:
+    """Enable the services, fund the accounts, compare the statement lists."""
+    from addons.iap import ledger
+    from host import create_app
+    from host.db import db
+
+    app = create_app(_config(url))
+    with app.app_context():
+        registry = app.extensions["host"]
+        registry.enable("widget")
+        registry.enable("bench_services")
+        for service in (HOT, *SERVICES):
+            ledger.grant(service, GRANT, reason="bench funds")
+        charge_once(HOT)  # warms the caches
+        with common.capture_statements(db.obj) as orm_log:
+            charge_once(HOT)
+        raw = RawLedger(backend, url)
+        raw.log = []
+        raw.charge(HOT)
+        shapes = {"charge()": _shapes(orm_log, raw.log)}
+        raw.close()
+    common.close_app(app)
+    if show_sql:
+        print(f"  statements charge() sent on {backend}:")
+        for sql, params in orm_log:
+            print(f"    {sql}  {params}")
+    return shapes
+
+
+def _verify(url: str) -> list[str]:
+    """``ledger.verify()``, plus what it does not look at: every bench hold
+    ends captured in full, and the journal's spending matches the holds'."""
+    from addons.iap import ledger
+    from addons.iap.models import Entry, Hold
+    from host import create_app
+
+    app = create_app(_config(url))
+    with app.app_context():
+        problems = [str(p) for p in ledger.verify()]
+        states = {
+            row.state: row.n
+            for row in Hold.select(Hold.state, peewee.fn.COUNT(Hold.id).alias("n")).group_by(
+                Hold.state
+            )
+        }
+        if set(states) != {"captured"}:
+            problems.append(f"holds by state: {states} (only captured expected)")
+        partial = Hold.select().where(Hold.captured != Hold.amount).count()
+        if partial:
+            problems.append(f"{partial} holds captured for another amount than held")
+        spent = Entry.select(peewee.fn.SUM(Entry.spent)).scalar() or 0
+        captured = Hold.select(peewee.fn.SUM(Hold.captured)).scalar() or 0
+        if spent != captured:
+            problems.append(f"the journal spent {spent}, the holds captured {captured}")
+        holds = sum(states.values())
+    common.close_app(app)
+    print(f"  {holds} holds in the database, all checked")
+    return problems
+
+
+def _plans(workers: int, accounts: str) -> list[tuple[str, ...]]:
+    if accounts == "hot":
+        return [(HOT,)] * workers
+    if workers == 1:
+        return [SERVICES]
+    return [(SERVICES[i % len(SERVICES)],) for i in range(workers)]
+
+
+def run_backend(backend: str, label: str, url: str, args) -> dict:
+    print(f"\n== {label}")
+    shapes = _prepare(backend, url, args.show_sql)
+    for impl, shape in shapes.items():
+        count = len(shape["orm"])
+        if shape["same"]:
+            print(
+                f"  {impl}: one round trip = {count} statements, "
+                f"the same as its baseline {BASELINE[impl]}"
+            )
+        else:
+            print(f"  WARNING: {BASELINE[impl]} no longer sends what {impl} sends:")
+            print(f"    {impl}: {shape['orm']}")
+            print(f"    {BASELINE[impl]}: {shape['raw']}")
+    impls = ["raw", "charge()"]
+    pool = Pool(backend, url, max(WORKERS))
+    rows = []
+    print(
+        f"  {'workers':>7} {'accounts':<8} {'impl':<9} {'rt/s':>7} {'(× base)':>8}"
+        f" {'p50 ms':>8} {'(× base)':>8} {'p99 ms':>8} {'(× base)':>8}"
+    )
+    try:
+        for workers in WORKERS:
+            for accounts in ("hot", "many"):
+                plans = _plans(workers, accounts)
+                slices = {impl: [] for impl in impls}
+                # raw, charge(), …, then back: drift on a noisy machine hits both.
+                for impl in (impls + impls[::-1]) * args.rounds:
+                    slices[impl].append(pool.run(impl, plans, args.seconds / 2 / args.rounds))
+                stats = {impl: _summary(slices[impl]) for impl in impls}
+                row = {"backend": backend, "workers": workers, "accounts": accounts}
+                for impl in impls:
+                    mine = stats[impl]
+                    base = stats.get(BASELINE.get(impl, ""))
+                    versus = {key: "" for key in ("rate", "p50_ms", "p99_ms")}
+                    if base:
+                        for key in versus:
+                            versus[key] = f"({common.ratio(mine[key], base[key]).strip()})"
+                        row[f"{impl} ratio"] = mine["rate"] / base["rate"]
+                    extra = ""
+                    print(
+                        f"  {workers:>7} {accounts:<8} {impl:<9} {mine['rate']:>7.0f}"
+                        f" {versus['rate']:>8} {mine['p50_ms']:>8.2f} {versus['p50_ms']:>8}"
+                        f" {mine['p99_ms']:>8.2f} {versus['p99_ms']:>8}{extra}"
+                    )
+                    row[impl] = mine
+                rows.append(row)
+    finally:
+        pool.close()
+    problems = _verify(url)
+    if problems:
+        print(f"  ledger.verify(): {len(problems)} DISCREPANCIES")
+        for problem in problems:
+            print(f"    {problem}")
+    else:
+        print("  ledger.verify(): no discrepancy")
+    return {"backend": backend, "statements": shapes, "rows": rows, "verify": problems}
+
+
+def _targets(results: list[dict]) -> None:
+    print("\n== targets")
+    for result in results:
+        for row in result["rows"]:
+            for impl in BASELINE:
+                if f"{impl} ratio" not in row:
+                    continue
+                value = row[f"{impl} ratio"]
+                print(
+                    f"  {result['backend']:<10} {row['workers']} worker(s) {row['accounts']:<4}"
+                    f" {impl:<8}: {value:.2f}× {BASELINE[impl]} (target ≥ {TARGET_RATIO}×): "
+                    f"{'met' if value >= TARGET_RATIO else 'NOT MET'}"
+                )
+        if result["backend"] == "sqlite":
+            one = next(r for r in result["rows"] if r["workers"] == 1 and r["accounts"] == "hot")
+            for impl in BASELINE:
+                if impl in one:
+                    rate = one[impl]["rate"]
+                    print(
+                        f"  sqlite     1 worker  hot  {impl:<8}: {rate:.0f} round trips/s "
+                        f"(target ≥ {TARGET_SQLITE_RATE:.0f}): "
+                        f"{'met' if rate >= TARGET_SQLITE_RATE else 'NOT MET'}"
+                    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="0.3 s per measurement: a smoke run")
+    parser.add_argument(
+        "--seconds", type=float, default=3.5, help="per measurement and implementation"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternations: each slice is seconds / 2 / rounds"
+    )
+    parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: TEST_DATABASE_URL)")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--dir", default=None, help="where the SQLite file goes (default: tmp)")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements sent")
+    parser.add_argument("--json", default=None, help="write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.rounds = 0.3, 1
+
+    logging.basicConfig(level=logging.WARNING)
+    started = time.monotonic()
+    print(
+        f"charge() round trips, {args.seconds:g} s per measurement and implementation, "
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}\n{common.machine()}"
+    )
+    results = []
+    directory = tempfile.mkdtemp(prefix="bench-ledger-", dir=args.dir)
+    os.environ.setdefault("HOST_INSTANCE_PATH", os.path.join(directory, "instance"))
+    try:
+        path = os.path.join(directory, "ledger.db")
+        results.append(run_backend("sqlite", f"SQLite file {path}", f"sqlite:///{path}", args))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    if args.no_pg:
+        print("\n== PostgreSQL skipped (--no-pg)")
+    else:
+        base = common.pg_base_url(args.pg)
+        why = common.pg_unreachable(base)
+        if why:
+            print(f"\n== PostgreSQL skipped: {common.redact_url(base)} unreachable ({why})")
+        else:
+            with common.pg_schema(base, "bench_ledger") as (url, schema):
+                label = f"PostgreSQL {common.redact_url(base)} schema {schema}"
+                results.append(run_backend("postgresql", label, url, args))
+    _targets(results)
+    print(
+        f"\ntotal {time.monotonic() - started:.0f} s; "
+        f"load average now {common.load_average()} (other processes skew the figures)"
+    )
+    if args.json:
+        for result in results:
+            for row in result["rows"]:
+                for key, value in row.items():
+                    if isinstance(value, dict):
+                        row[key] = {k: round(v, 3) for k, v in value.items()}
+        with open(args.json, "w") as fh:
+            json.dump({"seconds": args.seconds, "results": results}, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,10 +31,11 @@ from host import Contact, post_message, utcnow, write_transaction
 SKIPPED = frozenset({"duplicate", "blacklisted"})
 # Within a chunk, messages are claimed and checked against the blacklist in
 # groups: 1, 2, 4… up to GROUP_MAX while a group goes out in under
-# GROUP_SECONDS, back to 1 when one does not. A fast gateway (the outbox) so
-# costs a statement per group instead of two per message, and a STOP that
-# arrives during a batch is still honoured within about GROUP_SECONDS; with
-# a slow gateway every message is checked just before it goes, as in send_now.
+# GROUP_SECONDS, back to 1 when one does not. With a fast gateway (the
+# outbox) that is two statements per group (claim, blacklist) instead of two
+# per message, and a STOP that arrives during a batch is still honoured within
+# about GROUP_SECONDS; with a slow gateway every message is claimed and checked
+# just before it goes, as in send_now.
 GROUP_MAX = 50
 GROUP_SECONDS = 0.5
 

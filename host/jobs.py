@@ -72,10 +72,11 @@ class JobQueue:
         name = config.get("HOST_JOBS_NAME", "iap_host")
         if config.get("HOST_JOBS_IMMEDIATE"):
             self.huey = huey.MemoryHuey(name, immediate=True)
+        # Nothing reads job results back: storing them would only fill the queue.
         elif config.get("REDIS_URL"):
-            self.huey = huey.RedisHuey(name, url=config["REDIS_URL"])
+            self.huey = huey.RedisHuey(name, url=config["REDIS_URL"], results=False)
         else:
-            self.huey = huey.SqliteHuey(name, filename=config["HOST_JOBS_PATH"])
+            self.huey = huey.SqliteHuey(name, filename=config["HOST_JOBS_PATH"], results=False)
         self._tasks: dict[str, object] = {}
         for spec in list(_JOBS.values()):
             self._bind(spec)

@@ -48,8 +48,14 @@
     }
     setHTML(dialogBody, await response.text());
     if (!dialog.open) dialog.showModal();
-    const first = dialogBody.querySelector("[autofocus], textarea, input:not([type=hidden]), select, button");
-    if (first) first.focus();
+    // In order of preference, not document order: the close button comes first
+    // in the markup but is the last thing a user wants focused.
+    const selectors = ["[autofocus]", "textarea", "input:not([type=hidden])", "select", "button"];
+    for (const selector of selectors) {
+      const first = dialogBody.querySelector(selector);
+      if (first) { first.focus(); break; }
+    }
+    document.dispatchEvent(new CustomEvent("host:refresh"));
   }
 
   async function openDialog(url, body) {

@@ -26,16 +26,17 @@ from peewee import Case, fn
 from addons.iap import InsufficientCreditError, balance
 from addons.sms import blacklist, gateways, pricing, segments, sending
 from addons.sms.models import SmsBatch, SmsMessage
-from host import Contact, post_message, utcnow, write_transaction
+from host import Contact, P, Prepared, db, post_message, utcnow, write_transaction
 
 SKIPPED = frozenset({"duplicate", "blacklisted"})
-# Within a chunk, messages are claimed and checked against the blacklist in
-# groups: 1, 2, 4… up to GROUP_MAX while a group goes out in under
-# GROUP_SECONDS, back to 1 when one does not. With a fast gateway (the
-# outbox) that is two statements per group (claim, blacklist) instead of two
-# per message, and a STOP that arrives during a batch is still honoured within
-# about GROUP_SECONDS; with a slow gateway every message is claimed and checked
-# just before it goes, as in send_now.
+# Messages are claimed and checked against the blacklist in groups: 1, 2, 4…
+# up to GROUP_MAX while a group goes out in under GROUP_SECONDS, back to 1 when
+# one does not (the size carries over from one chunk to the next). With a fast
+# gateway (the outbox, which takes a group in one call) that is a few
+# statements per group (claim, blacklist, provider ids, move to sent) instead
+# of a few per message, and a STOP that arrives during a batch is still
+# honoured within about GROUP_SECONDS; with a slow gateway every message is
+# claimed and checked just before it goes, as in send_now.
 GROUP_MAX = 50
 GROUP_SECONDS = 0.5
 
@@ -112,12 +113,24 @@ def draft(contacts, author) -> SmsBatch:
     return SmsBatch.create(contact_ids=json.dumps(ids), author=author)
 
 
+# What plan(), the composer and the messages read of a contact.
+_RECIPIENT = Contact.select(
+    Contact.id,
+    Contact.name,
+    Contact.company_name,
+    Contact.is_company,
+    Contact.phone,
+    Contact.mobile,
+    Contact.country,
+)
+
+
 def contacts_of(batch: SmsBatch) -> list[Contact]:
     ids = batch.contact_id_list
     found: dict[int, Contact] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        found.update((c.id, c) for c in Contact.select().where(Contact.id.in_(chunk)))
+        found.update((c.id, c) for c in _RECIPIENT.where(Contact.id.in_(chunk)))
     return [found[i] for i in ids if i in found]
 
 
@@ -158,74 +171,123 @@ def start(batch: SmsBatch, body: str, *, log_chatter: bool, author) -> Plan:
     return recipients
 
 
+# The messages of a batch are inserted with one compiled statement run for all
+# the rows (``executemany``): no SQL is built per message.
+_MESSAGE_COLUMNS = (
+    "batch",
+    "contact",
+    "recipient_name",
+    "number_raw",
+    "number",
+    "country",
+    "body",
+    "encoding",
+    "parts",
+    "credits",
+    "charged",
+    "state",
+    "failure_type",
+    "failure_reason",
+    "gateway",
+    "attempts",
+    "author",
+    "created_at",
+    "updated_at",
+)
+INSERT_MESSAGE = Prepared(
+    lambda: SmsMessage.insert({getattr(SmsMessage, c): getattr(P, c) for c in _MESSAGE_COLUMNS})
+)
+INSERT_GROUP = 1000
+
+
 def _create_messages(batch, lines: list[Line], text, info, author, log_chatter: bool) -> None:
-    """One message per line, inserted 200 at a time, and its chatter entry."""
+    """One message per line, and its chatter entry when asked."""
     now = utcnow()
-    author_id = author.id if author is not None else None
-    for start in range(0, len(lines), 200):
-        group = lines[start : start + 200]
+    common = {
+        "batch": batch.id,
+        "body": text,
+        "encoding": info.encoding,
+        "parts": info.parts,
+        "charged": 0,
+        "gateway": "",
+        "attempts": 0,
+        "author": author.id if author is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    to_credits = SmsMessage.credits.db_value
+    sql = INSERT_MESSAGE.sql()
+    cursor = db.cursor()
+    for start in range(0, len(lines), INSERT_GROUP):
         rows = []
-        for line in group:
+        for line in lines[start : start + INSERT_GROUP]:
             failed = bool(line.failure_type)
             rows.append(
                 {
-                    "batch": batch.id,
+                    **common,
                     "contact": line.contact.id,
                     "recipient_name": line.contact.display_name,
                     "number_raw": line.number_raw,
                     "number": line.number,
                     "country": line.country,
-                    "body": text,
-                    "encoding": info.encoding,
-                    "parts": info.parts,
-                    "credits": line.per_part * info.parts if not failed else Decimal(0),
-                    "charged": Decimal(0),
+                    "credits": 0 if failed else to_credits(line.per_part * info.parts),
                     "state": "failed" if failed else "in_queue",
                     "failure_type": line.failure_type,
                     "failure_reason": line.reason[:255],
-                    "gateway": "",
-                    "attempts": 0,
-                    "author": author_id,
-                    "created_at": now,
-                    "updated_at": now,
                 }
             )
-        inserted = (
-            SmsMessage.insert_many(rows)
-            .returning(SmsMessage.id, SmsMessage.contact)
-            .tuples()
-            .execute()
+        cursor.executemany(sql, rows)
+    if log_chatter:
+        _post_notes(batch, lines, text, author)
+
+
+def _post_notes(batch, lines: list[Line], text, author) -> None:
+    """A note in each contact's chatter, followed by the message's state."""
+    messages_of: dict[int, list[int]] = {}
+    query = (
+        SmsMessage.select(SmsMessage.id, SmsMessage.contact)
+        .where(SmsMessage.batch == batch.id)
+        .order_by(SmsMessage.id)
+        .tuples()
+    )
+    for message_id, contact_id in query:
+        messages_of.setdefault(contact_id, []).append(message_id)
+    notes = []
+    for line in lines:
+        message_id = messages_of[line.contact.id].pop(0)
+        note = post_message(
+            line.contact,
+            text,
+            kind="sms",
+            author=author,
+            state="failed" if line.failure_type else "in_queue",
+            state_detail=sending.detail(line.failure_type, line.reason)
+            if line.failure_type
+            else "",
+            meta={"sms_message": message_id, "sms_batch": batch.id, "number": line.number},
         )
-        if not log_chatter:
-            continue
-        # RETURNING promises no order: match the rows by contact.
-        messages_of: dict[int, list[int]] = {}
-        for message_id, contact_id in sorted(inserted):
-            messages_of.setdefault(contact_id, []).append(message_id)
-        notes = []
-        for line in group:
-            message_id = messages_of[line.contact.id].pop(0)
-            note = post_message(
-                line.contact,
-                text,
-                kind="sms",
-                author=author,
-                state="failed" if line.failure_type else "in_queue",
-                state_detail=sending.detail(line.failure_type, line.reason)
-                if line.failure_type
-                else "",
-                meta={"sms_message": message_id, "sms_batch": batch.id, "number": line.number},
-            )
-            notes.append((message_id, note.id))
-        SmsMessage.update(chatter_message_id=Case(SmsMessage.id, notes)).where(
-            SmsMessage.id.in_([message_id for message_id, _ in notes])
+        notes.append((message_id, note.id))
+    for start in range(0, len(notes), 200):
+        group = notes[start : start + 200]
+        SmsMessage.update(chatter_message_id=Case(SmsMessage.id, group)).where(
+            SmsMessage.id.in_([message_id for message_id, _ in group])
         ).execute()
 
 
-def _pending(batch_id: int):
-    return SmsMessage.select().where(
+def _pending(batch_id: int, *fields):
+    return SmsMessage.select(*fields).where(
         (SmsMessage.batch == batch_id) & (SmsMessage.state == "in_queue")
     )
+
+
+# What sending a message of a batch reads of it.
+_TO_SEND = (
+    SmsMessage.id,
+    SmsMessage.number,
+    SmsMessage.body,
+    SmsMessage.credits,
+    SmsMessage.chatter_message_id,
+)
 
 
 def _fail_pending(batch_id: int, failure_type: str, reason: str) -> None:
@@ -248,7 +310,8 @@ def run(batch_id: int) -> dict | None:
         _fail_pending(batch_id, "server_error", str(exc))
         return _finish(batch_id)
     try:
-        total = sum((m.credits for m in _pending(batch_id)), Decimal(0))
+        (total,) = _pending(batch_id, fn.SUM(SmsMessage.credits)).tuples().get()
+        total = SmsMessage.credits.python_value(total or 0)
         available = balance("sms")
         if available < total:
             _fail_pending(
@@ -259,16 +322,23 @@ def run(batch_id: int) -> dict | None:
             )
             return _finish(batch_id)
         size = int(current_app.config.get("SMS_BATCH_CHUNK", 500))
+        pace = _Pace()
         while True:
-            chunk = list(_pending(batch_id).order_by(SmsMessage.id).limit(size))
-            if not chunk or not _send_chunk(batch_id, chunk, gateway):
+            chunk = list(_pending(batch_id, *_TO_SEND).order_by(SmsMessage.id).limit(size))
+            if not chunk or not _send_chunk(batch_id, chunk, gateway, pace):
                 break
     finally:
         gateway.close()
     return _finish(batch_id)
 
 
-def _send_chunk(batch_id: int, chunk: list[SmsMessage], gateway) -> bool:
+class _Pace:
+    """The size of the next group, kept from one chunk to the next."""
+
+    size = 1
+
+
+def _send_chunk(batch_id: int, chunk: list[SmsMessage], gateway, pace: _Pace) -> bool:
     """One hold for the chunk, captured for what the gateway accepted.
     Returns False when the batch must stop."""
     deadline = time.monotonic() + current_app.config.get("IAP_HOLD_TTL", 900) / 2
@@ -280,16 +350,15 @@ def _send_chunk(batch_id: int, chunk: list[SmsMessage], gateway) -> bool:
             description=f"Mass SMS #{batch_id}: up to {len(chunk)} messages",
             reference=f"sms.batch:{batch_id}",
         ) as tx:
-            size = 1
             while tried < len(chunk):
                 if tried and time.monotonic() > deadline:
                     break  # the rest stay queued for the next chunk and its own hold
-                group = chunk[tried : tried + size]
+                group = chunk[tried : tried + pace.size]
                 tried += len(group)
                 started = time.monotonic()
                 accepted += _send_group(group, gateway)
                 fast = time.monotonic() - started < GROUP_SECONDS
-                size = min(size * 2, GROUP_MAX) if fast else 1
+                pace.size = min(pace.size * 2, GROUP_MAX) if fast else 1
             if not accepted:
                 raise sending.NothingAccepted
             tx.credit = sum((m.credits for m in accepted), Decimal(0))
@@ -311,11 +380,12 @@ def _send_chunk(batch_id: int, chunk: list[SmsMessage], gateway) -> bool:
 
 def _send_group(group: list[SmsMessage], gateway) -> list[SmsMessage]:
     """Claim a few messages and check the blacklist for them in one statement
-    each, then hand them to the gateway one by one; returns those accepted."""
+    each, then hand them to the gateway (in one call if it takes groups);
+    returns those accepted."""
     claimed = sending.claim_many([m.id for m in group])
     mine = [m for m in group if m.id in claimed]
     blocked = blacklist.blacklisted_among(m.number for m in mine)
-    return [m for m in mine if sending.deliver(m, gateway, blacklisted=m.number in blocked)]
+    return sending.deliver_group(mine, gateway, blocked)
 
 
 def _finish(batch_id: int) -> dict:

@@ -20,6 +20,9 @@ def sms_gateways() -> list[SmsGateway]:
     addons. A gateway's ``send`` runs outside any database transaction, with
     the message's credits held: raising :class:`addons.sms.gateways.GatewayError`
     releases them, returning :class:`addons.sms.gateways.Accepted` captures them.
+    A gateway that can take a mass SMS's messages a group at a time may define
+    ``send_many(messages)`` returning, by message id, an ``Accepted`` or a
+    ``GatewayError`` for each (see the outbox); the others get one ``send`` each.
 
     :return: :class:`addons.sms.gateways.SmsGateway` objects, new ones per call
         (a gateway may keep a connection for the messages of one batch).

@@ -20,7 +20,7 @@ class SmsBatch(BaseModel):
     state = peewee.CharField(max_length=16, default="draft")
     # The selection as it was when the bulk action ran (contact ids, JSON).
     contact_ids = peewee.TextField(default="[]")
-    log_chatter = peewee.BooleanField(default=True)
+    log_chatter = peewee.BooleanField(default=False)
     # Cached by the composer for the live cost preview: valid recipients, and
     # the credits of one part sent to all of them.
     recipients = peewee.IntegerField(default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -55,6 +56,11 @@ def normalize(raw: str | None, *, regions: Iterable[str | None] = ()) -> str:
     ``reason="wrong_format"`` for letters, stray characters, unparsable, impossible
     or invalid numbers.
     """
+    return _parse_valid(raw, regions)[1]
+
+
+def _parse_valid(raw, regions) -> tuple[phonenumbers.PhoneNumber, str]:
+    """``(parsed number, E.164)`` of ``raw``, or :class:`InvalidNumber` (see :func:`normalize`)."""
     if raw is None or not str(raw).strip():
         raise InvalidNumber("No phone number was given.", reason=MISSING)
     raw = str(raw).strip()
@@ -76,12 +82,36 @@ def normalize(raw: str | None, *, regions: Iterable[str | None] = ()) -> str:
         except NumberParseException:
             continue
         if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+            return parsed, phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
         if not phonenumbers.is_possible_number(parsed):
             problem = "has the wrong length"
 
     where = "" if candidates == [None] else f" for {', '.join(str(c) for c in candidates)}"
     raise InvalidNumber(f"The phone number {raw!r} {problem}{where}.")
+
+
+def locate(raw: str | None, regions: tuple[str | None, ...] = ()) -> tuple[str, str]:
+    """``(E.164, country)`` of ``raw``, as :func:`normalize` then :func:`country_of` would
+    give (the country is ``""`` when the number belongs to none), parsing it once.
+
+    Answers are kept per process (they depend on ``phonenumbers``' metadata only), so a
+    mass SMS's numbers are parsed once for the composer and not again when it is sent."""
+    found = _located(raw, tuple(regions))
+    if isinstance(found, InvalidNumber):
+        raise InvalidNumber(str(found), found.reason)
+    return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _located(raw, regions: tuple) -> tuple[str, str] | InvalidNumber:
+    try:
+        parsed, e164 = _parse_valid(raw, regions)
+    except InvalidNumber as exc:
+        return exc
+    region = phonenumbers.region_code_for_number(parsed)
+    if not region or len(region) != 2 or not region.isalpha():
+        region = ""
+    return e164, region
 
 
 def _parse_e164(e164: str) -> phonenumbers.PhoneNumber:

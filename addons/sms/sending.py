@@ -23,7 +23,8 @@ from addons.iap import InsufficientCreditError, charge
 from addons.sms import blacklist, gateways, numbers, pricing
 from addons.sms.models import SmsMessage
 from addons.sms.pricing import CountryNotSupported, Quote
-from host import Setting, set_message_state, utcnow, write_transaction
+from host import P, Prepared, Setting, db, set_message_state, utcnow, write_transaction
+from host.models import Message
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +73,16 @@ def locate(
     if company is None:
         company = company_country()
     try:
-        number = numbers.normalize(raw, regions=(contact_country, company))
+        number, country = numbers.locate(raw, (contact_country, company))
     except numbers.InvalidNumber as exc:
         kind = "number_missing" if exc.reason == numbers.MISSING else "wrong_format"
         raise Refused(kind, str(exc)) from None
     table = pricing.prices() if table is None else table
     try:
-        country = numbers.country_of(number)
+        if not country:
+            raise CountryNotSupported(number)
         per_part = pricing.quote("", country, table).credits_per_part
-    except (numbers.InvalidNumber, CountryNotSupported):
+    except CountryNotSupported:
         raise Refused(
             "country_not_supported",
             f"Sending SMS to {_country_name(number)} is not supported (no price is set for it).",
@@ -138,6 +140,29 @@ def _fields(state: str, failure_type: str, reason: str) -> dict:
     return fields
 
 
+# The conditional update of one message, compiled once per target state; it
+# returns the message's chatter entry, so following it there needs no read.
+_ADVANCE: dict[str, Prepared] = {}
+
+
+def _advance_statement(state: str) -> Prepared:
+    prepared = _ADVANCE.get(state)
+    if prepared is None:
+        fields = {SmsMessage.state: state, SmsMessage.updated_at: P.now}
+        if state == "failed":
+            fields.update(
+                {SmsMessage.failure_type: P.failure_type, SmsMessage.failure_reason: P.reason}
+            )
+        prepared = _ADVANCE[state] = Prepared(
+            lambda: (
+                SmsMessage.update(fields)
+                .where((SmsMessage.id == P.id) & SmsMessage.state.in_(_before(state)))
+                .returning(SmsMessage.chatter_message_id)
+            )
+        )
+    return prepared
+
+
 def advance(
     message_id: int,
     state: str,
@@ -148,22 +173,23 @@ def advance(
 ) -> bool:
     """Move a message forward to ``state``; a move backwards or out of a final
     state does nothing. Returns whether the message changed."""
-    changed = (
-        SmsMessage.update(**_fields(state, failure_type, reason))
-        .where((SmsMessage.id == message_id) & SmsMessage.state.in_(_before(state)))
-        .execute()
-    )
-    if changed:
-        text = detail(failure_type, reason) if failure_type else ""
-        _follow_in_chatter(message_id, state, text, chatter_id)
-    return bool(changed)
+    params = {"id": message_id, "now": utcnow()}
+    if state == "failed":
+        params.update(failure_type=failure_type, reason=reason[:255])
+    with write_transaction():  # the state and its chatter entry, one commit
+        row = _advance_statement(state).run(**params).fetchone()
+        if row is not None:
+            text = detail(failure_type, reason) if failure_type else ""
+            _follow_in_chatter(message_id, state, text, row[0])
+    return row is not None
 
 
 def advance_many(
     message_ids: list[int], state: str, *, failure_type: str = "", reason: str = ""
 ) -> list[int]:
-    """:func:`advance` for many messages, a few statements per 500; returns the
-    ids that changed (the others were past ``state`` or final already)."""
+    """:func:`advance` for many messages, one statement per 500 (and one for
+    their chatter entries); returns the ids that changed (the others were past
+    ``state`` or final already)."""
     changed: list[int] = []
     text = detail(failure_type, reason) if failure_type else ""
     for start in range(0, len(message_ids), 500):
@@ -178,10 +204,17 @@ def advance_many(
                 .tuples()
                 .execute()
             )
-            for message_id, chatter_id in rows:
-                changed.append(message_id)
-                _follow_in_chatter(message_id, state, text, chatter_id)
+            changed.extend(message_id for message_id, _ in rows)
+            _follow_many([chatter_id for _, chatter_id in rows], state, text)
     return changed
+
+
+def _follow_many(chatter_ids, state: str, text: str = "") -> None:
+    """The chatter entries of messages that moved to ``state`` together, in one
+    statement (what :func:`host.set_message_state` does for one)."""
+    ids = [chatter_id for chatter_id in chatter_ids if chatter_id]
+    if ids:
+        Message.update(state=state, state_detail=text[:255]).where(Message.id.in_(ids)).execute()
 
 
 def fail(message: SmsMessage, failure_type: str, reason: str) -> bool:
@@ -225,9 +258,8 @@ def claim_many(message_ids: list[int]) -> set[int]:
             .tuples()
             .execute()
         )
-        for message_id, chatter_id in rows:
-            claimed.add(message_id)
-            _follow_in_chatter(message_id, "processing", chatter_id=chatter_id)
+        claimed.update(message_id for message_id, _ in rows)
+        _follow_many([chatter_id for _, chatter_id in rows], "processing")
     return claimed
 
 
@@ -311,24 +343,107 @@ def deliver(
         return False
     # One statement: the gateway's id always, and ``sent`` unless a report
     # (a webhook) already moved the message on.
-    now = utcnow()
-    moves = SmsMessage.state.in_(_before("sent"))
-    (state,) = (
-        SmsMessage.update(
-            provider_id=accepted.provider_id,
-            gateway=gateway.key,
-            sent_at=now,
-            state=Case(None, [(moves, "sent")], SmsMessage.state),
-            updated_at=Case(None, [(moves, now)], SmsMessage.updated_at),
-        )
-        .where(SmsMessage.id == message.id)
-        .returning(SmsMessage.state)
-        .tuples()
-        .execute()
-    )[0]
+    (state,) = MARK_SENT.run(
+        id=message.id, provider_id=accepted.provider_id, gateway=gateway.key, now=utcnow()
+    ).fetchone()
     if state == "sent":
         _follow_in_chatter(message.id, "sent", chatter_id=chatter_id)
     return True
+
+
+def _mark_sent():
+    moves = SmsMessage.state.in_(_before("sent"))
+    return (
+        SmsMessage.update(
+            {
+                SmsMessage.provider_id: P.provider_id,
+                SmsMessage.gateway: P.gateway,
+                SmsMessage.sent_at: P.now,
+                SmsMessage.state: Case(None, [(moves, "sent")], SmsMessage.state),
+                SmsMessage.updated_at: Case(None, [(moves, P.now)], SmsMessage.updated_at),
+            }
+        )
+        .where(SmsMessage.id == P.id)
+        .returning(SmsMessage.state)
+    )
+
+
+MARK_SENT = Prepared(_mark_sent)
+# A group's provider ids, run with ``executemany``; the move to ``sent`` follows
+# for the whole group in one statement.
+SET_PROVIDER = Prepared(
+    lambda: SmsMessage.update(
+        {
+            SmsMessage.provider_id: P.provider_id,
+            SmsMessage.gateway: P.gateway,
+            SmsMessage.sent_at: P.now,
+        }
+    ).where(SmsMessage.id == P.id)
+)
+
+
+def deliver_group(
+    messages: list[SmsMessage], gateway: gateways.SmsGateway, blocked: set[str]
+) -> list[SmsMessage]:
+    """:func:`deliver` for claimed messages whose blacklist check the caller just
+    did (``blocked``). A gateway with a ``send_many`` (the outbox) takes them in one
+    call and their acceptance is recorded in two statements; the others get
+    them one by one. Returns the messages the gateway accepted."""
+    many = getattr(gateway, "send_many", None)
+    if many is None or len(messages) < 2:
+        return [m for m in messages if deliver(m, gateway, blacklisted=m.number in blocked)]
+    outgoing = []
+    for message in messages:
+        if message.number in blocked:
+            deliver(message, gateway, blacklisted=True)
+        else:
+            outgoing.append(message)
+    if not outgoing:
+        return []
+    try:
+        answers = many([gateways.Outgoing(m.id, m.number, m.body) for m in outgoing])
+    except Exception:  # a bug in a gateway must not lose the hold's bookkeeping
+        log.exception("SMS gateway %s failed on %s messages", gateway.key, len(outgoing))
+        answers = {}
+    accepted: list[tuple[SmsMessage, gateways.Accepted]] = []
+    for message in outgoing:
+        answer = answers.get(message.id)
+        if isinstance(answer, gateways.Accepted):
+            accepted.append((message, answer))
+        elif isinstance(answer, gateways.GatewayError):
+            fail(message, answer.failure_type, str(answer))
+        else:
+            advance(
+                message.id,
+                "failed",
+                failure_type="server_error",
+                reason="The SMS gateway failed unexpectedly; see the server log.",
+                chatter_id=message.chatter_message_id,
+            )
+    if accepted:
+        _record_sent(accepted, gateway.key)
+    return [message for message, _ in accepted]
+
+
+def _record_sent(accepted, gateway_key: str) -> None:
+    now = utcnow()
+    rows = [
+        {"id": m.id, "provider_id": a.provider_id, "gateway": gateway_key, "now": now}
+        for m, a in accepted
+    ]
+    with write_transaction():
+        db.cursor().executemany(SET_PROVIDER.sql(), rows)
+        moved = (
+            SmsMessage.update(state="sent", updated_at=now)
+            .where(
+                SmsMessage.id.in_([m.id for m, _ in accepted])
+                & SmsMessage.state.in_(_before("sent"))
+            )
+            .returning(SmsMessage.chatter_message_id)
+            .tuples()
+            .execute()
+        )
+        _follow_many([chatter_id for (chatter_id,) in moved], "sent")
 
 
 def send_now(message_id: int) -> SmsMessage:

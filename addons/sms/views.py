@@ -241,7 +241,7 @@ def batch(batch_id: int):
     return render_template("sms/batch.html", batch=batch, **_status(batch))
 
 
-def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=True):
+def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=False):
     recipients = batches.plan(batches.contacts_of(batch))
     SmsBatch.update(
         recipients=len(recipients.valid), per_part_total=recipients.per_part_total

@@ -252,7 +252,10 @@ def test_mass_sms_to_selected_contacts(page, live_server, sms, user, worker):
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("Bad Number")
     expect(refused).to_contain_text("Wrong number format")
-    page.get_by_label("Message").press_sequentially("Your order is ready.")
+    # Logging in each contact's chatter is asked for, not done by default.
+    log = page.get_by_role("checkbox", name="Log the message in each contact's chatter")
+    expect(log).not_to_be_checked()
+    page.get_by_label("Message", exact=True).press_sequentially("Your order is ready.")
     counter = page.locator("[data-sms-counter]")
     expect(counter.locator("[data-recipients]")).to_have_text("2")
     expect(counter.locator("[data-parts]")).to_have_text("1")

@@ -113,8 +113,12 @@ def test_mass_sms_sends_once_per_number_and_charges_once(
     [hold] = Hold.select().where(Hold.reference == f"sms.batch:{batch.id}")
     assert hold.captured == expected_cost(parts=2)
 
+    # The box was ticked: one note per contact, in the state of its message.
     notes = Message.select().where(Message.kind == "sms")
     assert notes.count() == 20
+    assert sorted(n.res_id for n in notes) == sorted(c.id for c in crowd)
+    state_of = {m.chatter_message_id: m.state for m in SmsMessage.select()}
+    assert {n.id: n.state for n in notes} == state_of
     assert {n.state for n in notes} == {"delivered", "failed"}
 
     page = admin_client.get(location).get_data(as_text=True)
@@ -125,6 +129,48 @@ def test_mass_sms_sends_once_per_number_and_charges_once(
     results = page[page.index('id="batch-results"') :]
     assert results.count("<tr data-message=") == 20
     assert "Duplicate" in results and "Blacklisted" in results
+
+
+def test_chatter_log_is_optional_and_off_by_default(crowd, user_client, give_credits):
+    give_credits(100)
+    location = open_composer(user_client, crowd)
+    page = user_client.get(location).get_data(as_text=True)
+    box = re.search(r'<input type="checkbox" name="log_chatter"[^>]*>', page).group(0)
+    assert "checked" not in box
+    assert "Log the message in each contact's chatter" in page
+
+    assert user_client.post(f"{location}/send", data={"body": BODY}).status_code == 303
+    batch = SmsBatch.get()
+    assert batch.state == "done" and not batch.log_chatter
+    assert SmsMessage.select().where(SmsMessage.state == "delivered").count() == 16
+    # No note in any chatter: the batch's results page is the record.
+    assert Message.select().where(Message.kind == "sms").count() == 0
+    assert SmsMessage.select().where(SmsMessage.chatter_message_id.is_null(False)).count() == 0
+    results = user_client.get(location).get_data(as_text=True)
+    assert results[results.index('id="batch-results"') :].count("<tr data-message=") == 20
+
+
+def test_outbox_refusing_one_of_a_group_charges_the_others(
+    crowd, user_client, give_credits, sms_balance, monkeypatch
+):
+    from addons.sms import gateways
+
+    send = gateways.OutboxGateway.send
+
+    def picky(self, message):
+        if message.to == "+33612345612":
+            raise gateways.GatewayError("Unknown subscriber.", failure_type="wrong_format")
+        return send(self, message)
+
+    monkeypatch.setattr(gateways.OutboxGateway, "send", picky)
+    give_credits(100)
+    location = open_composer(user_client, crowd)
+    user_client.post(f"{location}/send", data={"body": BODY, "log_chatter": "on"})
+    refused = SmsMessage.get(SmsMessage.number == "+33612345612")
+    assert (refused.state, refused.failure_type, refused.charged) == ("failed", "wrong_format", 0)
+    assert Message.get_by_id(refused.chatter_message_id).state == "failed"
+    assert SmsMessage.select().where(SmsMessage.state == "delivered").count() == 15
+    assert sms_balance() == 100 - expected_cost() + price("FR")
 
 
 def test_without_credits_for_all_of_it_nothing_is_sent(

@@ -6,7 +6,13 @@ Addons import only these names::
 """
 
 from host.app import create_app
-from host.chatter import messages_for, post_message, register_chatter_model, set_message_state
+from host.chatter import (
+    messages_for,
+    post_message,
+    register_chatter_model,
+    set_message_state,
+    set_messages_state,
+)
 from host.db import (
     BaseModel,
     DecimalAsIntegerField,
@@ -18,13 +24,13 @@ from host.db import (
     utcnow,
     write_transaction,
 )
-from host.hookspecs import hookimpl
+from host.hookspecs import hookimpl, hookspec
 from host.jobs import RetryTask, crontab, job
 from host.mail import send_mail
 from host.manifest import AddonError, Manifest
 from host.migrations import Migration
 from host.models import Contact, Setting, User
-from host.plugins import registry
+from host.plugins import registry, request_cache
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 from host.views import selected_contacts
@@ -53,6 +59,7 @@ __all__ = [
     "current_user",
     "db",
     "hookimpl",
+    "hookspec",
     "is_postgres",
     "job",
     "locked",
@@ -61,9 +68,11 @@ __all__ = [
     "public",
     "register_chatter_model",
     "registry",
+    "request_cache",
     "selected_contacts",
     "send_mail",
     "set_message_state",
+    "set_messages_state",
     "utcnow",
     "webhook",
     "write_transaction",

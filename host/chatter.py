@@ -96,6 +96,18 @@ def set_message_state(message_id: int, state: str, detail: str = "") -> None:
     Message.update(state=state, state_detail=detail[:255]).where(Message.id == message_id).execute()
 
 
+def set_messages_state(message_ids, state: str, detail: str = "") -> int:
+    """Move several messages to ``state`` in one statement (mass sends)."""
+    if state not in STATE_ICONS:
+        raise ValueError(f"unknown message state {state!r}")
+    ids = [i for i in message_ids if i]
+    if not ids:
+        return 0
+    return (
+        Message.update(state=state, state_detail=detail[:255]).where(Message.id.in_(ids)).execute()
+    )
+
+
 def messages_for(model: str, res_id: int) -> list[Message]:
     """A record's messages, newest first, with their authors and the names of
     their attachments (not the files' bytes) in three queries in all."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host.hookspecs import hookspec
+from host import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     from addons.iap.payments import PaymentProvider

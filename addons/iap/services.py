@@ -95,8 +95,7 @@ def _packs(prices: dict[str, str] | None, currency: str) -> tuple:
 
 def all_services() -> list[Service]:
     """Services of the enabled addons, gathered once per request or job."""
-    from host import registry
-    from host.plugins import request_cache
+    from host import registry, request_cache
 
     cache = request_cache()
     if cache is not None and "iap_services" in cache:

@@ -23,8 +23,16 @@ from addons.iap import InsufficientCreditError, charge
 from addons.sms import blacklist, gateways, numbers, pricing
 from addons.sms.models import SmsMessage
 from addons.sms.pricing import CountryNotSupported, Quote
-from host import P, Prepared, Setting, db, set_message_state, utcnow, write_transaction
-from host.models import Message
+from host import (
+    P,
+    Prepared,
+    Setting,
+    db,
+    set_message_state,
+    set_messages_state,
+    utcnow,
+    write_transaction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +218,8 @@ def advance_many(
 
 
 def _follow_many(chatter_ids, state: str, text: str = "") -> None:
-    """The chatter entries of messages that moved to ``state`` together, in one
-    statement (what :func:`host.set_message_state` does for one)."""
-    ids = [chatter_id for chatter_id in chatter_ids if chatter_id]
-    if ids:
-        Message.update(state=state, state_detail=text[:255]).where(Message.id.in_(ids)).execute()
+    """The chatter entries of messages that moved to ``state`` together."""
+    set_messages_state(chatter_ids, state, text)
 
 
 def fail(message: SmsMessage, failure_type: str, reason: str) -> bool:

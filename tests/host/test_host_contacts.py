@@ -338,3 +338,18 @@ def test_chatter_of_unknown_records_is_404(admin_client, contact):
     assert admin_client.get("/chatter/contact/999999").status_code == 404
     assert admin_client.post("/chatter/nothing/1", data={"body": "hi"}).status_code == 404
     assert admin_client.get(f"/chatter/contact/{contact.id}").status_code == 200
+
+
+def test_set_messages_state_moves_several_messages_at_once(app, contact):
+    from host import post_message, set_messages_state
+    from host.models import Message
+
+    first = post_message(contact, "one", kind="sms", state="in_queue")
+    second = post_message(contact, "two", kind="sms", state="in_queue")
+    other = post_message(contact, "three", kind="sms", state="in_queue")
+    assert set_messages_state([first.id, second.id, None], "sent") == 2
+    states = {m.body: m.state for m in Message.select()}
+    assert states == {"one": "sent", "two": "sent", "three": "in_queue"}
+    assert Message.get_by_id(other.id).state == "in_queue"
+    with pytest.raises(ValueError, match="unknown message state"):
+        set_messages_state([first.id], "teleported")

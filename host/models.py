@@ -151,4 +151,15 @@ class MailMessage(BaseModel):
         table_name = "host_mail"
 
 
-HOST_MODELS = [User, AddonState, Setting, Contact, Message, Attachment, MailMessage]
+class LoginFailure(BaseModel):
+    """A failed login, kept a while to slow down password guessing."""
+
+    email = peewee.CharField(max_length=254, index=True)
+    address = peewee.CharField(max_length=64, index=True)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        table_name = "host_login_failure"
+
+
+HOST_MODELS = [User, AddonState, Setting, Contact, Message, Attachment, MailMessage, LoginFailure]

@@ -21,7 +21,7 @@ from flask import (
 from peewee import fn
 from werkzeug.security import generate_password_hash
 
-from host import chatter
+from host import chatter, throttling
 from host.db import db, utcnow
 from host.forms import CompanyForm, ContactForm, LoginForm, UserForm, country_name
 from host.manifest import AddonError
@@ -64,6 +64,14 @@ def login():
     error = None
     if request.method == "POST":
         user = None
+        email = (form.email.data or "").strip().lower()[:254]
+        if throttling.locked_out(email, request.remote_addr or ""):
+            minutes = throttling.WINDOW_MINUTES
+            error = (
+                f"Too many failed attempts. Try again in {minutes} minutes, "
+                "or ask an administrator to reset your password."
+            )
+            return render_template("host/login.html", form=form, error=error), 429
         if form.validate():
             user = User.get_or_none(fn.LOWER(User.email) == form.email.data.strip().lower())
             if user is None or not user.active:
@@ -71,6 +79,7 @@ def login():
                 user = None
                 User(password_hash=_decoy_hash()).check_password(form.password.data)
         if user is not None and user.check_password(form.password.data):
+            throttling.forget(email)
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: an open redirect would help phishing. Browsers read
@@ -83,6 +92,7 @@ def login():
                 target = url_for("host.home")
             return redirect(target)
         # Never say which of the two was wrong.
+        throttling.record(email, request.remote_addr or "")
         error = "Wrong email or password."
     return render_template("host/login.html", form=form, error=error), (401 if error else 200)
 

@@ -14,7 +14,27 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import peewee
 
-db = peewee.DatabaseProxy()
+
+class _Savepoint(peewee._savepoint):
+    """A savepoint whose rollback also drops the after-commit callbacks
+    registered inside it: a job queued in a savepoint that rolls back must not
+    be enqueued when the outer transaction commits."""
+
+    def __enter__(self):
+        self._mark = len(self.db._state.commit_callbacks)
+        return super().__enter__()
+
+    def rollback(self, begin=True):
+        super().rollback(begin)
+        del self.db._state.commit_callbacks[getattr(self, "_mark", 0) :]
+
+
+class _HostDatabaseProxy(peewee.DatabaseProxy):
+    def savepoint(self):
+        return _Savepoint(self)
+
+
+db = _HostDatabaseProxy()
 
 # Scripts that look at several apps in one process (tests, the CLI) rebind the
 # proxy when an app context is pushed; the lock keeps two threads from racing.

@@ -94,11 +94,6 @@ def test_job_of_a_rolled_back_transaction_is_never_enqueued(app, queue):
     assert queue.pending() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="peewee keeps after_commit callbacks of a rolled-back savepoint; "
-    "Job.delay cannot tell, so the job is enqueued when the outer transaction commits",
-)
 def test_job_of_a_rolled_back_savepoint_is_never_enqueued(app, queue):
     with db.atomic():
         with pytest.raises(RuntimeError), db.atomic():
@@ -221,3 +216,11 @@ def test_worker_command_consumes_the_queue(app, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def test_job_of_a_committed_savepoint_is_enqueued_with_the_outer_commit(app, queue):
+    with db.atomic():
+        with db.atomic():
+            record_marker.delay("kept")
+        assert queue.pending() == 0  # not before the outer commit
+    assert queue.pending() == 1

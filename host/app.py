@@ -38,6 +38,13 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = host_config.persistent_secret_key(app.instance_path)
 
+    if app.config.get("HOST_PROXIES"):
+        # Behind N reverse proxies: trust their X-Forwarded-* headers, so
+        # remote_addr (login throttling) and URLs are the client's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["HOST_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     init_database(app)
     registry = init_addons(app)
     init_blueprints(app, registry)

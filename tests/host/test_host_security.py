@@ -373,3 +373,23 @@ def test_password_guessing_is_slowed_down(app, client, admin):
     response = client.post("/login", data={"email": admin.email, "password": PASSWORD})
     assert response.status_code == 302
     assert LoginFailure.select().where(LoginFailure.email == admin.email).count() == 0
+
+
+def test_behind_a_proxy_the_client_address_counts(app, admin):
+    from host.models import LoginFailure
+    from host.testing import HostClient
+    from tests.host.addon_kit import close_app, rebuild
+
+    proxied = rebuild(app, HOST_PROXIES=1)
+    try:
+        proxied.test_client_class = HostClient
+        with proxied.app_context():
+            client = proxied.test_client()
+            client.post(
+                "/login",
+                data={"email": admin.email, "password": "nope"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )
+            assert [f.address for f in LoginFailure.select()] == ["203.0.113.7"]
+    finally:
+        close_app(proxied)

@@ -73,7 +73,8 @@ def init_database(app: Flask) -> None:
 def init_addons(app: Flask) -> AddonRegistry:
     from host import core_addon
 
-    registry = AddonRegistry()
+    trace = bool(app.config.get("IAP_HOST_TRACE_HOOKS") or os.environ.get("IAP_HOST_TRACE_HOOKS"))
+    registry = AddonRegistry(trace=trace)
     app.extensions["host"] = registry
     registry.load(
         core=core_addon,

@@ -46,9 +46,11 @@ def addons_list():
                 continue
             state = "failed" if addon.error else ("enabled" if name in enabled else "disabled")
             version = addon.manifest.version if addon.manifest else "-"
-            line = f"{name:24} {version:8} {state}"
+            line = f"{name:24} {version:8} {state:9}"
             if addon.error:
                 line += f"  ({addon.error})"
+            else:
+                line += "  hooks: " + (", ".join(registry.hooks_of(name)) or "none")
             click.echo(line)
 
 

@@ -54,12 +54,14 @@ class Addon:
 
 
 class AddonRegistry:
-    def __init__(self):
+    def __init__(self, trace: bool = False):
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.addons: dict[str, Addon] = {}
         self.order: list[str] = []
         self.blueprint_owner: dict[str, str] = {}
+        # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
+        self.trace = trace
 
     # -- discovery -------------------------------------------------------
 
@@ -251,7 +253,17 @@ class AddonRegistry:
         caller = getattr(self.pm.hook, hookname)
         rank = {name: i for i, name in enumerate(self.order)}
         impls = [i for i in caller.get_hookimpls() if names is None or i.plugin_name in names]
-        return sorted(impls, key=lambda i: rank.get(i.plugin_name, 0))
+        impls = sorted(impls, key=lambda i: rank.get(i.plugin_name, 0))
+        if self.trace:
+            log.info("hook %s -> %s", hookname, ", ".join(i.plugin_name for i in impls) or "-")
+        return impls
+
+    def hooks_of(self, name: str) -> list[str]:
+        """The hooks an addon implements (for the Apps page and the CLI)."""
+        addon = self.addons.get(name)
+        if addon is None or not addon.loaded or name not in self.order:
+            return []
+        return sorted(caller.name for caller in self.pm.get_hookcallers(addon.plugin) or [])
 
     def call_one(self, name: str, hookname: str, **kwargs):
         """Call one addon's implementation of a hook (None if it has none)."""

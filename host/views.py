@@ -285,7 +285,9 @@ def apps():
         (a for a in reg.addons.values() if not a.core),
         key=lambda a: (a.manifest.title if a.manifest else a.name).lower(),
     )
-    return render_template("host/apps.html", addons=addons, enabled=reg.enabled_names())
+    return render_template(
+        "host/apps.html", addons=addons, enabled=reg.enabled_names(), hooks_of=reg.hooks_of
+    )
 
 
 @blueprint.route("/apps/<name>/<any(enable, disable):action>", methods=["POST"])

@@ -322,8 +322,8 @@ def test_cli_lists_addons_with_version_and_state(app, enable):
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split() for line in result.output.splitlines()}
     assert set(lines) == {"bottom", "gadget", "middle", "top"}
-    assert lines["bottom"][1:] == ["1.0", "enabled"]
-    assert lines["top"][1:] == ["1.0", "disabled"]
+    assert lines["bottom"][1:3] == ["1.0", "enabled"]
+    assert lines["top"][1:3] == ["1.0", "disabled"]
 
 
 def test_cli_enables_and_disables(app):
@@ -453,5 +453,37 @@ def test_addon_whose_tables_cannot_be_created_is_not_enabled(app, admin):
             page = client.post("/apps/shaky/enable", follow_redirects=True).get_data(as_text=True)
             assert "could not be enabled" in page and "no such tablespace" in page
             assert not other.extensions["host"].is_enabled("shaky")
+    finally:
+        close_app(other)
+
+
+def test_apps_page_and_cli_name_the_hooks_each_addon_implements(app, admin):
+    from click.testing import CliRunner
+
+    from host.cli import cli
+    from tests.host.addon_kit import client_as, close_app, make_addon, rebuild
+
+    other = rebuild(app, make_addon("hooky", buttons=["b"]))
+    try:
+        with other.app_context():
+            page = client_as(other, admin).get("/apps").get_data(as_text=True)
+            assert "Hooks: menu_items, record_field_buttons" in page
+            result = CliRunner().invoke(cli, ["addons", "list"], obj={"app": other})
+            assert "hooks: menu_items, record_field_buttons" in result.output
+    finally:
+        close_app(other)
+
+
+def test_trace_logs_every_hook_call(app, caplog):
+    import logging
+
+    from tests.host.addon_kit import close_app, make_addon, rebuild
+
+    other = rebuild(app, make_addon("traced", buttons=["b"]), IAP_HOST_TRACE_HOOKS=True)
+    try:
+        with other.app_context(), caplog.at_level(logging.INFO, logger="host.plugins"):
+            other.extensions["host"].enable("traced")
+            other.extensions["host"].collect("record_field_buttons", model="contact", record=None)
+        assert "hook record_field_buttons -> traced" in caplog.text
     finally:
         close_app(other)

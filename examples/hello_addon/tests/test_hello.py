@@ -1,7 +1,7 @@
 import hello_addon
 import pytest
 
-from addons.iap import balance, grant
+from addons.iap import balance
 from host.models import Message
 
 
@@ -11,9 +11,9 @@ def host_config(host_config):
     return host_config
 
 
-def test_greeting_costs_one_credit(admin_client, enable, contact):
+def test_greeting_costs_one_credit(admin_client, enable, credits, contact):
     enable("hello")
-    grant("hello", 1, reason="test credits")
+    credits("hello", 1)
     assert "Say hello" in admin_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     admin_client.post(f"/hello/greet/{contact.id}")
     assert balance("hello") == 0

@@ -23,7 +23,21 @@ import peewee
 
 from addons.iap.amounts import to_credit
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
-from host import P, Prepared, db, locked, utcnow, write_transaction
+from addons.iap.statements import (
+    CLOSE_HOLD,
+    HOLD_FOR_CAPTURE,
+    INSERT_ENTRY,
+    INSERT_HOLD,
+    INSERT_HOLD_LOT,
+    LOCK_ACCOUNT,
+    LOCK_ACCOUNT_OF_HOLD,
+    RESERVE,
+    SCALE,
+    SETTLE,
+    SPENDABLE_LOTS,
+    TAKE_FROM_LOT,
+)
+from host import db, locked, utcnow, write_transaction
 
 ZERO = Decimal(0)
 DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
@@ -199,115 +213,6 @@ def _give_back(hold: Hold, amount: Decimal) -> Decimal:
         .scalar()
     )
     return HoldLot.amount.python_value(free) if free is not None else ZERO
-
-
-# -- prepared statements of the hot path -----------------------------------
-#
-# charge() runs one hold and one capture; peewee would spend far longer
-# building their SQL than the database spends running it, so the statements
-# of those two operations are compiled once (see host.Prepared). Values are
-# in database form: credits as integers of 10**-6.
-
-SCALE = Account.available.scale
-
-LOCK_ACCOUNT = Prepared(
-    lambda: locked(
-        Account.select(Account.id, Account.available, Account.held, Account.trial_granted).where(
-            Account.service == P.service
-        )
-    )
-)
-SPENDABLE_LOTS = Prepared(
-    lambda: (
-        Lot.select(Lot.id, Lot.free, Lot.remaining)
-        .where(
-            (Lot.account == P.account)
-            & (Lot.remaining > 0)
-            & (Lot.expires_at.is_null() | (Lot.expires_at > P.now))
-        )
-        # Soonest expiry first (no expiry last), free before paid, then oldest.
-        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
-    )
-)
-INSERT_HOLD = Prepared(
-    lambda: Hold.insert(
-        account=P.account,
-        amount=P.amount,
-        captured=0,
-        refunded=0,
-        state="held",
-        expires_at=P.expires_at,
-        description=P.description,
-        reference=P.reference,
-        created_at=P.now,
-    )
-)
-TAKE_FROM_LOT = Prepared(
-    lambda: Lot.update(remaining=Lot.remaining - P.part).where(
-        (Lot.id == P.lot) & (Lot.remaining >= P.part)
-    )
-)
-INSERT_HOLD_LOT = Prepared(
-    lambda: HoldLot.insert(hold=P.hold, lot=P.lot, amount=P.part, free=P.free, rank=P.rank)
-)
-RESERVE = Prepared(
-    lambda: Account.update(
-        available=Account.available - P.amount,
-        held=Account.held + P.amount,
-    ).where((Account.id == P.account) & (Account.available >= P.amount))
-)
-SETTLE = Prepared(
-    lambda: Account.update(
-        available=Account.available + P.rest,
-        held=Account.held - P.amount,
-    ).where((Account.id == P.account) & (Account.held >= P.amount))
-)
-INSERT_ENTRY = Prepared(
-    lambda: Entry.insert(
-        account=P.account,
-        kind=P.kind,
-        amount=P.amount,
-        spent=P.spent,
-        free_spent=P.free_spent,
-        available_after=P.available_after,
-        held_after=P.held_after,
-        hold=P.hold,
-        lot=None,
-        description=P.description,
-        reference=P.reference,
-        created_at=P.now,
-    )
-)
-# The account of a hold, locked through the hold: one statement.
-LOCK_ACCOUNT_OF_HOLD = Prepared(
-    lambda: locked(
-        Account.select(
-            Account.id,
-            Account.available,
-            Account.held,
-            Account.alert_enabled | Account.topup_enabled,
-        ).where(Account.id == Hold.select(Hold.account).where(Hold.id == P.hold))
-    )
-)
-HOLD_FOR_CAPTURE = Prepared(
-    lambda: Hold.select(
-        Hold.amount,
-        Hold.state,
-        Hold.expires_at,
-        Hold.description,
-        Hold.reference,
-        HoldLot.select(peewee.fn.SUM(HoldLot.amount)).where(
-            (HoldLot.hold == Hold.id) & HoldLot.free
-        ),
-    ).where(Hold.id == P.hold)
-)
-CLOSE_HOLD = Prepared(
-    lambda: Hold.update(
-        state="captured",
-        captured=P.amount,
-        closed_at=P.now,
-    ).where((Hold.id == P.hold) & (Hold.state == "held"))
-)
 
 
 def _units(amount: Decimal) -> int:

@@ -44,7 +44,9 @@ Two baselines, in the same run:
                 (``jobs.db``) are not in it. An ``executemany`` counts as one statement.
 
 The raw insert is the analogue of the ``queue`` stage (which writes the same rows),
-so the report gives the queue stage's ratio to it next to the whole send's.
+so the report gives the queue stage's ratio to it; the issue's target ("validate, price,
+hold and enqueue; then deliver") is ``click → delivered`` against it, and the whole send
+with the two composer pages is reported too.
 ``--cold`` empties the process's cache of parsed numbers before the queue stage, as
 when the click on Send SMS reaches another server process than the composer page.
 
@@ -74,7 +76,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench import common  # noqa: E402
 
 TARGET_RATE = 1000.0  # messages/s for the whole send, SQLite, one process
-TARGET_RAW_RATIO = 5.0  # at most 5x the raw insert (queue stage; whole send)
+TARGET_RAW_RATIO = 5.0  # at most 5x the raw insert (click → delivered; whole send)
 BODY = "Spring sale: 20% off everything in store this weekend. Reply STOP to opt out."
 GRANT = 10**6
 # (country of the contact, how the number is typed); a mix of formats and prices.
@@ -382,7 +384,7 @@ def figures(result: dict) -> list[tuple[str, int, float, float, float]]:
 
 def verdicts(result: dict) -> list[tuple[str, str, bool]]:
     whole, ratio_ = result["whole_rate"], result["whole_ratio"]
-    queue = result["queue_ratio"]
+    queue, click = result["queue_ratio"], result["click_ratio"]
     return [
         (
             f"whole send ≥ {TARGET_RATE:,.0f} messages/s (SQLite file, one process)",
@@ -390,14 +392,22 @@ def verdicts(result: dict) -> list[tuple[str, str, bool]]:
             whole >= TARGET_RATE,
         ),
         (
-            f"queue stage (the raw insert's analogue) ≤ {TARGET_RAW_RATIO:.0f}× the raw insert",
-            f"{queue:.1f}×",
-            queue <= TARGET_RAW_RATIO,
+            "click → delivered (validate, price, hold, enqueue, deliver) "
+            f"≤ {TARGET_RAW_RATIO:.0f}× the raw executemany insert",
+            f"{click:.1f}×",
+            click <= TARGET_RAW_RATIO,
         ),
         (
-            f"whole send ≤ {TARGET_RAW_RATIO:.0f}× the raw executemany insert",
+            f"whole send with the composer pages (select, plan) ≤ {TARGET_RAW_RATIO:.0f}× "
+            "the raw executemany insert",
             f"{ratio_:.1f}×",
             ratio_ <= TARGET_RAW_RATIO,
+        ),
+        (
+            f"queue stage alone (writes the raw insert's rows) ≤ {TARGET_RAW_RATIO:.0f}× "
+            "the raw insert",
+            f"{queue:.1f}×",
+            queue <= TARGET_RAW_RATIO,
         ),
     ]
 
@@ -445,7 +455,7 @@ def markdown(result: dict) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, statements, seconds, per_second, replayed in figures(result):
-        label = f"**{name}**" if name == "whole send" else name
+        label = f"**{name}**" if name in ("click → delivered", "whole send") else name
         lines.append(
             f"| {label} | {statements:,} | {seconds:.3f} | {per_second:,.0f} | "
             f"{seconds / result['raw']:.1f} | {replayed:.3f} | {seconds / replayed:.1f} |"
@@ -549,6 +559,7 @@ def main(argv=None) -> dict:
         "whole_rate": rate(len(ids), whole),
         "whole_ratio": whole / min(raw_times),
         "queue_ratio": times["queue"] / min(raw_times),
+        "click_ratio": sum(times[n] for n in CLICK) / min(raw_times),
         **checked,
     }
     print_report(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from addons.sms.models import SmsBlacklist
+from addons.sms.prepared import ByIds
 from host import utcnow
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -15,13 +16,16 @@ def is_blacklisted(number: str) -> bool:
     return SmsBlacklist.select().where(SmsBlacklist.number == number).exists()
 
 
+_AMONG = ByIds(
+    lambda numbers: SmsBlacklist.select(SmsBlacklist.number).where(SmsBlacklist.number.in_(numbers))
+)
+
+
 def blacklisted_among(numbers: Iterable[str]) -> set[str]:
     wanted = list({n for n in numbers if n})
     found: set[str] = set()
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = SmsBlacklist.select(SmsBlacklist.number).where(SmsBlacklist.number.in_(chunk))
-        found.update(row.number for row in query)
+        found.update(number for (number,) in _AMONG.run(wanted[start : start + 500]))
     return found
 
 

@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import Case
+from peewee import Case, fn
 
 from addons.iap import InsufficientCreditError, charge
-from addons.sms import blacklist, gateways, numbers, pricing
-from addons.sms.models import SmsMessage
+from addons.sms import blacklist, gateways, numbers, pricing, pricing_table
+from addons.sms.models import SmsBlacklist, SmsMessage
+from addons.sms.prepared import ByIds, stamp
 from addons.sms.pricing import CountryNotSupported, Quote
 from host import (
     P,
@@ -89,7 +90,7 @@ def locate(
     try:
         if not country:
             raise CountryNotSupported(number)
-        per_part = pricing.quote("", country, table).credits_per_part
+        per_part = pricing_table.price(1, country, table)
     except CountryNotSupported:
         raise Refused(
             "country_not_supported",
@@ -200,21 +201,37 @@ def advance_many(
     ``state`` or final already)."""
     changed: list[int] = []
     text = detail(failure_type, reason) if failure_type else ""
+    params = {"now": utcnow()}
+    if state == "failed":
+        params.update(failure_type=failure_type, reason=reason[:255])
+    statement = _advance_many_statement(state)
     for start in range(0, len(message_ids), 500):
         with write_transaction():  # the states and their chatter entries, one commit
-            rows = (
-                SmsMessage.update(**_fields(state, failure_type, reason))
-                .where(
-                    SmsMessage.id.in_(message_ids[start : start + 500])
-                    & SmsMessage.state.in_(_before(state))
-                )
-                .returning(SmsMessage.id, SmsMessage.chatter_message_id)
-                .tuples()
-                .execute()
-            )
+            rows = statement.run(message_ids[start : start + 500], **params).fetchall()
             changed.extend(message_id for message_id, _ in rows)
             _follow_many([chatter_id for _, chatter_id in rows], state, text)
     return changed
+
+
+_ADVANCE_MANY: dict[str, ByIds] = {}
+
+
+def _advance_many_statement(state: str) -> ByIds:
+    statement = _ADVANCE_MANY.get(state)
+    if statement is None:
+        fields = {SmsMessage.state: state, SmsMessage.updated_at: P.now}
+        if state == "failed":
+            fields.update(
+                {SmsMessage.failure_type: P.failure_type, SmsMessage.failure_reason: P.reason}
+            )
+        statement = _ADVANCE_MANY[state] = ByIds(
+            lambda ids: (
+                SmsMessage.update(fields)
+                .where(SmsMessage.id.in_(ids) & SmsMessage.state.in_(_before(state)))
+                .returning(SmsMessage.id, SmsMessage.chatter_message_id)
+            )
+        )
+    return statement
 
 
 def _follow_many(chatter_ids, state: str, text: str = "") -> None:
@@ -266,6 +283,39 @@ def claim_many(message_ids: list[int]) -> set[int]:
         claimed.update(message_id for message_id, _ in rows)
         _follow_many([chatter_id for _, chatter_id in rows], "processing")
     return claimed
+
+
+# The claim of a group of a mass SMS and its blacklist check in one statement:
+# every queued message of the group moves to ``processing``, and the answer says
+# which numbers are blacklisted *now* (those are failed, never sent).
+CLAIM_CHECKED = ByIds(
+    lambda ids: (
+        SmsMessage.update(
+            {
+                SmsMessage.state: "processing",
+                SmsMessage.attempts: SmsMessage.attempts + 1,
+                SmsMessage.updated_at: P.now,
+            }
+        )
+        .where(SmsMessage.id.in_(ids) & (SmsMessage.state == "in_queue"))
+        .returning(
+            SmsMessage.id,
+            SmsMessage.chatter_message_id,
+            fn.EXISTS(
+                SmsBlacklist.select(SmsBlacklist.id).where(SmsBlacklist.number == SmsMessage.number)
+            ),
+        )
+    )
+)
+
+
+def claim_checked(message_ids: list[int]) -> dict[int, bool]:
+    """:func:`claim_many` and the blacklist check of the claimed messages, in one
+    statement: ``{claimed id: blacklisted now}``."""
+    with write_transaction():  # the claims and their chatter entries, one commit
+        rows = CLAIM_CHECKED.run(message_ids, now=utcnow()).fetchall()
+        _follow_many([chatter_id for _, chatter_id, _ in rows], "processing")
+    return {message_id: bool(blocked) for message_id, _, blocked in rows}
 
 
 def requeue(message: SmsMessage, credits: Decimal) -> bool:
@@ -356,24 +406,24 @@ def deliver(
     return True
 
 
-def _mark_sent():
+def _mark_sent(returning: bool = True):
     moves = SmsMessage.state.in_(_before("sent"))
-    return (
-        SmsMessage.update(
-            {
-                SmsMessage.provider_id: P.provider_id,
-                SmsMessage.gateway: P.gateway,
-                SmsMessage.sent_at: P.now,
-                SmsMessage.state: Case(None, [(moves, "sent")], SmsMessage.state),
-                SmsMessage.updated_at: Case(None, [(moves, P.now)], SmsMessage.updated_at),
-            }
-        )
-        .where(SmsMessage.id == P.id)
-        .returning(SmsMessage.state)
-    )
+    query = SmsMessage.update(
+        {
+            SmsMessage.provider_id: P.provider_id,
+            SmsMessage.gateway: P.gateway,
+            SmsMessage.sent_at: P.now,
+            SmsMessage.state: Case(None, [(moves, "sent")], SmsMessage.state),
+            SmsMessage.updated_at: Case(None, [(moves, P.now)], SmsMessage.updated_at),
+        }
+    ).where(SmsMessage.id == P.id)
+    return query.returning(SmsMessage.state) if returning else query
 
 
 MARK_SENT = Prepared(_mark_sent)
+# The same for a group without chatter entries to follow, run with ``executemany``:
+# the gateway's ids and the move to ``sent`` of the whole group in one statement.
+MARK_SENT_MANY = Prepared(lambda: _mark_sent(returning=False))
 # A group's provider ids, run with ``executemany``; the move to ``sent`` follows
 # for the whole group in one statement.
 SET_PROVIDER = Prepared(
@@ -392,7 +442,8 @@ def deliver_group(
 ) -> list[SmsMessage]:
     """:func:`deliver` for claimed messages whose blacklist check the caller just
     did (``blocked``). A gateway with a ``send_many`` (the outbox) takes them in one
-    call and their acceptance is recorded in two statements; the others get
+    call and their acceptance is recorded in one ``executemany`` (two statements
+    when they have chatter entries to follow); the others get
     them one by one. Returns the messages the gateway accepted."""
     many = getattr(gateway, "send_many", None)
     if many is None or len(messages) < 2:
@@ -430,24 +481,27 @@ def deliver_group(
     return [message for message, _ in accepted]
 
 
+MOVE_SENT = ByIds(
+    lambda ids: (
+        SmsMessage.update({SmsMessage.state: "sent", SmsMessage.updated_at: P.now})
+        .where(SmsMessage.id.in_(ids) & SmsMessage.state.in_(_before("sent")))
+        .returning(SmsMessage.chatter_message_id)
+    )
+)
+
+
 def _record_sent(accepted, gateway_key: str) -> None:
-    now = utcnow()
+    now = stamp(utcnow())
     rows = [
         {"id": m.id, "provider_id": a.provider_id, "gateway": gateway_key, "now": now}
         for m, a in accepted
     ]
     with write_transaction():
+        if not any(m.chatter_message_id for m, _ in accepted):
+            db.cursor().executemany(MARK_SENT_MANY.sql(), rows)
+            return
         db.cursor().executemany(SET_PROVIDER.sql(), rows)
-        moved = (
-            SmsMessage.update(state="sent", updated_at=now)
-            .where(
-                SmsMessage.id.in_([m.id for m, _ in accepted])
-                & SmsMessage.state.in_(_before("sent"))
-            )
-            .returning(SmsMessage.chatter_message_id)
-            .tuples()
-            .execute()
-        )
+        moved = MOVE_SENT.run([m.id for m, _ in accepted], now=now).fetchall()
         _follow_many([chatter_id for (chatter_id,) in moved], "sent")
 
 

@@ -302,3 +302,46 @@ def test_empty_message_is_refused(crowd, user_client, give_credits):
         as_text=True
     )
     assert SmsMessage.select().count() == 0
+
+
+def test_outbox_refusing_one_message_of_a_group_charges_the_others(
+    crowd, user_client, give_credits, sms_balance, monkeypatch
+):
+    from addons.sms import gateways
+
+    give_credits(100)
+    send = gateways.OutboxGateway.send
+
+    def refuse_one(self, message):
+        if message.to == "+33612345612":
+            raise gateways.GatewayError("Refused by the carrier", failure_type="wrong_format")
+        return send(self, message)
+
+    monkeypatch.setattr(gateways.OutboxGateway, "send", refuse_one)
+    location = open_composer(user_client, crowd)
+    user_client.post(f"{location}/send", data={"body": BODY})
+    refused = SmsMessage.get(SmsMessage.number == "+33612345612")
+    assert (refused.state, refused.failure_type, refused.charged) == ("failed", "wrong_format", 0)
+    others = SmsMessage.select().where(SmsMessage.state.in_(["sent", "delivered"]))
+    assert others.count() == 15 and all(m.charged == m.credits for m in others)
+    assert sms_balance() == 100 - expected_cost() + price("FR")
+
+
+def test_groups_are_bounded_by_time():
+    from addons.sms import batches
+
+    one_by_one = batches._Pace(grouped=False, most=500)
+    for _ in range(10):
+        one_by_one.took(one_by_one.size, 0.001)
+    assert one_by_one.size == batches.GROUP_MAX  # Twilio: still one call per message
+    one_by_one.took(one_by_one.size, batches.GROUP_SECONDS)
+    assert one_by_one.size == 1
+
+    grouped = batches._Pace(grouped=True, most=500)
+    sizes = []
+    for _ in range(4):
+        grouped.took(grouped.size, grouped.size * 0.00001)  # 10 µs a message
+        sizes.append(grouped.size)
+    assert sizes == [16, 256, 500, 500]  # grows at most 16× a step, up to the chunk
+    grouped.took(500, 2 * batches.GROUP_SECONDS)  # a slow group: 1/4 of it next
+    assert grouped.size == 125

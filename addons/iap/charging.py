@@ -61,6 +61,17 @@ class Transaction:
         self.held = hold.amount
         self.replayed = bool(getattr(hold, "replayed", False)) and hold.state != "held"
         self._credit = hold.amount
+        self._on_capture: list = []
+
+    def on_capture(self, callback) -> None:
+        """Run ``callback()`` inside the capture's database transaction.
+
+        Bookkeeping that must agree with the ledger (a message marked sent
+        and charged) commits together with the capture, or not at all: if
+        the callback raises, nothing is captured, the credits are given back
+        and the exception reaches the caller of ``charge()``.
+        """
+        self._on_capture.append(callback)
 
     @property
     def credit(self) -> Decimal:
@@ -148,7 +159,13 @@ def charge(
     except BaseException:
         ledger.release(tx.hold_id)
         raise
-    captured = ledger.capture(tx.hold_id, tx.credit)
+    try:
+        captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture)
+    except Exception:
+        # Nothing was captured (a callback failed, or the hold expired):
+        # give the credits back now rather than when the hold expires.
+        ledger.release(tx.hold_id)
+        raise
     if captured.follow_up:
         # Alerts and top-ups need the whole account: rare, so read only then.
         from addons.iap.models import Account

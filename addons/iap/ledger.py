@@ -357,11 +357,12 @@ class Capture:
     follow_up: bool
 
 
-def capture(hold_id: int, credit=None) -> Capture:
+def capture(hold_id: int, credit=None, *, then=()) -> Capture:
     """Spend ``credit`` of a live hold (all of it by default) and give back the rest.
 
     Capturing more than was held, or a hold that expired or was closed,
-    raises.
+    raises. Each callable in ``then`` runs inside the capture's transaction,
+    so what it writes commits with the capture or not at all.
     """
     with write_transaction():
         account_row = LOCK_ACCOUNT_OF_HOLD.run(hold=hold_id).fetchone()
@@ -403,6 +404,8 @@ def capture(hold_id: int, credit=None) -> Capture:
             reference=reference,
             now=now,
         )
+        for callback in then:
+            callback()
     return Capture(
         hold_id,
         account_id,

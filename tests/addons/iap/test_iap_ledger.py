@@ -283,3 +283,31 @@ def test_refund_retries_with_the_same_key_refund_once(widget):
     assert balance("widget") == 7
     with pytest.raises(IdempotencyConflict):
         ledger.refund(hold.id, 2, reason="late", idempotency_key="refund-1")
+
+
+def test_on_capture_commits_with_the_capture(widget):
+    from host import Setting
+
+    grant("widget", 5, reason="gift")
+    with charge("widget", 2) as tx:
+        tx.on_capture(lambda: Setting.write("widget.done", "yes"))
+        assert Setting.read("widget.done") == ""  # not before the capture
+    assert Setting.read("widget.done") == "yes"
+    assert balance("widget") == 3
+
+
+def test_failing_on_capture_captures_nothing(widget):
+    from host import Setting
+
+    grant("widget", 5, reason="gift")
+
+    def bookkeeping():
+        Setting.write("widget.done", "half")
+        raise RuntimeError("bookkeeping failed")
+
+    with pytest.raises(RuntimeError, match="bookkeeping failed"), charge("widget", 2) as tx:
+        tx.on_capture(bookkeeping)
+    assert Setting.read("widget.done") == ""  # rolled back with the capture
+    assert balance("widget") == 5
+    assert Hold.get().state == "released"
+    assert ledger.verify() == []

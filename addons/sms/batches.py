@@ -15,6 +15,7 @@ with ``insufficient_credit`` and can be resent.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import Counter, namedtuple
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from host import (
     utcnow,
     write_transaction,
 )
+
+log = logging.getLogger(__name__)
 
 SKIPPED = frozenset({"duplicate", "blacklisted"})
 # Messages are claimed and checked against the blacklist in groups, in one
@@ -409,9 +412,17 @@ class _Pace:
 
 def _send_chunk(batch_id: int, chunk: list[Queued], gateway, pace: _Pace) -> bool:
     """One hold for the chunk, captured for what the gateway accepted.
-    Returns False when the batch must stop."""
+    Returns False when the batch must stop.
+
+    The accepted messages are marked sent and charged in the capture's
+    transaction (``tx.on_capture``): never charged without being marked sent,
+    nor marked charged without the capture. If the capture fails (or the
+    chunk breaks after the gateway took messages), nothing is charged, the
+    messages the gateway took are recorded sent, charged nothing (they went
+    out: a Resend would send them twice), the messages not sent yet are failed
+    with ``server_error`` (a Resend queues them again) and the batch stops."""
     deadline = time.monotonic() + current_app.config.get("IAP_HOLD_TTL", 900) / 2
-    accepted: list[Queued] = []
+    accepted: list[tuple[Queued, gateways.Accepted]] = []
     tried = 0
     try:
         with sending.held(
@@ -429,7 +440,8 @@ def _send_chunk(batch_id: int, chunk: list[Queued], gateway, pace: _Pace) -> boo
                 pace.took(len(group), time.monotonic() - started)
             if not accepted:
                 raise sending.NothingAccepted
-            tx.credit = _credits(sum(m.credits for m in accepted))
+            tx.credit = _credits(sum(m.credits for m, _ in accepted))
+            tx.on_capture(lambda: sending.record_sent(accepted, gateway.key))
     except sending.NothingAccepted:
         return True
     except InsufficientCreditError as exc:
@@ -440,23 +452,37 @@ def _send_chunk(batch_id: int, chunk: list[Queued], gateway, pace: _Pace) -> boo
             "available when this part of the batch was sent.",
         )
         return False
-    ids = [m.id for m in accepted]
-    for start in range(0, len(ids), 500):
-        MARK_CHARGED.run(ids[start : start + 500])
-    sending.after_accepted(gateway, ids)
+    except Exception:
+        log.exception("Mass SMS #%s: a chunk could not be charged; the batch stops", batch_id)
+        sending.record_uncharged(accepted, gateway.key)  # never touches ``charged``
+        _fail_pending_and_claimed(
+            batch_id,
+            [m.id for m in chunk],
+            "server_error",
+            "The batch stopped: a part of it could not be charged; see the server log.",
+        )
+        return False
+    sending.after_accepted(gateway, [m.id for m, _ in accepted])
     return True
 
 
-MARK_CHARGED = sending.ByIds(
-    lambda ids: SmsMessage.update({SmsMessage.charged: SmsMessage.credits}).where(
-        SmsMessage.id.in_(ids)
-    )
-)
+def _fail_pending_and_claimed(batch_id: int, claimed: list[int], failure_type, reason) -> None:
+    """Fail the batch's queued messages and those of ``claimed`` left in
+    ``processing`` (claimed, never handed over)."""
+    stuck = [
+        m.id
+        for m in SmsMessage.select(SmsMessage.id).where(
+            SmsMessage.id.in_(claimed) & (SmsMessage.state == "processing")
+        )
+    ]
+    sending.advance_many(stuck, "failed", failure_type=failure_type, reason=reason)
+    _fail_pending(batch_id, failure_type, reason)
 
 
-def _send_group(group: list[Queued], gateway) -> list[Queued]:
+def _send_group(group: list[Queued], gateway) -> list[tuple[Queued, gateways.Accepted]]:
     """Claim a group and check the blacklist for it in one statement, then hand
-    it to the gateway (in one call if it takes groups); returns those accepted."""
+    it to the gateway (in one call if it takes groups); returns the accepted
+    messages with the gateway's answers."""
     claimed = sending.claim_checked([m.id for m in group])
     mine = [m for m in group if m.id in claimed]
     blocked = {m.number for m in mine if claimed[m.id]}

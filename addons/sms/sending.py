@@ -348,25 +348,39 @@ class NothingAccepted(Exception):
 
 
 class _Free:
+    """What ``held()`` yields for a free send: no hold, the same ``on_capture``."""
+
     credit = Decimal(0)
+
+    def __init__(self):
+        self.callbacks: list = []
+
+    def on_capture(self, callback) -> None:
+        self.callbacks.append(callback)
 
 
 @contextmanager
 def held(credits: Decimal, *, description: str, reference: str):
-    """``charge("sms", …)``, or nothing to hold when the price is zero."""
+    """``charge("sms", …)``, or nothing to hold when the price is zero (the
+    ``on_capture`` callbacks then run in a transaction of their own)."""
     if credits <= 0:
-        yield _Free()
+        free = _Free()
+        yield free
+        with write_transaction():
+            for callback in free.callbacks:
+                callback()
         return
     with charge("sms", credits, description=description, reference=reference) as tx:
         yield tx
 
 
-def deliver(
-    message: SmsMessage, gateway: gateways.SmsGateway, *, blacklisted: bool | None = None
-) -> bool:
-    """Hand a claimed message to the gateway and record the answer.
+def hand_over(
+    message, gateway: gateways.SmsGateway, *, blacklisted: bool | None = None
+) -> gateways.Accepted | None:
+    """Hand a claimed message to the gateway; returns its answer if it accepted
+    the message, which the caller records with :func:`record_sent` in its
+    capture (``tx.on_capture``). A refusal or failure is recorded here.
 
-    Runs inside the caller's hold; returns whether the gateway accepted it.
     The blacklist is checked again here (a STOP may arrive while a batch runs),
     unless the caller just did it for a group of messages (``blacklisted``)."""
     chatter_id = message.chatter_message_id
@@ -381,12 +395,11 @@ def deliver(
             reason=str(refusal),
             chatter_id=chatter_id,
         )
-        return False
+        return None
     try:
-        accepted = gateway.send(gateways.Outgoing(message.id, message.number, message.body))
+        return gateway.send(gateways.Outgoing(message.id, message.number, message.body))
     except gateways.GatewayError as exc:
         fail(message, exc.failure_type, str(exc))
-        return False
     except Exception:  # a bug in a gateway must not lose the hold's bookkeeping
         log.exception("SMS gateway %s failed on message %s", gateway.key, message.id)
         advance(
@@ -394,64 +407,88 @@ def deliver(
             "failed",
             failure_type="server_error",
             reason="The SMS gateway failed unexpectedly; see the server log.",
+            chatter_id=chatter_id,
         )
-        return False
-    # One statement: the gateway's id always, and ``sent`` unless a report
-    # (a webhook) already moved the message on.
-    (state,) = MARK_SENT.run(
-        id=message.id, provider_id=accepted.provider_id, gateway=gateway.key, now=utcnow()
-    ).fetchone()
-    if state == "sent":
-        _follow_in_chatter(message.id, "sent", chatter_id=chatter_id)
-    return True
+    return None
 
 
-def _mark_sent(returning: bool = True):
+def _mark_sent(*, charged: bool, state: bool = True):
+    """One message accepted by the gateway: its id there always, ``charged``
+    (its credits) when asked, and ``sent`` (with ``state``) unless a report
+    already moved it on: a state never moves back, ``charged`` is set anyway."""
     moves = SmsMessage.state.in_(_before("sent"))
-    query = SmsMessage.update(
-        {
-            SmsMessage.provider_id: P.provider_id,
-            SmsMessage.gateway: P.gateway,
-            SmsMessage.sent_at: P.now,
-            SmsMessage.state: Case(None, [(moves, "sent")], SmsMessage.state),
-            SmsMessage.updated_at: Case(None, [(moves, P.now)], SmsMessage.updated_at),
-        }
-    ).where(SmsMessage.id == P.id)
-    return query.returning(SmsMessage.state) if returning else query
+    fields = {
+        SmsMessage.provider_id: P.provider_id,
+        SmsMessage.gateway: P.gateway,
+        SmsMessage.sent_at: P.now,
+    }
+    if charged:
+        fields[SmsMessage.charged] = SmsMessage.credits
+    if state:
+        fields[SmsMessage.state] = Case(None, [(moves, "sent")], SmsMessage.state)
+        fields[SmsMessage.updated_at] = Case(None, [(moves, P.now)], SmsMessage.updated_at)
+    return SmsMessage.update(fields).where(SmsMessage.id == P.id)
 
 
-MARK_SENT = Prepared(_mark_sent)
-# The same for a group without chatter entries to follow, run with ``executemany``:
-# the gateway's ids and the move to ``sent`` of the whole group in one statement.
-MARK_SENT_MANY = Prepared(lambda: _mark_sent(returning=False))
-# A group's provider ids, run with ``executemany``; the move to ``sent`` follows
-# for the whole group in one statement.
-SET_PROVIDER = Prepared(
-    lambda: SmsMessage.update(
-        {
-            SmsMessage.provider_id: P.provider_id,
-            SmsMessage.gateway: P.gateway,
-            SmsMessage.sent_at: P.now,
-        }
-    ).where(SmsMessage.id == P.id)
+# Run with ``executemany``, one row per accepted message: one statement writes
+# the gateway's ids, the charge and the move to ``sent``.
+MARK_SENT = {c: Prepared(lambda c=c: _mark_sent(charged=c)) for c in (True, False)}
+# The same without the move, when chatter entries must follow the messages that
+# move (MOVE_SENT then moves them and says which).
+SET_PROVIDER = {c: Prepared(lambda c=c: _mark_sent(charged=c, state=False)) for c in (True, False)}
+MOVE_SENT = ByIds(
+    lambda ids: (
+        SmsMessage.update({SmsMessage.state: "sent", SmsMessage.updated_at: P.now})
+        .where(SmsMessage.id.in_(ids) & SmsMessage.state.in_(_before("sent")))
+        .returning(SmsMessage.chatter_message_id)
+    )
 )
 
 
-def deliver_group(
-    messages: list[SmsMessage], gateway: gateways.SmsGateway, blocked: set[str]
-) -> list[SmsMessage]:
-    """:func:`deliver` for claimed messages whose blacklist check the caller just
-    did (``blocked``). A gateway with a ``send_many`` (the outbox) takes them in one
-    call and their acceptance is recorded in one ``executemany`` (two statements
-    when they have chatter entries to follow); the others get
-    them one by one. Returns the messages the gateway accepted."""
+def record_sent(accepted, gateway_key: str, *, charged: bool = True) -> None:
+    """Record ``(message, Accepted)`` pairs: sent, with the gateway's ids, and
+    charged their credits when ``charged``. Meant for ``tx.on_capture``, so the
+    charge and the sent mark commit with the capture or not at all (call it
+    inside a transaction otherwise)."""
+    if not accepted:
+        return
+    now = stamp(utcnow())
+    rows = [
+        {"id": m.id, "provider_id": a.provider_id, "gateway": gateway_key, "now": now}
+        for m, a in accepted
+    ]
+    if not any(m.chatter_message_id for m, _ in accepted):
+        db.cursor().executemany(MARK_SENT[charged].sql(), rows)
+        return
+    db.cursor().executemany(SET_PROVIDER[charged].sql(), rows)
+    moved = []
+    ids = [m.id for m, _ in accepted]
+    for start in range(0, len(ids), 500):
+        moved += MOVE_SENT.run(ids[start : start + 500], now=now).fetchall()
+    _follow_many([chatter_id for (chatter_id,) in moved], "sent")
+
+
+def record_uncharged(accepted, gateway_key: str) -> None:
+    """After a failed capture: the messages the gateway took did go out (a
+    Resend would send them twice), so they are recorded sent, charged nothing."""
+    if accepted:
+        with write_transaction():
+            record_sent(accepted, gateway_key, charged=False)
+
+
+def deliver_group(messages: list, gateway: gateways.SmsGateway, blocked: set[str]) -> list:
+    """:func:`hand_over` for claimed messages whose blacklist check the caller
+    just did (``blocked``). A gateway with a ``send_many`` (the outbox) takes them
+    in one call; the others get them one by one. Returns the ``(message,
+    Accepted)`` pairs the gateway accepted, for :func:`record_sent`."""
     many = getattr(gateway, "send_many", None)
     if many is None or len(messages) < 2:
-        return [m for m in messages if deliver(m, gateway, blacklisted=m.number in blocked)]
+        pairs = ((m, hand_over(m, gateway, blacklisted=m.number in blocked)) for m in messages)
+        return [(m, a) for m, a in pairs if a is not None]
     outgoing = []
     for message in messages:
         if message.number in blocked:
-            deliver(message, gateway, blacklisted=True)
+            hand_over(message, gateway, blacklisted=True)
         else:
             outgoing.append(message)
     if not outgoing:
@@ -461,7 +498,7 @@ def deliver_group(
     except Exception:  # a bug in a gateway must not lose the hold's bookkeeping
         log.exception("SMS gateway %s failed on %s messages", gateway.key, len(outgoing))
         answers = {}
-    accepted: list[tuple[SmsMessage, gateways.Accepted]] = []
+    accepted: list = []
     for message in outgoing:
         answer = answers.get(message.id)
         if isinstance(answer, gateways.Accepted):
@@ -476,33 +513,7 @@ def deliver_group(
                 reason="The SMS gateway failed unexpectedly; see the server log.",
                 chatter_id=message.chatter_message_id,
             )
-    if accepted:
-        _record_sent(accepted, gateway.key)
-    return [message for message, _ in accepted]
-
-
-MOVE_SENT = ByIds(
-    lambda ids: (
-        SmsMessage.update({SmsMessage.state: "sent", SmsMessage.updated_at: P.now})
-        .where(SmsMessage.id.in_(ids) & SmsMessage.state.in_(_before("sent")))
-        .returning(SmsMessage.chatter_message_id)
-    )
-)
-
-
-def _record_sent(accepted, gateway_key: str) -> None:
-    now = stamp(utcnow())
-    rows = [
-        {"id": m.id, "provider_id": a.provider_id, "gateway": gateway_key, "now": now}
-        for m, a in accepted
-    ]
-    with write_transaction():
-        if not any(m.chatter_message_id for m, _ in accepted):
-            db.cursor().executemany(MARK_SENT_MANY.sql(), rows)
-            return
-        db.cursor().executemany(SET_PROVIDER.sql(), rows)
-        moved = MOVE_SENT.run([m.id for m, _ in accepted], now=now).fetchall()
-        _follow_many([chatter_id for (chatter_id,) in moved], "sent")
+    return accepted
 
 
 def send_now(message_id: int) -> SmsMessage:
@@ -510,6 +521,9 @@ def send_now(message_id: int) -> SmsMessage:
 
     Returns the message as it ended up. Raises ``InsufficientCreditError``
     (the message is then failed with ``insufficient_credit``, nothing sent).
+    The sent mark and the charge commit with the capture; if the capture
+    fails, the message is recorded sent and charged nothing, and the error
+    propagates.
     """
     if not claim(message_id):
         return SmsMessage.get_by_id(message_id)
@@ -519,14 +533,18 @@ def send_now(message_id: int) -> SmsMessage:
     except gateways.GatewayError as exc:
         advance(message.id, "failed", failure_type="server_error", reason=str(exc))
         return SmsMessage.get_by_id(message_id)
+    accepted: list = []
     try:
         with held(
             message.credits,
             description=f"SMS to {message.number}",
             reference=f"sms.message:{message.id}",
-        ):
-            if not deliver(message, gateway):
+        ) as tx:
+            answer = hand_over(message, gateway)
+            if answer is None:
                 raise NothingAccepted
+            accepted.append((message, answer))
+            tx.on_capture(lambda: record_sent(accepted, gateway.key))
     except NothingAccepted:
         pass
     except InsufficientCreditError as exc:
@@ -538,8 +556,10 @@ def send_now(message_id: int) -> SmsMessage:
             f"{exc.available.normalize():f} available.",
         )
         raise
+    except Exception:
+        record_uncharged(accepted, gateway.key)  # never touches ``charged``
+        raise
     else:
-        SmsMessage.update(charged=message.credits).where(SmsMessage.id == message.id).execute()
         after_accepted(gateway, [message.id])
     finally:
         gateway.close()

@@ -287,3 +287,29 @@ def test_a_price_override_changes_the_cost(sms, admin_client, contact, give_cred
     assert response.status_code == 302
     send(admin_client, contact, "Hello")
     assert sms_balance() == Decimal("7.5")
+
+
+def test_a_failed_capture_charges_nothing_and_records_the_sms_sent(
+    sms, user_client, contact, give_credits, sms_balance, monkeypatch
+):
+    """The sent mark and the charge commit with the capture: when they fail,
+    the credits are given back and the SMS, which did go out, is recorded
+    sent and charged nothing (never failed: a Resend would send it twice)."""
+    from addons.iap.models import Hold
+    from addons.sms import sending
+
+    give_credits(10)
+    real = sending.record_sent
+
+    def record_sent(accepted, gateway_key, *, charged=True):
+        if charged:
+            raise RuntimeError("bookkeeping failed")
+        real(accepted, gateway_key, charged=charged)
+
+    monkeypatch.setattr(sending, "record_sent", record_sent)
+    with pytest.raises(RuntimeError, match="bookkeeping failed"):
+        send(user_client, contact, TWO_PARTS)
+    message = SmsMessage.get()
+    assert (message.state, message.charged, message.gateway) == ("sent", 0, "outbox")
+    assert message.provider_id
+    assert sms_balance() == 10 and Hold.get().state == "released"

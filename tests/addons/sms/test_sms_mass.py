@@ -345,3 +345,88 @@ def test_groups_are_bounded_by_time():
     assert sizes == [16, 256, 500, 500]  # grows at most 16× a step, up to the chunk
     grouped.took(500, 2 * batches.GROUP_SECONDS)  # a slow group: 1/4 of it next
     assert grouped.size == 125
+
+
+def fail_the_charged_mark(monkeypatch, after: int = 0):
+    """Make the sent-and-charged mark run in the capture fail, after ``after`` chunks."""
+    from addons.sms import sending
+
+    real = sending.record_sent
+    calls = []
+
+    def record_sent(accepted, gateway_key, *, charged=True):
+        if charged:
+            calls.append(len(accepted))
+            if len(calls) > after:
+                raise RuntimeError("bookkeeping failed")
+        real(accepted, gateway_key, charged=charged)
+
+    monkeypatch.setattr(sending, "record_sent", record_sent)
+    return calls
+
+
+def test_the_charged_marks_and_the_capture_commit_together(
+    crowd, app, user_client, give_credits, sms_balance, monkeypatch
+):
+    """If marking a chunk sent and charged fails, its capture fails too: no credit
+    spent, no message marked charged. The messages the gateway took are recorded
+    sent, charged nothing (they went out: a Resend must not send them twice), the
+    others are failed with a server error, which Resend queues again."""
+    app.config["SMS_BATCH_CHUNK"] = 5
+    give_credits(100)
+    monkeypatch.setattr(jobs.send_batch, "delay", lambda batch_id: None)
+    location = open_composer(user_client, crowd)
+    user_client.post(f"{location}/send", data={"body": BODY})
+    batch = SmsBatch.get()
+    calls = fail_the_charged_mark(monkeypatch, after=1)
+    jobs.send_batch(batch.id)
+
+    assert calls == [5, 5]
+    holds = list(Hold.select().where(Hold.reference == f"sms.batch:{batch.id}").order_by(Hold.id))
+    assert [h.state for h in holds] == ["captured", "released"]
+    first = list(SmsMessage.select().where(SmsMessage.charged > 0))
+    assert len(first) == 5 and all(m.charged == m.credits for m in first)
+    assert sms_balance() == 100 - sum(m.credits for m in first)
+    free = list(SmsMessage.select().where(SmsMessage.state.in_(["sent", "delivered"])))
+    free = [m for m in free if m.charged == 0]
+    assert len(free) == 5 and all(m.provider_id and m.gateway == "outbox" for m in free)
+    retryable = SmsMessage.select().where(SmsMessage.failure_type == "server_error")
+    assert retryable.count() == 6 and {m.charged for m in retryable} == {0}
+    assert SmsMessage.select().where(SmsMessage.state.in_(["in_queue", "processing"])).count() == 0
+    assert SmsBatch.get().state == "done"
+
+    monkeypatch.undo()
+    monkeypatch.setattr(jobs.send_batch, "delay", lambda batch_id: None)
+    assert user_client.post(f"{location}/retry").status_code == 303
+    jobs.send_batch(batch.id)
+    resent = list(SmsMessage.select().where(SmsMessage.id.in_([m.id for m in retryable])))
+    assert {m.state for m in resent} == {"delivered"}
+    assert all(m.charged == m.credits for m in resent)
+    charged = sum((m.charged for m in SmsMessage.select()), Decimal(0))
+    assert sms_balance() == 100 - charged == 100 - expected_cost() + sum(m.credits for m in free)
+
+
+def test_a_report_that_came_first_keeps_its_state_and_the_charge_is_recorded(
+    crowd, user_client, give_credits, monkeypatch
+):
+    from addons.sms import sending
+
+    give_credits(100)
+    real = sending.record_sent
+    reported = []
+
+    def report_first(accepted, gateway_key, *, charged=True):
+        message, _ = accepted[0]
+        sending.advance(message.id, "delivered")  # its report overtook the answer
+        reported.append(message.id)
+        real(accepted, gateway_key, charged=charged)
+
+    monkeypatch.setattr(sending, "record_sent", report_first)
+    monkeypatch.setattr(sending, "after_accepted", lambda gateway, ids: None)  # no outbox report
+    location = open_composer(user_client, crowd)
+    user_client.post(f"{location}/send", data={"body": BODY})
+    valid = list(SmsMessage.select().where(SmsMessage.state != "failed"))
+    assert len(valid) == 16 and len(reported) == 1
+    assert {m.id: m.state for m in valid if m.state == "delivered"} == {reported[0]: "delivered"}
+    assert sum(m.state == "sent" for m in valid) == 15
+    assert all(m.charged == m.credits and m.provider_id for m in valid)

@@ -13,13 +13,16 @@ consumer does), so each stage is timed on its own. The stages are what the views
 and jobs call, in order:
 
 ``select``  the bulk action (``POST /sms/mass``): the selected contacts, ``batches.draft``;
-``plan``    the composer page (``GET /sms/batches/<id>``): ``batches.plan(contacts_of())``,
-            every number normalised, located and priced, blacklist and duplicates;
+``plan``    the composer page (``GET /sms/batches/<id>``): ``batches.compose``,
+            every number normalised, located and priced, blacklist and duplicates,
+            the plan kept in ``sms_batch_line`` (one ``executemany``);
 ``queue``   ``Send SMS`` (``POST /sms/batches/<id>/send``): ``batches.start``, which
-            validates and prices again, checks the balance, writes the messages (and
-            their chatter notes with ``--chatter``, the box "Log the message in each
-            contact's chatter", off by default) in one transaction and enqueues
-            ``sms.send_batch``;
+            checks in SQL what can have changed since the plan (prices, contacts,
+            blacklist), checks the balance, writes the messages from the kept
+            plan with one ``INSERT … SELECT`` in one transaction and enqueues
+            ``sms.send_batch`` (with ``--chatter``, the box "Log the message in each
+            contact's chatter", off by default, it plans again and writes the
+            messages with ``executemany`` and their chatter notes);
 ``send``    the ``sms.send_batch`` job (``batches.run``): per chunk one hold, the
             claims, the outbox gateway, the capture; the outbox then enqueues its
             delivery reports;
@@ -208,7 +211,7 @@ def mass_sms(app, admin, ids, *, log_chatter: bool, cold: bool, statements: list
             "select",
             lambda: batches.draft(list(Contact.select().where(Contact.id.in_(ids))), admin),
         )
-        plan = watch.run("plan", lambda: batches.plan(batches.contacts_of(batch)))
+        plan = watch.run("plan", batches.compose, batch)
         assert len(plan.valid) == len(ids), plan.counts()
         batch = SmsBatch.get_by_id(batch.id)
         if cold:

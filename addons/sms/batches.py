@@ -14,6 +14,8 @@ with ``insufficient_credit`` and can be resent.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import logging
 import time
@@ -23,11 +25,11 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask import current_app, url_for
-from peewee import Case, fn
+from peewee import JOIN, SQL, Case, Value, fn
 
 from addons.iap import InsufficientCreditError, balance
 from addons.sms import blacklist, gateways, pricing, segments, sending
-from addons.sms.models import SmsBatch, SmsMessage
+from addons.sms.models import SmsBatch, SmsBatchLine, SmsBlacklist, SmsMessage
 from addons.sms.prepared import stamp
 from host import (
     Contact,
@@ -96,10 +98,10 @@ def number_of(contact: Contact) -> str:
     return (contact.mobile or "").strip() or (contact.phone or "").strip()
 
 
-def plan(contacts) -> Plan:
+def plan(contacts, *, table=None, company: str | None = None) -> Plan:
     """Check every contact: number, price, blacklist, then duplicates (first one wins)."""
-    table = pricing.prices()
-    company = sending.company_country()
+    table = pricing.prices() if table is None else table
+    company = sending.company_country() if company is None else company
     result = Plan()
     for contact in contacts:
         line = Line(contact, number_of(contact))
@@ -195,31 +197,234 @@ def shortfall(required: Decimal) -> InsufficientCreditError | None:
     )
 
 
-def start(batch: SmsBatch, body: str, *, log_chatter: bool, author) -> Plan:
+def start(batch: SmsBatch, body: str, *, log_chatter: bool, author) -> None:
     """Queue the batch and its job. Raises ``ValueError`` for a bad text and
-    ``InsufficientCreditError`` when the balance does not cover all of it."""
+    ``InsufficientCreditError`` when the balance does not cover all of it.
+
+    The messages are made from the composer's kept plan (``sms_batch_line``,
+    see :func:`compose`) when it is fresh, after checking in SQL what can have
+    changed since; otherwise (no plan, too old, prices, company country or a
+    contact's number changed, a number left the blacklist, or the chatter
+    notes asked for) the contacts are planned again."""
     text = pricing.outgoing_text(body)
     segments.validate(text)
+    info = segments.analyze(text)
+    if not log_chatter and _kept_plan_is_fresh(batch):
+        _start_from_kept_plan(batch, text, info, author)
+    else:
+        _start_from_new_plan(batch, text, info, author, log_chatter)
+    from addons.sms import jobs
+
+    jobs.send_batch.delay(batch.id)
+
+
+def _start_from_new_plan(batch: SmsBatch, text, info, author, log_chatter: bool) -> None:
     recipients = plan(contacts_of(batch, models=log_chatter))
     if not recipients.valid:
         raise ValueError("None of the selected contacts can receive an SMS.")
-    info = segments.analyze(text)
     missing = shortfall(recipients.per_part_total * info.parts)
     if missing is not None:
         raise missing
     with write_transaction():
+        _claim(batch, text, log_chatter)
+        _create_messages(batch, recipients.lines, text, info, author, log_chatter)
+
+
+def _claim(batch: SmsBatch, text: str, log_chatter: bool) -> None:
+    claimed = (
+        SmsBatch.update(state="queued", body=text, log_chatter=log_chatter, started_at=utcnow())
+        .where((SmsBatch.id == batch.id) & (SmsBatch.state == "draft"))
+        .execute()
+    )
+    if not claimed:
+        raise ValueError("This mass SMS was sent already.")
+    SmsBatchLine.delete().where(SmsBatchLine.batch == batch.id).execute()
+
+
+# -- the composer's kept plan --------------------------------------------------
+
+# A kept plan older than this is planned again when the user sends.
+PLAN_MAX_AGE = dt.timedelta(minutes=10)
+
+
+def plan_key(table: dict[str, Decimal], company: str) -> str:
+    """What a plan depends on besides the contacts and the blacklist."""
+    prices = ",".join(f"{c}={p.normalize():f}" for c, p in sorted(table.items()))
+    return hashlib.sha256(f"{company}|{prices}".encode()).hexdigest()
+
+
+def compose(batch: SmsBatch) -> Plan:
+    """The composer's plan of a draft batch, kept in ``sms_batch_line`` (one
+    ``executemany``) for ``Send SMS``, with its counts on the batch."""
+    table = pricing.prices()
+    company = sending.company_country()
+    recipients = plan(contacts_of(batch), table=table, company=company)
+    now = utcnow()
+    to_credits = SmsBatchLine.per_part.db_value
+    rows = [
+        {
+            "batch": batch.id,
+            "seq": seq,
+            "contact": line.contact.id,
+            "mobile": line.contact.mobile or "",
+            "phone": line.contact.phone or "",
+            "contact_country": line.contact.country or "",
+            "recipient_name": line.contact.display_name[:128],
+            "number_raw": line.number_raw[:64],
+            "number": line.number,
+            "country": line.country,
+            "per_part": to_credits(line.per_part) if not line.failure_type else 0,
+            "failure_type": line.failure_type,
+            "failure_reason": line.reason[:255],
+        }
+        for seq, line in enumerate(recipients.lines)
+    ]
+    with write_transaction():
+        SmsBatchLine.delete().where(SmsBatchLine.batch == batch.id).execute()
+        if rows:
+            db.cursor().executemany(INSERT_LINE.sql(), rows)
+        SmsBatch.update(
+            recipients=len(recipients.valid),
+            per_part_total=recipients.per_part_total,
+            planned_at=now,
+            plan_key=plan_key(table, company),
+        ).where((SmsBatch.id == batch.id) & (SmsBatch.state == "draft")).execute()
+    return recipients
+
+
+_LINE_COLUMNS = (
+    "batch",
+    "seq",
+    "contact",
+    "mobile",
+    "phone",
+    "contact_country",
+    "recipient_name",
+    "number_raw",
+    "number",
+    "country",
+    "per_part",
+    "failure_type",
+    "failure_reason",
+)
+INSERT_LINE = Prepared(
+    lambda: SmsBatchLine.insert({getattr(SmsBatchLine, c): getattr(P, c) for c in _LINE_COLUMNS})
+)
+
+
+def _lines(batch: SmsBatch):
+    return SmsBatchLine.select().where(SmsBatchLine.batch == batch.id)
+
+
+def _kept_plan_is_fresh(batch: SmsBatch) -> bool:
+    """The batch has a kept plan that planning again would give, save for
+    numbers blacklisted since (:func:`_blacklist_since_plan` marks them)."""
+    fresh = SmsBatch.select(SmsBatch.planned_at, SmsBatch.plan_key).where(SmsBatch.id == batch.id)
+    planned_at, key = fresh.tuples().get()
+    if planned_at is None or planned_at < utcnow() - PLAN_MAX_AGE:
+        return False
+    if key != plan_key(pricing.prices(), sending.company_country()):
+        return False  # prices or the company's country changed
+    line = SmsBatchLine
+    edited = (
+        line.select(line.id)
+        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.id == line.contact))
+        .where(
+            (line.batch == batch.id)
+            & (
+                Contact.id.is_null()
+                | (fn.COALESCE(Contact.mobile, "") != line.mobile)
+                | (fn.COALESCE(Contact.phone, "") != line.phone)
+                | (fn.COALESCE(Contact.country, "") != line.contact_country)
+            )
+        )
+    )
+    if edited.exists():
+        return False  # a contact was edited or deleted
+    listed = SmsBlacklist.select(SQL("1")).where(SmsBlacklist.number == line.number)
+    unlisted = _lines(batch).where((line.failure_type == "blacklisted") & ~fn.EXISTS(listed))
+    if unlisted.exists():
+        return False  # a number left the blacklist: it may be a duplicate's first now
+    return _lines(batch).exists()
+
+
+def _blacklist_since_plan(batch: SmsBatch) -> None:
+    """Mark the kept plan's lines whose number was blacklisted since, as plan()
+    would (the blacklist comes before duplicates)."""
+    line = SmsBatchLine
+    found = (
+        line.select(line.number)
+        .distinct()
+        .join(SmsBlacklist, on=(SmsBlacklist.number == line.number))
+        .where((line.batch == batch.id) & line.failure_type.in_(["", "duplicate"]))
+        .tuples()
+    )
+    for (number,) in list(found):
+        refusal = sending.blacklisted_refusal(number)
+        line.update(
+            failure_type=refusal.failure_type, failure_reason=str(refusal)[:255], per_part=0
+        ).where(
+            (line.batch == batch.id)
+            & (line.number == number)
+            & line.failure_type.in_(["", "duplicate"])
+        ).execute()
+
+
+def _start_from_kept_plan(batch: SmsBatch, text, info, author) -> None:
+    """Queue the messages from the kept plan with one ``INSERT … SELECT``."""
+    line = SmsBatchLine
+    with write_transaction():
+        _blacklist_since_plan(batch)
+        valid, per_part_total = (
+            _lines(batch)
+            .select(fn.COUNT(line.id), fn.SUM(line.per_part))
+            .where(line.failure_type == "")
+            .tuples()
+            .get()
+        )
+    if not valid:
+        raise ValueError("None of the selected contacts can receive an SMS.")
+    missing = shortfall(line.per_part.python_value(per_part_total or 0) * info.parts)
+    if missing is not None:
+        raise missing
+    now = stamp(utcnow())
+    sent = line.failure_type == ""
+    rows = (
+        line.select(
+            Value(batch.id),
+            line.contact,
+            line.recipient_name,
+            line.number_raw,
+            line.number,
+            line.country,
+            Value(text),
+            Value(info.encoding),
+            SQL(str(int(info.parts))),
+            Case(None, [(sent, line.per_part * SQL(str(int(info.parts))))], 0),
+            SQL("0"),
+            Case(None, [(sent, "in_queue")], "failed"),
+            line.failure_type,
+            line.failure_reason,
+            Value(""),
+            SQL("0"),
+            Value(author.id if author is not None else None),
+            Value(now),
+            Value(now),
+        )
+        .where(line.batch == batch.id)
+        .order_by(line.seq)
+    )
+    columns = [getattr(SmsMessage, c) for c in _MESSAGE_COLUMNS]
+    with write_transaction():
         claimed = (
-            SmsBatch.update(state="queued", body=text, log_chatter=log_chatter, started_at=utcnow())
+            SmsBatch.update(state="queued", body=text, log_chatter=False, started_at=utcnow())
             .where((SmsBatch.id == batch.id) & (SmsBatch.state == "draft"))
             .execute()
         )
         if not claimed:
             raise ValueError("This mass SMS was sent already.")
-        _create_messages(batch, recipients.lines, text, info, author, log_chatter)
-    from addons.sms import jobs
-
-    jobs.send_batch.delay(batch.id)
-    return recipients
+        SmsMessage.insert_from(rows, columns).execute()
+        line.delete().where(line.batch == batch.id).execute()
 
 
 # The messages of a batch are inserted with one compiled statement run for all

@@ -29,6 +29,10 @@ class SmsBatch(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     started_at = peewee.DateTimeField(null=True)
     done_at = peewee.DateTimeField(null=True)
+    # When the composer kept its plan in ``sms_batch_line``, and what it was
+    # planned with (company country and price table, ``batches.plan_key``).
+    planned_at = peewee.DateTimeField(null=True)
+    plan_key = peewee.CharField(max_length=64, default="")
 
     class Meta:
         table_name = "sms_batch"
@@ -75,6 +79,34 @@ class SmsMessage(BaseModel):
         indexes = ((("batch", "state"), False),)
 
 
+class SmsBatchLine(BaseModel):
+    """The composer's plan of a draft batch: one row per selected contact, in
+    the order selected, as ``batches.plan`` made it. ``Send SMS`` queues the
+    messages from these rows when they are still fresh (``batches.start``).
+
+    ``mobile``, ``phone`` and ``contact_country`` are the contact's fields as
+    planned, to notice an edit since; ``per_part`` the credits of one part.
+    """
+
+    batch = peewee.ForeignKeyField(SmsBatch, on_delete="CASCADE", backref="+")
+    seq = peewee.IntegerField()
+    contact = peewee.ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
+    mobile = peewee.CharField(max_length=32, default="")
+    phone = peewee.CharField(max_length=32, default="")
+    contact_country = peewee.CharField(max_length=2, default="")
+    recipient_name = peewee.CharField(max_length=128, default="")
+    number_raw = peewee.CharField(max_length=64, default="")
+    number = peewee.CharField(max_length=20, default="")
+    country = peewee.CharField(max_length=2, default="")
+    per_part = DecimalAsIntegerField(default=0)
+    failure_type = peewee.CharField(max_length=32, default="")
+    failure_reason = peewee.CharField(max_length=255, default="")
+
+    class Meta:
+        table_name = "sms_batch_line"
+        indexes = ((("batch", "seq"), True),)
+
+
 class SmsBlacklist(BaseModel):
     """Numbers (E.164) that never receive an SMS: opted out, or added by an admin."""
 
@@ -98,4 +130,4 @@ class SmsPrice(BaseModel):
         table_name = "sms_price"
 
 
-MODELS = [SmsBatch, SmsMessage, SmsBlacklist, SmsPrice]
+MODELS = [SmsBatch, SmsBatchLine, SmsMessage, SmsBlacklist, SmsPrice]

@@ -10,12 +10,20 @@ from addons.iap import Service, standard_packs
 from addons.sms import config, hookspecs, jobs  # noqa: F401 - jobs registers the queue's tasks
 from addons.sms.gateways import OutboxGateway, TwilioGateway
 from addons.sms.models import MODELS
-from host import BulkAction, FieldButton, Manifest, MenuItem, SettingsBlock, hookimpl
+from host import (
+    BulkAction,
+    FieldButton,
+    Manifest,
+    MenuItem,
+    Migration,
+    SettingsBlock,
+    hookimpl,
+)
 
 manifest = Manifest(
     name="sms",
     title="SMS",
-    version="1.0",
+    version="1.1",
     summary="Send text messages to contacts, one by one or in bulk, paid with credits.",
     depends=("iap",),
     icon="📱",
@@ -31,9 +39,25 @@ def register_models():
     return MODELS
 
 
+def _keep_composer_plans(migrator, database):
+    """Version 1: the composer keeps its plan (``sms_batch_line``, and when
+    and with what it planned on ``sms_batch``)."""
+    import peewee
+
+    from addons.sms.models import SmsBatchLine
+
+    columns = {c.name for c in database.get_columns("sms_batch")}
+    if "planned_at" not in columns:
+        migrator.add_column("sms_batch", "planned_at", peewee.DateTimeField(null=True)).run()
+    if "plan_key" not in columns:
+        field = peewee.CharField(max_length=64, default="")
+        migrator.add_column("sms_batch", "plan_key", field).run()
+    database.create_tables([SmsBatchLine], safe=True)
+
+
 @hookimpl
 def register_migrations():
-    return []
+    return [Migration(1, "keep the mass SMS composer's plan", _keep_composer_plans)]
 
 
 @hookimpl

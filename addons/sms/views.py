@@ -242,10 +242,7 @@ def batch(batch_id: int):
 
 
 def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=False):
-    recipients = batches.plan(batches.contacts_of(batch))
-    SmsBatch.update(
-        recipients=len(recipients.valid), per_part_total=recipients.per_part_total
-    ).where(SmsBatch.id == batch.id).execute()
+    recipients = batches.compose(batch)
     return render_template(
         "sms/mass.html",
         batch=batch,

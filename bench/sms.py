@@ -13,7 +13,7 @@ consumer does), so each stage is timed on its own. The stages are what the views
 and jobs call, in order:
 
 ``select``  the bulk action (``POST /sms/mass``): the selected contacts, ``batches.draft``;
-``plan``    the composer page (``GET /sms/batches/<id>``): ``batches.compose``,
+``plan``    the composer page (``GET /sms/batches/<id>``): ``planning.compose``,
             every number normalised, located and priced, blacklist and duplicates,
             the plan kept in ``sms_batch_line`` (one ``executemany``);
 ``queue``   ``Send SMS`` (``POST /sms/batches/<id>/send``): ``batches.start``, which
@@ -23,7 +23,7 @@ and jobs call, in order:
             ``sms.send_batch`` (with ``--chatter``, the box "Log the message in each
             contact's chatter", off by default, it plans again and writes the
             messages with ``executemany`` and their chatter notes);
-``send``    the ``sms.send_batch`` job (``batches.run``): per chunk one hold, the
+``send``    the ``sms.send_batch`` job (``batch_job.run``): per chunk one hold, the
             claims, the outbox gateway, the capture; the outbox then enqueues its
             delivery reports;
 ``report``  the outbox's delivery-report jobs: every message ``delivered``.
@@ -200,7 +200,7 @@ def drain(huey, names: tuple[str, ...], limit: int | None = None) -> int:
 
 
 def mass_sms(app, admin, ids, *, log_chatter: bool, cold: bool, statements: list, profile) -> dict:
-    from addons.sms import batches
+    from addons.sms import batches, planning
     from addons.sms.models import SmsBatch
     from host import Contact
 
@@ -211,7 +211,7 @@ def mass_sms(app, admin, ids, *, log_chatter: bool, cold: bool, statements: list
             "select",
             lambda: batches.draft(list(Contact.select().where(Contact.id.in_(ids))), admin),
         )
-        plan = watch.run("plan", batches.compose, batch)
+        plan = watch.run("plan", planning.compose, batch)
         assert len(plan.valid) == len(ids), plan.counts()
         batch = SmsBatch.get_by_id(batch.id)
         if cold:
@@ -516,10 +516,10 @@ def main(argv=None) -> dict:
         with app.app_context():
             admin, ids = setup(app, args.contacts)
             # Warm what a running server has warm: the price table, phonenumbers' metadata.
-            from addons.sms import batches
+            from addons.sms import planning
             from host import Contact
 
-            batches.plan(Contact.select().where(Contact.id.in_(ids[:50])))
+            planning.plan(Contact.select().where(Contact.id.in_(ids[:50])))
             snapshot(db_path, copy_path)
             with capture_statements(app.extensions["host_db"]) as statements:
                 run = mass_sms(

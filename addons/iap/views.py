@@ -58,17 +58,14 @@ def price_filter(order_or_pack) -> str:
 def accounts():
     rows = []
     for service in all_services():
+        available = balance(service.key)  # first: it may open the account
         account = Account.get_or_none(Account.service == service.key)
-        rows.append(
-            {
-                "service": service,
-                "account": account,
-                "available": balance(service.key),
-                "low": account is not None
-                and account.alert_threshold is not None
-                and balance(service.key) <= account.alert_threshold,
-            }
+        low = (
+            account is not None
+            and account.alert_threshold is not None
+            and available <= account.alert_threshold
         )
+        rows.append({"service": service, "account": account, "available": available, "low": low})
     return render_template("iap/accounts.html", rows=rows)
 
 

@@ -58,7 +58,7 @@ def outbox():
 @blueprint.route("/batches")
 @admin_required
 def batches_list():
-    from addons.sms import batches
+    from addons.sms import batch_job
 
     rows = (
         SmsBatch.select()
@@ -66,7 +66,9 @@ def batches_list():
         .order_by(SmsBatch.id.desc())
         .paginate(_page(), PAGE)
     )
-    return render_template("sms/batches.html", batches=[(b, batches.progress(b.id)) for b in rows])
+    return render_template(
+        "sms/batches.html", batches=[(b, batch_job.progress(b.id)) for b in rows]
+    )
 
 
 # -- blacklist -----------------------------------------------------------------

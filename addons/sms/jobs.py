@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app
 
-from addons.sms import batches, sending
+from addons.sms import batch_job, sending
 from addons.sms.models import SmsMessage
 from host import crontab, job, utcnow
 
@@ -14,7 +14,7 @@ from host import crontab, job, utcnow
 @job(name="sms.send_batch")
 def send_batch(batch_id: int):
     """Send a queued mass SMS (see :mod:`addons.sms.batches` for how it is charged)."""
-    return batches.run(batch_id)
+    return batch_job.run(batch_id)
 
 
 @job(name="sms.outbox_deliver")

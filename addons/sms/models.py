@@ -30,7 +30,7 @@ class SmsBatch(BaseModel):
     started_at = peewee.DateTimeField(null=True)
     done_at = peewee.DateTimeField(null=True)
     # When the composer kept its plan in ``sms_batch_line``, and what it was
-    # planned with (company country and price table, ``batches.plan_key``).
+    # planned with (company country and price table, ``planning.plan_key``).
     planned_at = peewee.DateTimeField(null=True)
     plan_key = peewee.CharField(max_length=64, default="")
 
@@ -81,7 +81,7 @@ class SmsMessage(BaseModel):
 
 class SmsBatchLine(BaseModel):
     """The composer's plan of a draft batch: one row per selected contact, in
-    the order selected, as ``batches.plan`` made it. ``Send SMS`` queues the
+    the order selected, as ``planning.plan`` made it. ``Send SMS`` queues the
     messages from these rows when they are still fresh (``batches.start``).
 
     ``mobile``, ``phone`` and ``contact_country`` are the contact's fields as

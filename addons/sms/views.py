@@ -18,7 +18,7 @@ from flask import (
 )
 
 from addons.iap import InsufficientCreditError, balance
-from addons.sms import batches, numbers, pricing, sending
+from addons.sms import batch_job, batches, numbers, planning, pricing, sending
 from addons.sms.models import SmsBatch, SmsMessage
 from host import (
     Contact,
@@ -242,7 +242,7 @@ def batch(batch_id: int):
 
 
 def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=False):
-    recipients = batches.compose(batch)
+    recipients = planning.compose(batch)
     return render_template(
         "sms/mass.html",
         batch=batch,
@@ -280,7 +280,7 @@ def _status(batch: SmsBatch) -> dict:
     messages = (
         SmsMessage.select().where(SmsMessage.batch == batch.id).order_by(SmsMessage.id).limit(limit)
     )
-    progress = batches.progress(batch.id)
+    progress = batch_job.progress(batch.id)
     # Keep following a finished batch for a while, as delivery reports come in.
     reports_due = progress["sent"] > progress["delivered"] and (
         batch.done_at is not None and batch.done_at > utcnow() - dt.timedelta(minutes=2)
@@ -303,7 +303,7 @@ def batch_status(batch_id: int):
 @blueprint.route("/batches/<int:batch_id>/cancel", methods=["POST"])
 def batch_cancel(batch_id: int):
     batch = _batch_or_404(batch_id)
-    count = batches.cancel(batch.id)
+    count = batch_job.cancel(batch.id)
     flash(f"Mass SMS canceled; {count} message(s) not sent.", "success")
     return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
 
@@ -312,7 +312,7 @@ def batch_cancel(batch_id: int):
 def batch_retry(batch_id: int):
     batch = _batch_or_404(batch_id)
     try:
-        count = batches.retry(batch)
+        count = batch_job.retry(batch)
     except InsufficientCreditError as exc:
         flash(f"Nothing was resent: {exc}", "error")
     else:

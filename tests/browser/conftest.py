@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from huey import signals
 from werkzeug.serving import make_server
 
 from host.testing import backend
@@ -132,3 +133,47 @@ def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(VIEWPORT)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+class Worker:
+    """Consumes the app's job queue in a thread, as ``iap-host worker`` would;
+    a test can ``pause()`` it to see a page before the job runs, then ``resume()``.
+    Use with ``HOST_JOBS_IMMEDIATE=False``."""
+
+    def __init__(self, app):
+        self.huey = app.extensions["host_jobs"].huey
+        self.errors: list[BaseException] = []
+        self.running = threading.Event()
+        self.running.set()
+        self.stopping = threading.Event()
+        self.huey.signal(signals.SIGNAL_ERROR)(self._on_error)
+        self.thread = threading.Thread(target=self._loop, name="jobs-worker", daemon=True)
+
+    def _on_error(self, signal, task, exc=None):
+        self.errors.append(exc)
+
+    def _loop(self):
+        while not self.stopping.is_set():
+            task = self.huey.dequeue() if self.running.is_set() else None
+            if task is None:
+                self.stopping.wait(0.05)
+                continue
+            self.huey.execute(task)
+
+    def pause(self):
+        self.running.clear()
+
+    def resume(self):
+        self.running.set()
+
+
+@pytest.fixture
+def worker(app):
+    consumer = Worker(app)
+    consumer.thread.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stopping.set()
+        consumer.thread.join(timeout=30)
+    assert not consumer.errors, consumer.errors

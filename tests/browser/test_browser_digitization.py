@@ -4,7 +4,7 @@ fields are read (no manual reload), shows the page image beside them, takes a
 correction and Validate; one credit was spent and the correction is stored.
 
 The digitization job runs on the app's real (SQLite) huey queue, consumed by a
-worker thread of the test that starts paused: the form is first served while
+worker thread of the test, paused at first: the form is first served while
 the bill is still waiting, as in production, and must update by itself.
 """
 
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from decimal import Decimal
 
 import pytest
-from huey import signals
 from playwright.sync_api import expect
 
 from addons.digitization.models import Document
@@ -46,44 +44,6 @@ def host_config(host_config):
     # A real queue, consumed by ``worker``, instead of running the OCR inline.
     host_config["HOST_JOBS_IMMEDIATE"] = False
     return host_config
-
-
-class Worker:
-    """Consumes the app's job queue in a thread; starts paused, ``resume()`` it."""
-
-    def __init__(self, app):
-        self.huey = app.extensions["host_jobs"].huey
-        self.errors: list[BaseException] = []
-        self.running = threading.Event()
-        self.stopping = threading.Event()
-        self.huey.signal(signals.SIGNAL_ERROR)(self._on_error)
-        self.thread = threading.Thread(target=self._loop, name="jobs-worker", daemon=True)
-
-    def _on_error(self, signal, task, exc=None):
-        self.errors.append(exc)
-
-    def _loop(self):
-        while not self.stopping.is_set():
-            task = self.huey.dequeue() if self.running.is_set() else None
-            if task is None:
-                self.stopping.wait(0.05)
-                continue
-            self.huey.execute(task)
-
-    def resume(self):
-        self.running.set()
-
-
-@pytest.fixture
-def worker(app):
-    consumer = Worker(app)
-    consumer.thread.start()
-    try:
-        yield consumer
-    finally:
-        consumer.stopping.set()
-        consumer.thread.join(timeout=30)
-    assert not consumer.errors, consumer.errors
 
 
 @pytest.fixture
@@ -123,6 +83,7 @@ def test_upload_a_scan_correct_it_and_validate(
 ):
     filename, data, truth = scanned_bill
     assert truth["invoice_number"] != CORRECTED_NUMBER
+    worker.pause()  # the form is first seen while the job waits
     login(page, live_server, "user@example.com", PASSWORD)  # not an administrator
 
     page.get_by_role("navigation", name="Apps").get_by_role("link", name="Vendor Bills").click()

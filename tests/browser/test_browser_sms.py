@@ -12,11 +12,9 @@ production, and the page must follow them without a reload.
 from __future__ import annotations
 
 import re
-import threading
 from decimal import Decimal
 
 import pytest
-from huey import signals
 from playwright.sync_api import expect
 
 from addons.iap import grant
@@ -41,48 +39,6 @@ def host_config(host_config):
         SMS_OUTBOX_DELIVERY_DELAY=0,
     )
     return host_config
-
-
-class Worker:
-    """Consumes the app's job queue in a thread; ``pause()``/``resume()`` it."""
-
-    def __init__(self, app):
-        self.huey = app.extensions["host_jobs"].huey
-        self.errors: list[BaseException] = []
-        self.running = threading.Event()
-        self.running.set()
-        self.stopping = threading.Event()
-        self.huey.signal(signals.SIGNAL_ERROR)(self._on_error)
-        self.thread = threading.Thread(target=self._loop, name="jobs-worker", daemon=True)
-
-    def _on_error(self, signal, task, exc=None):
-        self.errors.append(exc)
-
-    def _loop(self):
-        while not self.stopping.is_set():
-            task = self.huey.dequeue() if self.running.is_set() else None
-            if task is None:
-                self.stopping.wait(0.05)
-                continue
-            self.huey.execute(task)
-
-    def pause(self):
-        self.running.clear()
-
-    def resume(self):
-        self.running.set()
-
-
-@pytest.fixture
-def worker(app):
-    consumer = Worker(app)
-    consumer.thread.start()
-    try:
-        yield consumer
-    finally:
-        consumer.stopping.set()
-        consumer.thread.join(timeout=10)
-    assert not consumer.errors, consumer.errors
 
 
 @pytest.fixture

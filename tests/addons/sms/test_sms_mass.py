@@ -328,22 +328,22 @@ def test_outbox_refusing_one_message_of_a_group_charges_the_others(
 
 
 def test_groups_are_bounded_by_time():
-    from addons.sms import batches
+    from addons.sms import batch_job
 
-    one_by_one = batches._Pace(grouped=False, most=500)
+    one_by_one = batch_job._Pace(grouped=False, most=500)
     for _ in range(10):
         one_by_one.took(one_by_one.size, 0.001)
-    assert one_by_one.size == batches.GROUP_MAX  # Twilio: still one call per message
-    one_by_one.took(one_by_one.size, batches.GROUP_SECONDS)
+    assert one_by_one.size == batch_job.GROUP_MAX  # Twilio: still one call per message
+    one_by_one.took(one_by_one.size, batch_job.GROUP_SECONDS)
     assert one_by_one.size == 1
 
-    grouped = batches._Pace(grouped=True, most=500)
+    grouped = batch_job._Pace(grouped=True, most=500)
     sizes = []
     for _ in range(4):
         grouped.took(grouped.size, grouped.size * 0.00001)  # 10 µs a message
         sizes.append(grouped.size)
     assert sizes == [16, 256, 500, 500]  # grows at most 16× a step, up to the chunk
-    grouped.took(500, 2 * batches.GROUP_SECONDS)  # a slow group: 1/4 of it next
+    grouped.took(500, 2 * batch_job.GROUP_SECONDS)  # a slow group: 1/4 of it next
     assert grouped.size == 125
 
 

@@ -12,17 +12,18 @@ worker: it dequeues and executes the queued jobs itself (``huey.execute``, as th
 consumer does), so each stage is timed on its own. The stages are what the views
 and jobs call, in order:
 
-``select``  the bulk action (``POST /sms/mass``): the selected contacts, ``batches.draft``;
-``plan``    the composer page (``GET /sms/batches/<id>``): ``planning.compose``,
-            every number normalised, located and priced, blacklist and duplicates,
-            the plan kept in ``sms_batch_line`` (one ``executemany``);
+``select``  the bulk action (``POST /sms/mass``): "select all" on the contacts list
+            (``all=1``, every contact matching the empty search): their ids in the
+            list's order (``host.selected_contacts``), ``batches.draft``;
+``plan``    the composer page (``GET /sms/batches/<id>``): ``planning.summarize``, the
+            plan query (the contacts' numbers as validated when they were saved,
+            prices, blacklist, duplicates) counted and its refused lines listed;
 ``queue``   ``Send SMS`` (``POST /sms/batches/<id>/send``): ``batches.start``, which
-            checks in SQL what can have changed since the plan (prices, contacts,
-            blacklist), checks the balance, writes the messages from the kept
-            plan with one ``INSERT … SELECT`` in one transaction and enqueues
-            ``sms.send_batch`` (with ``--chatter``, the box "Log the message in each
-            contact's chatter", off by default, it plans again and writes the
-            messages with ``executemany`` and their chatter notes);
+            writes the messages straight from the plan query (one ``INSERT …
+            SELECT``), counts and prices them and checks the balance in the same
+            transaction, and enqueues ``sms.send_batch`` (with ``--chatter``, the box
+            "Log the message in each contact's chatter", off by default, it also
+            posts a chatter note per contact);
 ``send``    the ``sms.send_batch`` job (``batch_job.run``): per chunk one hold, the
             claims, the outbox gateway, the capture; the outbox then enqueues its
             delivery reports;
@@ -50,8 +51,12 @@ The raw insert is the analogue of the ``queue`` stage (which writes the same row
 so the report gives the queue stage's ratio to it; the issue's target ("validate, price,
 hold and enqueue; then deliver") is ``click → delivered`` against it, and the whole send
 with the two composer pages is reported too.
-``--cold`` empties the process's cache of parsed numbers before the queue stage, as
-when the click on Send SMS reaches another server process than the composer page.
+The contacts are created by one ``insert_many`` and then announced to the addons
+with ``host.notify_saved`` (the ``records_saved`` hook), as an import through the
+host does: that is when the sms addon validates their numbers (not timed, it is
+not part of sending). ``--cold`` leaves the announcement out, as for contacts
+written behind the host's back: the composer page then validates all 10,000
+numbers itself.
 
 At the end the bench checks that every message was delivered and charged its
 price, that the balance dropped by exactly the sum, and ``ledger.verify()``.
@@ -116,10 +121,10 @@ def build_app(tmp: str, chunk: int):
     return create_app(config)
 
 
-def setup(app, contacts: int):
+def setup(app, contacts: int, cold: bool):
     """Not timed: the addon, the company's country, an admin, credits, the contacts."""
     from addons.iap import grant
-    from host import Contact, Setting, db
+    from host import Contact, Setting, db, notify_saved
     from host.testing import make_user
 
     registry = app.extensions["host"]
@@ -136,6 +141,8 @@ def setup(app, contacts: int):
         for start in range(0, len(rows), 2000):
             Contact.insert_many(rows[start : start + 2000]).execute()
     ids = [c.id for c in Contact.select(Contact.id).order_by(Contact.id)]
+    if not cold:
+        notify_saved("contact", ids)  # as an import through the host: numbers validated
     return admin, ids
 
 
@@ -199,25 +206,24 @@ def drain(huey, names: tuple[str, ...], limit: int | None = None) -> int:
     return done
 
 
-def mass_sms(app, admin, ids, *, log_chatter: bool, cold: bool, statements: list, profile) -> dict:
+def mass_sms(app, admin, ids, *, log_chatter: bool, statements: list, profile) -> dict:
     from addons.sms import batches, planning
-    from addons.sms.models import SmsBatch
-    from host import Contact
+    from host import Contact, selected_contacts
 
     huey = app.extensions["host_jobs"].huey
     watch = Stopwatch(statements, profile)
-    with app.test_request_context("/sms/mass", method="POST"):
-        batch = watch.run(
-            "select",
-            lambda: batches.draft(list(Contact.select().where(Contact.id.in_(ids))), admin),
-        )
-        plan = watch.run("plan", planning.compose, batch)
-        assert len(plan.valid) == len(ids), plan.counts()
-        batch = SmsBatch.get_by_id(batch.id)
-        if cold:
-            from addons.sms import numbers
 
-            numbers._located.cache_clear()
+    def select():  # what the bulk action's view does
+        query = selected_contacts().select(Contact.id).tuples()
+        return batches.draft([contact_id for (contact_id,) in query], admin)
+
+    # "Select all" on the contacts list: every contact matching the (empty) search.
+    with app.test_request_context("/sms/mass", method="POST", data={"all": "1", "q": ""}):
+        batch = watch.run("select", select)
+    with app.test_request_context(f"/sms/batches/{batch.id}"):
+        plan = watch.run("plan", planning.summarize, batch)
+        assert plan.valid == len(ids), plan.counts
+    with app.test_request_context(f"/sms/batches/{batch.id}/send", method="POST"):
         watch.run("queue", batches.start, batch, BODY, log_chatter=log_chatter, author=admin)
     assert huey.pending_count() == 1
     batch_jobs = watch.run("send", drain, huey, ("sms.send_batch",), 1)
@@ -342,6 +348,10 @@ def snapshot(path: str, copy: str) -> None:
         target.close()
 
 
+# Replay seconds by (stage, statement), printed with ``--statements N``.
+SLOWEST: dict | None = None
+
+
 def replay(path: str, statements: list, marks: dict) -> dict[str, float]:
     """Seconds per stage to send the captured statements again, one by one,
     through ``sqlite3`` on the copy taken before the run (same transactions)."""
@@ -354,10 +364,14 @@ def replay(path: str, statements: list, marks: dict) -> dict[str, float]:
             first, last = marks[name]
             start = time.perf_counter()
             for sql, params in statements[first:last]:
+                began = time.perf_counter()
                 if isinstance(params, _Many):
                     conn.executemany(sql, params)
                 else:
                     conn.execute(sql, params).fetchall()
+                if SLOWEST is not None:
+                    key = (name, " ".join(sql.split())[:90])
+                    SLOWEST[key] = SLOWEST.get(key, 0.0) + time.perf_counter() - began
             times[name] = time.perf_counter() - start
     finally:
         conn.close()
@@ -418,7 +432,7 @@ def verdicts(result: dict) -> list[tuple[str, str, bool]]:
 def print_report(result: dict) -> None:
     chatter = "on" if result["log_chatter"] else "off"
     if result["cold"]:
-        chatter += ", number cache emptied before the queue stage"
+        chatter += ", numbers not validated when the contacts were saved"
     print(
         f"\n{result['count']:,} messages, chatter {chatter}, chunks of {result['chunk']}; "
         f"{result['machine']}"
@@ -444,7 +458,7 @@ def print_report(result: dict) -> None:
 def markdown(result: dict) -> str:
     chatter = "on" if result["log_chatter"] else "off"
     if result["cold"]:
-        chatter += " (number cache emptied before the queue stage)"
+        chatter += " (numbers not validated when the contacts were saved)"
     lines = [
         f"### `python bench/sms.py{result['args']}` ({result['when']}, load average "
         f"{result['load_before']} → {result['load_after']})",
@@ -489,7 +503,9 @@ def main(argv=None) -> dict:
         "--chatter", action="store_true", help="tick 'Log the message in each contact's chatter'"
     )
     parser.add_argument(
-        "--cold", action="store_true", help="empty the parsed-number cache before the queue stage"
+        "--cold",
+        action="store_true",
+        help="contacts not announced to the addons (numbers validated by the composer)",
     )
     parser.add_argument("--raw-runs", type=int, default=3)
     parser.add_argument(
@@ -501,11 +517,20 @@ def main(argv=None) -> dict:
         metavar="N",
         help="cProfile the stages; print the N hottest functions",
     )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print the N statements the replay spent most time on",
+    )
     parser.add_argument("--write", metavar="MD", help="append the dated figures to this file")
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     log_chatter = args.chatter
+    global SLOWEST
+    SLOWEST = {} if args.statements else None
 
     tmp = tempfile.mkdtemp(prefix="sms-bench-")
     db_path, copy_path = os.path.join(tmp, "bench.db"), os.path.join(tmp, "replay.db")
@@ -514,12 +539,12 @@ def main(argv=None) -> dict:
     profile = cProfile.Profile() if args.profile else None
     try:
         with app.app_context():
-            admin, ids = setup(app, args.contacts)
+            admin, ids = setup(app, args.contacts, args.cold)
             # Warm what a running server has warm: the price table, phonenumbers' metadata.
-            from addons.sms import planning
-            from host import Contact
+            from addons.sms import numbers, pricing
 
-            planning.plan(Contact.select().where(Contact.id.in_(ids[:50])))
+            pricing.prices()
+            numbers.locate(number_for(0)[1], ("BE",))
             snapshot(db_path, copy_path)
             with capture_statements(app.extensions["host_db"]) as statements:
                 run = mass_sms(
@@ -527,7 +552,6 @@ def main(argv=None) -> dict:
                     admin,
                     ids,
                     log_chatter=log_chatter,
-                    cold=args.cold,
                     statements=statements,
                     profile=profile,
                 )
@@ -566,6 +590,11 @@ def main(argv=None) -> dict:
         **checked,
     }
     print_report(result)
+    if SLOWEST:
+        print("\nreplay seconds by statement:")
+        ranked = sorted(SLOWEST.items(), key=lambda item: -item[1])[: args.statements]
+        for (stage, sql), seconds in ranked:
+            print(f"{seconds:8.4f}  {stage:<7} {sql}")
     if profile is not None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out).strip_dirs()

@@ -30,7 +30,7 @@ from host.mail import send_mail
 from host.manifest import AddonError, Manifest
 from host.migrations import Migration
 from host.models import Contact, Setting, User
-from host.plugins import registry, request_cache
+from host.plugins import notify_saved, registry, request_cache
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 from host.views import selected_contacts
@@ -64,6 +64,7 @@ __all__ = [
     "job",
     "locked",
     "messages_for",
+    "notify_saved",
     "post_message",
     "public",
     "register_chatter_model",

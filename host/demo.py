@@ -13,6 +13,7 @@ from flask import Flask
 from host.db import db
 from host.manifest import AddonError
 from host.models import Contact, Setting, User
+from host.plugins import notify_saved
 
 ADMIN_EMAIL = "admin@example.com"
 
@@ -199,9 +200,10 @@ def load(app: Flask):
             user.save()
         Setting.write("company_name", Setting.read("company_name", "YourCompany") or "YourCompany")
         Setting.write("company_country", Setting.read("company_country", "BE") or "BE")
+        created = []
         if not Contact.select().exists():
             for row in CONTACTS:
-                Contact.create(**dict(zip(FIELDS, row, strict=True)))
+                created.append(Contact.create(**dict(zip(FIELDS, row, strict=True))).id)
     registry = app.extensions["host"]
     for addon in registry.loaded():
         if addon.core:
@@ -210,4 +212,5 @@ def load(app: Flask):
             registry.enable(addon.name)
         except AddonError as exc:
             yield f"could not enable {addon.name}: {exc}"
+    notify_saved("contact", created)
     yield f"demo data ready: log in as {ADMIN_EMAIL} / {password} (user: demo@example.com)"

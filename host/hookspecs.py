@@ -128,6 +128,20 @@ def list_bulk_actions(model: str) -> list[BulkAction]:
 
 
 @hookspec
+def records_saved(model: str, ids: list[int]) -> None:
+    """Records were created or changed, and the change is committed.
+
+    Called by :func:`host.notify_saved` (the contact form, the demo data, an
+    import) with every record saved at once, so an addon can keep data it
+    derives from them up to date: the sms addon validates a contact's phone
+    numbers when they are saved rather than when ten thousand are texted.
+    Each addon's call is isolated: one that raises is logged and does not
+    undo the save. Rows written by SQL behind the host's back do not call it,
+    so derived data must still be checked when it is used.
+    """
+
+
+@hookspec
 def settings_blocks() -> list[SettingsBlock]:
     """Blocks on the Settings page, grouped by their ``section``.
 

@@ -339,6 +339,15 @@ class AddonRegistry:
                 items.append(item)
         return sorted(items, key=lambda item: (item.sequence, item.id))
 
+    def notify(self, hookname: str, **kwargs) -> None:
+        """Call an event hook on every enabled addon, each call isolated as in
+        :meth:`collect`: the event happened whatever an addon does with it."""
+        for impl in self._impls(hookname, self.enabled_names()):
+            try:
+                impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception as exc:
+                self._record_runtime_error(impl.plugin_name, hookname, exc)
+
     def _record_runtime_error(self, name: str, hookname: str, exc: Exception) -> None:
         log.error(
             "addon %s failed in hook %s: %s",
@@ -353,6 +362,14 @@ class AddonRegistry:
         message = f"{hookname}: {_describe(exc)}"
         if message not in addon.runtime_errors:
             addon.runtime_errors = (addon.runtime_errors + [message])[-5:]
+
+
+def notify_saved(model: str, ids) -> None:
+    """Tell the addons that records of ``model`` were saved (the
+    ``records_saved`` hook). Call it after the transaction that saved them."""
+    ids = [int(i) for i in ids]
+    if ids:
+        registry().notify("records_saved", model=model, ids=ids)
 
 
 def request_cache() -> dict | None:

@@ -18,7 +18,7 @@ from flask import (
     send_file,
     url_for,
 )
-from peewee import fn
+from peewee import SQL, fn
 from werkzeug.security import generate_password_hash
 
 from host import chatter, throttling
@@ -26,7 +26,7 @@ from host.db import db, utcnow
 from host.forms import CompanyForm, ContactForm, LoginForm, UserForm, country_name
 from host.manifest import AddonError
 from host.models import Attachment, Contact, MailMessage, Setting, User
-from host.plugins import registry
+from host.plugins import notify_saved, registry
 from host.security import admin_required, current_user, login_user, logout_user, public
 
 blueprint = Blueprint(
@@ -138,8 +138,11 @@ def selected_contacts():
     source = request.values
     if source.get("all") == "1":
         return contact_query(source.get("q", "").strip()).order_by(Contact.name)
-    ids = [int(i) for i in source.getlist("ids") if str(i).isdigit()]
-    return Contact.select().where(Contact.id.in_(ids)).order_by(Contact.name)
+    ids = {int(i) for i in source.getlist("ids") if i.isdecimal() and len(i) <= 18}
+    # Inlined rather than bound: they are integers, and binding ten thousand
+    # parameters costs peewee some 50 ms to build the statement.
+    listed = SQL(f"({', '.join(map(str, sorted(ids)))})") if ids else []
+    return Contact.select().where(Contact.id.in_(listed)).order_by(Contact.name)
 
 
 @blueprint.route("/contacts")
@@ -195,6 +198,7 @@ def _contact_form(record: Contact):
                     kind="log",
                     author=current_user(),
                 )
+            notify_saved("contact", [record.id])
             flash(f"{record.name} saved.", "success")
             return redirect(url_for("host.contact", contact_id=record.id))
         status = 422

@@ -21,7 +21,7 @@ from peewee import fn
 from addons.iap import InsufficientCreditError, balance
 from addons.sms import gateways, pricing, sending
 from addons.sms.batches import shortfall
-from addons.sms.models import SmsBatch, SmsMessage
+from addons.sms.models import PENDING, SmsBatch, SmsMessage
 from addons.sms.planning import SKIPPED
 from host import (
     db,
@@ -47,7 +47,7 @@ GROUP_GROWTH = 16
 
 def _pending(batch_id: int, *fields):
     return SmsMessage.select(*fields).where(
-        (SmsMessage.batch == batch_id) & (SmsMessage.state == "in_queue")
+        (SmsMessage.batch == batch_id) & (SmsMessage.state == PENDING)
     )
 
 

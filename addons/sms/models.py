@@ -29,10 +29,6 @@ class SmsBatch(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     started_at = peewee.DateTimeField(null=True)
     done_at = peewee.DateTimeField(null=True)
-    # When the composer kept its plan in ``sms_batch_line``, and what it was
-    # planned with (company country and price table, ``planning.plan_key``).
-    planned_at = peewee.DateTimeField(null=True)
-    plan_key = peewee.CharField(max_length=64, default="")
 
     class Meta:
         table_name = "sms_batch"
@@ -61,7 +57,7 @@ class SmsMessage(BaseModel):
     parts = peewee.IntegerField(default=0)
     credits = DecimalAsIntegerField(default=0)
     charged = DecimalAsIntegerField(default=0)
-    state = peewee.CharField(max_length=16, default="in_queue", index=True)
+    state = peewee.CharField(max_length=16, default="in_queue")
     failure_type = peewee.CharField(max_length=32, default="")
     failure_reason = peewee.CharField(max_length=255, default="")
     gateway = peewee.CharField(max_length=32, default="")
@@ -76,35 +72,48 @@ class SmsMessage(BaseModel):
 
     class Meta:
         table_name = "sms_message"
-        indexes = ((("batch", "state"), False),)
 
 
-class SmsBatchLine(BaseModel):
-    """The composer's plan of a draft batch: one row per selected contact, in
-    the order selected, as ``planning.plan`` made it. ``Send SMS`` queues the
-    messages from these rows when they are still fresh (``batches.start``).
+# The messages a batch's job still has to send, and only those: a message
+# leaves this index when it is claimed, and its later state changes (sent,
+# delivered: three writes per message of a mass SMS) touch no index at all.
+# Queries that use it spell the state as a literal (``PENDING``): a bound
+# parameter would not tell the planner that the index covers them.
+PENDING = peewee.SQL("'in_queue'")
+SmsMessage.add_index(
+    SmsMessage.index(SmsMessage.batch, SmsMessage.id, where=SmsMessage.state == PENDING)
+)
 
-    ``mobile``, ``phone`` and ``contact_country`` are the contact's fields as
-    planned, to notice an edit since; ``per_part`` the credits of one part.
+
+class SmsContactNumber(BaseModel):
+    """The number a mass SMS sends a contact to, validated when the contact
+    was saved (``contact_numbers``): its mobile, else its phone, in E.164,
+    with its country, or why it cannot receive an SMS.
+
+    ``mobile``, ``phone``, ``contact_country`` and ``company_country`` are what
+    it was read from: a row that does not match them any more is stale and is
+    read again before use. The two reasons are the refusals to show should
+    the country have no price or the number be blacklisted when it is used.
     """
 
-    batch = peewee.ForeignKeyField(SmsBatch, on_delete="CASCADE", backref="+")
-    seq = peewee.IntegerField()
-    contact = peewee.ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
-    mobile = peewee.CharField(max_length=32, default="")
-    phone = peewee.CharField(max_length=32, default="")
+    contact = peewee.ForeignKeyField(
+        Contact, primary_key=True, on_delete="CASCADE", backref="+", column_name="contact_id"
+    )
+    mobile = peewee.TextField(default="")
+    phone = peewee.TextField(default="")
     contact_country = peewee.CharField(max_length=2, default="")
-    recipient_name = peewee.CharField(max_length=128, default="")
+    company_country = peewee.CharField(max_length=2, default="")
     number_raw = peewee.CharField(max_length=64, default="")
     number = peewee.CharField(max_length=20, default="")
     country = peewee.CharField(max_length=2, default="")
-    per_part = DecimalAsIntegerField(default=0)
     failure_type = peewee.CharField(max_length=32, default="")
     failure_reason = peewee.CharField(max_length=255, default="")
+    unsupported_reason = peewee.CharField(max_length=255, default="")
+    blacklisted_reason = peewee.CharField(max_length=255, default="")
+    checked_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
-        table_name = "sms_batch_line"
-        indexes = ((("batch", "seq"), True),)
+        table_name = "sms_contact_number"
 
 
 class SmsBlacklist(BaseModel):
@@ -130,4 +139,15 @@ class SmsPrice(BaseModel):
         table_name = "sms_price"
 
 
-MODELS = [SmsBatch, SmsBatchLine, SmsMessage, SmsBlacklist, SmsPrice]
+class SmsDefaultPrice(BaseModel):
+    """The table shipped in ``data/prices.csv``, copied into the database so a
+    mass SMS prices its recipients in SQL (``pricing.sync_default_prices``)."""
+
+    country = peewee.CharField(max_length=2, primary_key=True)
+    credits_per_part = DecimalAsIntegerField()
+
+    class Meta:
+        table_name = "sms_default_price"
+
+
+MODELS = [SmsBatch, SmsContactNumber, SmsMessage, SmsBlacklist, SmsPrice, SmsDefaultPrice]

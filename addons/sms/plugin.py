@@ -23,7 +23,7 @@ from host import (
 manifest = Manifest(
     name="sms",
     title="SMS",
-    version="1.1",
+    version="1.2",
     summary="Send text messages to contacts, one by one or in bulk, paid with credits.",
     depends=("iap",),
     icon="📱",
@@ -40,24 +40,45 @@ def register_models():
 
 
 def _keep_composer_plans(migrator, database):
-    """Version 1: the composer keeps its plan (``sms_batch_line``, and when
-    and with what it planned on ``sms_batch``)."""
-    import peewee
+    """Version 1 kept the mass SMS composer's plan (``sms_batch_line``,
+    ``sms_batch.planned_at`` and ``plan_key``); version 2 replaced it, so
+    there is nothing left for it to do."""
 
-    from addons.sms.models import SmsBatchLine
 
+def _validate_numbers_on_save(migrator, database):
+    """Version 2: numbers validated when contacts are saved
+    (``sms_contact_number``, filled as contacts are saved or texted) and the
+    shipped prices in the database (``sms_default_price``), so a mass SMS is
+    planned in SQL; the composer's kept plan is gone; only pending messages
+    are indexed by state."""
+    from addons.sms.models import SmsContactNumber, SmsDefaultPrice, SmsMessage
+
+    database.create_tables([SmsContactNumber, SmsDefaultPrice], safe=True)
+    database.execute_sql("DROP TABLE IF EXISTS sms_batch_line")
+    # A message's state is no longer indexed; the pending ones are (see models).
+    for index in ("sms_message_state", "sms_message_batch_id_state"):
+        database.execute_sql(f'DROP INDEX IF EXISTS "{index}"')
+    SmsMessage._schema.create_indexes(safe=True)
     columns = {c.name for c in database.get_columns("sms_batch")}
-    if "planned_at" not in columns:
-        migrator.add_column("sms_batch", "planned_at", peewee.DateTimeField(null=True)).run()
-    if "plan_key" not in columns:
-        field = peewee.CharField(max_length=64, default="")
-        migrator.add_column("sms_batch", "plan_key", field).run()
-    database.create_tables([SmsBatchLine], safe=True)
+    for name in ("planned_at", "plan_key"):
+        if name in columns:
+            migrator.drop_column("sms_batch", name).run()
 
 
 @hookimpl
 def register_migrations():
-    return [Migration(1, "keep the mass SMS composer's plan", _keep_composer_plans)]
+    return [
+        Migration(1, "keep the mass SMS composer's plan", _keep_composer_plans),
+        Migration(2, "validate contacts' numbers when they are saved", _validate_numbers_on_save),
+    ]
+
+
+@hookimpl
+def records_saved(model, ids):
+    if model == "contact":
+        from addons.sms import contact_numbers
+
+        contact_numbers.remember(ids)
 
 
 @hookimpl

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from host import P, Prepared, is_postgres
+
+_NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def named(sql: str, params: dict) -> tuple[str, dict]:
+    """``(sql, params)`` for ``db.execute_sql``: ``sql`` is written with
+    ``:name`` placeholders, which PostgreSQL's driver spells ``%(name)s``
+    (a ``::type`` cast is left alone)."""
+    return (_NAMED.sub(r"%(\1)s", sql) if is_postgres() else sql), params
 
 
 def stamp(when: dt.datetime) -> dt.datetime | str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from addons.sms import config, pricing_table, segments
-from addons.sms.models import SmsPrice
+from addons.sms.models import SmsDefaultPrice, SmsPrice
 from addons.sms.pricing_table import CountryNotSupported
 
 __all__ = ["CountryNotSupported", "Quote", "default_prices", "outgoing_text", "prices", "quote"]
@@ -38,6 +38,22 @@ def prices() -> dict[str, Decimal]:
     for row in SmsPrice.select():
         table[row.country] = row.credits_per_part.normalize()
     return table
+
+
+def sync_default_prices() -> None:
+    """Make ``sms_default_price`` the shipped table again if it is not (a new
+    install, or a release that changed ``data/prices.csv``): one read of ~50
+    rows when it already is."""
+    from host import write_transaction
+
+    shipped = default_prices()
+    kept = {row.country: row.credits_per_part for row in SmsDefaultPrice.select()}
+    if kept == shipped:
+        return
+    with write_transaction():
+        SmsDefaultPrice.delete().execute()
+        rows = [{"country": c, "credits_per_part": p} for c, p in sorted(shipped.items())]
+        SmsDefaultPrice.insert_many(rows).execute()
 
 
 def outgoing_text(body: str) -> str:

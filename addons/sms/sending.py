@@ -92,11 +92,15 @@ def locate(
             raise CountryNotSupported(number)
         per_part = pricing_table.price(1, country, table)
     except CountryNotSupported:
-        raise Refused(
-            "country_not_supported",
-            f"Sending SMS to {_country_name(number)} is not supported (no price is set for it).",
-        ) from None
+        raise unsupported_refusal(number) from None
     return number, country, per_part
+
+
+def unsupported_refusal(number: str) -> Refused:
+    return Refused(
+        "country_not_supported",
+        f"Sending SMS to {_country_name(number)} is not supported (no price is set for it).",
+    )
 
 
 def blacklisted_refusal(number: str) -> Refused:

@@ -218,11 +218,11 @@ def preview():
 @blueprint.route("/mass", methods=["POST"])
 def mass():
     """The contacts list's bulk action: keep the selection, open the composer."""
-    contacts = list(selected_contacts())
-    if not contacts:
+    ids = [contact_id for (contact_id,) in selected_contacts().select(Contact.id).tuples()]
+    if not ids:
         flash("Select the contacts to send an SMS to.", "error")
         return redirect(url_for("host.contacts"))
-    batch = batches.draft(contacts, current_user())
+    batch = batches.draft(ids, current_user())
     return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
 
 
@@ -242,18 +242,18 @@ def batch(batch_id: int):
 
 
 def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=False):
-    recipients = planning.compose(batch)
+    recipients = planning.summarize(batch)
     return render_template(
         "sms/mass.html",
         batch=batch,
         plan=recipients,
-        counts=recipients.counts(),
+        counts=recipients.counts,
         body=body,
         error=error,
         insufficient=insufficient,
         log_chatter=log_chatter,
         available=balance("sms"),
-        counter=pricing.counter(body, recipients.per_part_total, len(recipients.valid)),
+        counter=pricing.counter(body, recipients.per_part_total, recipients.valid),
     )
 
 

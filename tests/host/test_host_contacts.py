@@ -38,12 +38,28 @@ def _bulk_actions(model):
     return [BulkAction(id="tag", label="Tag", url="/bulk/tag", icon="🏷")]
 
 
+saved: list[tuple[str, list[int]]] = []
+
+
+def _remember_saved(model, ids):
+    saved.append((model, ids))
+
+
+def _broken_records_saved(model, ids):
+    raise RuntimeError("derived data unavailable")
+
+
 @pytest.fixture
 def host_config():
     bulk = make_addon(
-        "bulk", list_bulk_actions=_bulk_actions, register_blueprints=lambda: [_bulk_blueprint()]
+        "bulk",
+        list_bulk_actions=_bulk_actions,
+        register_blueprints=lambda: [_bulk_blueprint()],
+        records_saved=_remember_saved,
     )
-    return kit_config(bulk)
+    broken = make_addon("brokensave", records_saved=_broken_records_saved)
+    saved.clear()
+    return kit_config(bulk, broken)
 
 
 def _names(client, **query) -> list[str]:
@@ -67,6 +83,23 @@ def test_create_contact_through_the_form(user_client, user):
     assert "Jan de Vries saved." in user_client.get(response.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_records_saved_reaches_enabled_addons_after_the_save(user_client, enable, contact):
+    user_client.post("/contacts/new", data=VALID)
+    assert saved == []  # the addon is not enabled: it is not told
+    enable("bulk")
+    enable("brokensave")
+    response = user_client.post("/contacts/new", data={**VALID, "name": "Eva Peeters"})
+    # An addon that fails on the event does not undo the save.
+    assert response.status_code == 302
+    created = Contact.get(Contact.name == "Eva Peeters")
+    user_client.post(f"/contacts/{contact.id}", data={**VALID, "name": contact.name})
+    assert saved == [("contact", [created.id]), ("contact", [contact.id])]
+    invalid = user_client.post(f"/contacts/{contact.id}", data={**VALID, "email": "nope"})
+    assert invalid.status_code == 422 and len(saved) == 2  # nothing saved, nothing told
+    errors = user_client.application.extensions["host"].get("brokensave").runtime_errors
+    assert errors and "records_saved" in errors[0]
 
 
 @pytest.mark.parametrize(
@@ -191,7 +224,7 @@ def test_bulk_action_of_an_addon_receives_the_selected_ids(user_client, enable, 
     html = user_client.get("/contacts").get_data(as_text=True)
     assert 'formaction="/bulk/tag" data-action="tag"' in html
     chosen = [people[0].id, people[2].id]
-    response = user_client.post("/bulk/tag", data={"ids": [*chosen, "junk"]})
+    response = user_client.post("/bulk/tag", data={"ids": [*chosen, "junk", "²", "-1", "9" * 40]})
     assert response.get_json() == {"names": ["Lukas Schmidt", "Marie Dubois"]}
 
 

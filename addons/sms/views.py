@@ -23,6 +23,7 @@ from addons.sms.models import SmsBatch, SmsMessage
 from host import (
     Contact,
     current_user,
+    db,
     post_message,
     selected_contacts,
     utcnow,
@@ -218,7 +219,9 @@ def preview():
 @blueprint.route("/mass", methods=["POST"])
 def mass():
     """The contacts list's bulk action: keep the selection, open the composer."""
-    ids = [contact_id for (contact_id,) in selected_contacts().select(Contact.id).tuples()]
+    # Plain rows: "select all" can be ten thousand ids, and peewee's row
+    # wrapping would be most of this request's time.
+    ids = [row[0] for row in db.execute_sql(*selected_contacts().select(Contact.id).sql())]
     if not ids:
         flash("Select the contacts to send an SMS to.", "error")
         return redirect(url_for("host.contacts"))

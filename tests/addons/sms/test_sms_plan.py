@@ -310,3 +310,15 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
             assert old.state == "draft" and old.contact_ids == "[]"
     finally:
         close_app(restarted)
+
+
+def test_the_composer_lists_the_first_refused_lines_and_counts_them_all(sms, user_client):
+    rows = [{"name": f"No number {i:03d}"} for i in range(planning.REFUSED_SHOWN + 2)]
+    Contact.insert_many(rows).execute()
+    Contact.create(name="Reachable", mobile="+32 470 55 44 33")
+    page = user_client.get(open_composer(user_client, list(Contact.select())))
+    html = page.get_data(as_text=True)
+    assert f"Send SMS to {planning.REFUSED_SHOWN + 3} contacts" in html
+    assert f"Not sent to ({planning.REFUSED_SHOWN + 2})" in html
+    assert html.count('data-failure="number_missing"') == planning.REFUSED_SHOWN
+    assert "and 2 more, listed on the results page once sent." in html

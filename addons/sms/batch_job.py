@@ -10,6 +10,7 @@ resent.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import Counter, namedtuple
@@ -26,6 +27,7 @@ from addons.sms.planning import SKIPPED
 from host import (
     db,
     utcnow,
+    write_transaction,
 )
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ def _fail_pending(batch_id: int, failure_type: str, reason: str) -> None:
 def run(batch_id: int) -> dict | None:
     """The job: send the batch's queued messages, chunk by chunk."""
     took = (
-        SmsBatch.update(state="sending")
+        SmsBatch.update(state="sending", heartbeat_at=utcnow())
         .where((SmsBatch.id == batch_id) & (SmsBatch.state == "queued"))
         .execute()
     )
@@ -100,7 +102,9 @@ def run(batch_id: int) -> dict | None:
         while True:
             query = _pending(batch_id, *_TO_SEND).order_by(SmsMessage.id).limit(size)
             chunk = [Queued(*row) for row in db.execute_sql(*query.sql())]
-            if not chunk or not _send_chunk(batch_id, chunk, gateway, pace):
+            if not chunk or not _beat(batch_id):
+                break
+            if not _send_chunk(batch_id, chunk, gateway, pace):
                 break
     finally:
         gateway.close()
@@ -201,6 +205,72 @@ def _send_group(group: list[Queued], gateway) -> list[tuple[Queued, gateways.Acc
     mine = [m for m in group if m.id in claimed]
     blocked = {m.number for m in mine if claimed[m.id]}
     return sending.deliver_group(mine, gateway, blocked)
+
+
+def _beat(batch_id: int) -> bool:
+    """Mark the batch alive before a chunk; False when it is no longer this
+    job's (canceled, or taken over after this worker was thought dead)."""
+    return bool(
+        SmsBatch.update(heartbeat_at=utcnow())
+        .where((SmsBatch.id == batch_id) & (SmsBatch.state == "sending"))
+        .execute()
+    )
+
+
+STOPPED = (
+    "The worker sending this mass SMS stopped while handing this message to the "
+    "gateway: it may have gone out. It was not charged; resend it only if it did not arrive."
+)
+
+
+def resume_stalled() -> list[int]:
+    """Take up the batches whose job was lost: ``sending`` with no heartbeat
+    for ``IAP_HOLD_TTL`` (a live job beats before every chunk, and a chunk
+    ends within half of it), or ``queued`` that long without a job starting.
+
+    A lost job's claimed messages (``processing``) may or may not have reached
+    the gateway and were not charged (the chunk's hold was never captured and
+    has expired): they are failed with a reason that says so, never sent again
+    on their own. The batch goes back to ``queued`` and its job is enqueued
+    again; it checks the balance and sends the messages still queued, each
+    once. Returns the ids of the batches taken up."""
+    from addons.sms import jobs
+
+    ttl = dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900))
+    stale = utcnow() - ttl
+    lost = (SmsBatch.state == "sending") & (
+        SmsBatch.heartbeat_at.is_null() | (SmsBatch.heartbeat_at < stale)
+    )
+    waiting = (SmsBatch.state == "queued") & (
+        fn.COALESCE(SmsBatch.heartbeat_at, SmsBatch.started_at) < stale
+    )
+    resumed = []
+    for (batch_id,) in SmsBatch.select(SmsBatch.id).where(lost | waiting).tuples():
+        with write_transaction():
+            # Conditional, so two sweepers (or a job that wakes up) never both take it.
+            took = (
+                SmsBatch.update(state="queued", heartbeat_at=utcnow())
+                .where((SmsBatch.id == batch_id) & (lost | waiting))
+                .execute()
+            )
+            if not took:
+                continue
+            stuck = [
+                m.id
+                for m in SmsMessage.select(SmsMessage.id).where(
+                    (SmsMessage.batch == batch_id) & (SmsMessage.state == "processing")
+                )
+            ]
+            sending.advance_many(stuck, "failed", failure_type="server_error", reason=STOPPED)
+            jobs.send_batch.delay(batch_id)
+        log.warning(
+            "Mass SMS #%s: its job was lost; %s message(s) it had claimed were failed, "
+            "the rest is queued again",
+            batch_id,
+            len(stuck),
+        )
+        resumed.append(batch_id)
+    return resumed
 
 
 def _finish(batch_id: int) -> dict:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app
 
-from addons.sms import batch_job, sending
+from addons.sms import batch_job, config, sending
 from addons.sms.models import SmsMessage
 from host import crontab, job, utcnow
 
@@ -30,10 +30,19 @@ def outbox_deliver_many(message_ids: list[int]) -> None:
     sending.advance_many(list(message_ids), "delivered")
 
 
+@job(periodic=crontab(minute="*"), name="sms.resume_batches")
+def resume_batches() -> list[int]:
+    """Take up the mass SMS whose job was lost with its worker; every minute."""
+    return batch_job.resume_stalled()
+
+
 @job(periodic=crontab(minute="*"), name="sms.outbox_sweep")
 def outbox_sweep() -> int:
     """Report delivered the outbox messages whose scheduled report was lost
-    (a worker restarted); runs every minute."""
+    (a worker restarted); runs every minute, while the outbox is the active
+    gateway (a message's state is not indexed once sent: this reads the table)."""
+    if config.get("gateway") != "outbox":
+        return 0
     delay = current_app.config.get("SMS_OUTBOX_DELIVERY_DELAY", 3)
     due = utcnow() - dt.timedelta(seconds=max(delay, 0))
     stale = SmsMessage.select(SmsMessage.id).where(

@@ -29,6 +29,9 @@ class SmsBatch(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     started_at = peewee.DateTimeField(null=True)
     done_at = peewee.DateTimeField(null=True)
+    # Set by the job before each chunk; a batch left ``sending`` with an old
+    # one lost its worker, and ``batch_job.resume_stalled`` picks it up.
+    heartbeat_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "sms_batch"

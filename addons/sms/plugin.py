@@ -50,7 +50,9 @@ def _validate_numbers_on_save(migrator, database):
     (``sms_contact_number``, filled as contacts are saved or texted) and the
     shipped prices in the database (``sms_default_price``), so a mass SMS is
     planned in SQL; the composer's kept plan is gone; only pending messages
-    are indexed by state."""
+    are indexed by state; a batch's job beats (``sms_batch.heartbeat_at``)."""
+    import peewee
+
     from addons.sms.models import SmsContactNumber, SmsDefaultPrice, SmsMessage
 
     database.create_tables([SmsContactNumber, SmsDefaultPrice], safe=True)
@@ -63,6 +65,8 @@ def _validate_numbers_on_save(migrator, database):
     for name in ("planned_at", "plan_key"):
         if name in columns:
             migrator.drop_column("sms_batch", name).run()
+    if "heartbeat_at" not in columns:
+        migrator.add_column("sms_batch", "heartbeat_at", peewee.DateTimeField(null=True)).run()
 
 
 @hookimpl

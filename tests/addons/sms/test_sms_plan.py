@@ -285,6 +285,7 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
     db.execute_sql(
         'CREATE INDEX "sms_message_batch_id_state" ON "sms_message" ("batch_id", "state")'
     )
+    db.execute_sql("ALTER TABLE sms_batch DROP COLUMN heartbeat_at")
     if version == 1:
         db.execute_sql("CREATE TABLE sms_batch_line (id INTEGER PRIMARY KEY, batch_id INTEGER)")
         db.execute_sql("ALTER TABLE sms_batch ADD COLUMN planned_at TIMESTAMP")
@@ -307,7 +308,7 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
             assert "sms_message_batch_id_id" in indexes
             assert not {"sms_message_state", "sms_message_batch_id_state"} & indexes
             [old] = SmsBatch.select()
-            assert old.state == "draft" and old.contact_ids == "[]"
+            assert old.state == "draft" and old.contact_ids == "[]" and old.heartbeat_at is None
     finally:
         close_app(restarted)
 

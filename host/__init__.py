@@ -9,6 +9,7 @@ from host.app import create_app
 from host.chatter import (
     messages_for,
     post_message,
+    post_messages,
     register_chatter_model,
     set_message_state,
     set_messages_state,
@@ -66,6 +67,7 @@ __all__ = [
     "messages_for",
     "notify_saved",
     "post_message",
+    "post_messages",
     "public",
     "register_chatter_model",
     "registry",

@@ -90,6 +90,53 @@ def post_message(
     return message
 
 
+_COLUMNS = ("model", "res_id", "author_id", "body", "kind", "state", "state_detail", "meta")
+_GROUP = 500
+
+
+def post_messages(entries) -> list[tuple[int, str, int]]:
+    """Log many messages at once (a mass send logging in each recipient's
+    chatter): ``entries`` are dicts with :func:`post_message`'s keyword
+    arguments, ``model`` and ``res_id`` required (no ``record``, no
+    attachments). Returns ``(id, model, res_id)`` of each new message, in no
+    particular order; one statement per 500 messages, with no SQL built per
+    message."""
+    from host.db import db, is_postgres
+
+    now = utcnow() if is_postgres() else utcnow().isoformat(" ")  # as peewee writes it
+    rows = []
+    for entry in entries:
+        state = entry.get("state", "")
+        if state not in STATE_ICONS:
+            raise ValueError(f"unknown message state {state!r}")
+        author = entry.get("author")
+        rows.append(
+            (
+                entry["model"],
+                int(entry["res_id"]),
+                getattr(author, "id", author),
+                entry.get("body", ""),
+                entry.get("kind", "note"),
+                state,
+                entry.get("state_detail", "")[:255],
+                json.dumps(entry.get("meta") or {}),
+            )
+        )
+    created = []
+    placeholder = f"({', '.join([db.param] * (len(_COLUMNS) + 1))})"
+    table = Message._meta.table_name
+    columns = ", ".join((*_COLUMNS, "created_at"))
+    for start in range(0, len(rows), _GROUP):
+        group = rows[start : start + _GROUP]
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(group))} "
+            "RETURNING id, model, res_id"
+        )
+        params = [value for row in group for value in (*row, now)]
+        created += db.execute_sql(sql, params).fetchall()
+    return created
+
+
 def set_message_state(message_id: int, state: str, detail: str = "") -> None:
     if state not in STATE_ICONS:
         raise ValueError(f"unknown message state {state!r}")

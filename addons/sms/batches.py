@@ -26,14 +26,14 @@ from addons.sms import planning, pricing, segments, sending
 from addons.sms.contact_numbers import CONTACT
 from addons.sms.models import SmsBatch, SmsMessage
 from addons.sms.prepared import named, stamp
-from host import Contact, db, post_message, utcnow, write_transaction
+from host import P, Prepared, db, post_messages, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
 
 def draft(contact_ids, author) -> SmsBatch:
     """A draft batch for these contacts (ids, or contacts), in this order."""
-    ids = [c if isinstance(c, int) else c.id for c in contact_ids]
+    ids = list(dict.fromkeys(c if isinstance(c, int) else c.id for c in contact_ids))
     return SmsBatch.create(contact_ids=json.dumps(ids), author=author)
 
 
@@ -165,28 +165,29 @@ def _post_notes(batch, text, author) -> None:
             SmsMessage.failure_reason,
         )
         .where(SmsMessage.batch == batch.id)
-        .order_by(SmsMessage.id)
         .tuples()
     )
-    ids = list({row[1] for row in rows})
-    contacts = {}
-    for start in range(0, len(ids), 500):
-        for contact in Contact.select().where(Contact.id.in_(ids[start : start + 500])):
-            contacts[contact.id] = contact
-    notes = []
-    for message_id, contact_id, number, failure_type, reason in rows:
-        note = post_message(
-            contacts[contact_id],
-            text,
-            kind="sms",
-            author=author,
-            state="failed" if failure_type else "in_queue",
-            state_detail=sending.detail(failure_type, reason) if failure_type else "",
-            meta={"sms_message": message_id, "sms_batch": batch.id, "number": number},
-        )
-        notes.append((message_id, note.id))
-    for start in range(0, len(notes), 200):
-        group = notes[start : start + 200]
-        SmsMessage.update(chatter_message_id=Case(SmsMessage.id, group)).where(
-            SmsMessage.id.in_([message_id for message_id, _ in group])
-        ).execute()
+    notes = post_messages(
+        {
+            "model": "contact",
+            "res_id": contact_id,
+            "body": text,
+            "kind": "sms",
+            "author": author,
+            "state": "failed" if failure_type else "in_queue",
+            "state_detail": sending.detail(failure_type, reason) if failure_type else "",
+            "meta": {"sms_message": message_id, "sms_batch": batch.id, "number": number},
+        }
+        for message_id, contact_id, number, failure_type, reason in rows
+    )
+    # A batch has one message per contact (``draft`` drops repeated ids).
+    message_of = {contact_id: message_id for message_id, contact_id, *_ in rows}
+    db.cursor().executemany(
+        SET_CHATTER.sql(),
+        [{"id": message_of[res_id], "note": note_id} for note_id, _, res_id in notes],
+    )
+
+
+SET_CHATTER = Prepared(
+    lambda: SmsMessage.update(chatter_message_id=P.note).where(SmsMessage.id == P.id)
+)

@@ -6,7 +6,14 @@ import pytest
 from flask import Blueprint, jsonify
 from werkzeug.http import parse_options_header
 
-from host import BulkAction, Contact, post_message, selected_contacts, set_message_state
+from host import (
+    BulkAction,
+    Contact,
+    post_message,
+    post_messages,
+    selected_contacts,
+    set_message_state,
+)
 from host.models import Attachment, Message
 from tests.host.addon_kit import kit_config, make_addon, page_ids
 
@@ -386,3 +393,32 @@ def test_set_messages_state_moves_several_messages_at_once(app, contact):
     assert Message.get_by_id(other.id).state == "in_queue"
     with pytest.raises(ValueError, match="unknown message state"):
         set_messages_state([first.id], "teleported")
+
+
+def test_post_messages_logs_many_at_once(app, user, people):
+    entries = [
+        {
+            "model": "contact",
+            "res_id": person.id,
+            "body": f"Hello {person.name}",
+            "kind": "sms",
+            "author": user,
+            "state": "in_queue" if i else "failed",
+            "state_detail": "" if i else "Blacklisted",
+            "meta": {"n": i},
+        }
+        for i, person in enumerate(people)
+    ]
+    created = post_messages(entries)
+    assert sorted(res_id for _, _, res_id in created) == sorted(p.id for p in people)
+    for message_id, model, res_id in created:
+        message = Message.get_by_id(message_id)
+        person = Contact.get_by_id(res_id)
+        assert (model, message.model) == ("contact", "contact")
+        assert message.body == f"Hello {person.name}"
+        assert message.author_id == user.id and message.created_at is not None
+    first = Message.get(Message.res_id == people[0].id)
+    assert (first.state, first.state_detail, first.meta) == ("failed", "Blacklisted", '{"n": 0}')
+    with pytest.raises(ValueError, match="unknown message state"):
+        post_messages([{"model": "contact", "res_id": people[0].id, "state": "lost"}])
+    assert post_messages([]) == []

@@ -10,7 +10,6 @@ resent.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections import Counter, namedtuple
@@ -217,10 +216,7 @@ def _beat(batch_id: int) -> bool:
     )
 
 
-STOPPED = (
-    "The worker sending this mass SMS stopped while handing this message to the "
-    "gateway: it may have gone out. It was not charged; resend it only if it did not arrive."
-)
+STOPPED = sending.STOPPED
 
 
 def resume_stalled() -> list[int]:
@@ -236,8 +232,7 @@ def resume_stalled() -> list[int]:
     once. Returns the ids of the batches taken up."""
     from addons.sms import jobs
 
-    ttl = dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900))
-    stale = utcnow() - ttl
+    stale = sending.stale_before()
     lost = (SmsBatch.state == "sending") & (
         SmsBatch.heartbeat_at.is_null() | (SmsBatch.heartbeat_at < stale)
     )

@@ -30,10 +30,11 @@ def outbox_deliver_many(message_ids: list[int]) -> None:
     sending.advance_many(list(message_ids), "delivered")
 
 
-@job(periodic=crontab(minute="*"), name="sms.resume_batches")
-def resume_batches() -> list[int]:
-    """Take up the mass SMS whose job was lost with its worker; every minute."""
-    return batch_job.resume_stalled()
+@job(periodic=crontab(minute="*"), name="sms.take_up_lost_work")
+def take_up_lost_work() -> dict:
+    """Every minute: take up the mass SMS whose job died with its worker, and
+    fail the single SMS whose process died while handing them over."""
+    return {"batches": batch_job.resume_stalled(), "singles": sending.fail_lost_singles()}
 
 
 @job(periodic=crontab(minute="*"), name="sms.outbox_sweep")

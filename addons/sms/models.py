@@ -86,6 +86,15 @@ PENDING = peewee.SQL("'in_queue'")
 SmsMessage.add_index(
     SmsMessage.index(SmsMessage.batch, SmsMessage.id, where=SmsMessage.state == PENDING)
 )
+# Single SMS handed to the gateway and not recorded sent yet: a handful at any
+# time, looked for when their process died (``sending.fail_lost_singles``).
+# (``COALESCE(batch_id, 0) = 0`` rather than ``batch_id IS NULL``: the latter
+# would have SQLite prefer the index on ``batch_id``, i.e. every single SMS.)
+PROCESSING = peewee.SQL("'processing'")
+LOST_SINGLE = (SmsMessage.state == PROCESSING) & (
+    peewee.fn.COALESCE(SmsMessage.batch, peewee.SQL("0")) == peewee.SQL("0")
+)
+SmsMessage.add_index(SmsMessage.index(SmsMessage.updated_at, where=LOST_SINGLE))
 
 
 class SmsContactNumber(BaseModel):

@@ -281,6 +281,7 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
     db.execute_sql("DROP TABLE sms_contact_number")
     db.execute_sql("DROP TABLE sms_default_price")
     db.execute_sql('DROP INDEX "sms_message_batch_id_id"')
+    db.execute_sql('DROP INDEX "sms_message_updated_at"')
     db.execute_sql('CREATE INDEX "sms_message_state" ON "sms_message" ("state")')
     db.execute_sql(
         'CREATE INDEX "sms_message_batch_id_state" ON "sms_message" ("batch_id", "state")'
@@ -305,7 +306,7 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
             columns = {c.name for c in db.get_columns("sms_batch")}
             assert not {"planned_at", "plan_key"} & columns
             indexes = {i.name for i in db.get_indexes("sms_message")}
-            assert "sms_message_batch_id_id" in indexes
+            assert {"sms_message_batch_id_id", "sms_message_updated_at"} <= indexes
             assert not {"sms_message_state", "sms_message_batch_id_state"} & indexes
             [old] = SmsBatch.select()
             assert old.state == "draft" and old.contact_ids == "[]" and old.heartbeat_at is None

@@ -152,3 +152,52 @@ def test_only_batches_without_a_live_job_are_taken_up(app, sms, user_client, giv
     assert [states[b.id] for b in batches] == ["queued", "sending", "queued", "canceled"]
     # Taken up again only after another IAP_HOLD_TTL without a job starting.
     assert batch_job.resume_stalled() == []
+
+
+class ProcessKilled(BaseException):
+    """Stands for the process dying: nothing in the send path catches it."""
+
+
+def test_a_single_sms_whose_process_died_is_failed_and_not_charged(
+    app, sms, user_client, give_credits, monkeypatch
+):
+    from addons.sms import gateways, sending
+    from host import db
+    from host.models import Message
+    from tests.addons.sms.test_sms_compose import send
+
+    give_credits(10)
+    contact = Contact.create(name="Eva", mobile="+32 470 12 34 56", country="BE")
+    monkeypatch.setattr(gateways.OutboxGateway, "send", lambda self, message: _die())
+    with pytest.raises(ProcessKilled):
+        send(user_client, contact, "Hello")
+    monkeypatch.undo()
+    [lost] = SmsMessage.select()
+    assert lost.state == "processing"
+    assert sending.fail_lost_singles() == 0  # not lost yet: its hold may still be captured
+    # A mass SMS message in processing belongs to its batch's job, not to this sweep.
+    other = SmsMessage.create(
+        batch=batches_for_test(), body="x", state="processing", updated_at=utcnow()
+    )
+    long_ago = utcnow() - dt.timedelta(hours=1)
+    SmsMessage.update(updated_at=long_ago).execute()
+    assert sending.fail_lost_singles() == 1
+    lost = SmsMessage.get_by_id(lost.id)
+    assert (lost.state, lost.failure_type, lost.charged) == ("failed", "server_error", 0)
+    assert lost.failure_reason == sending.STOPPED
+    assert Message.get_by_id(lost.chatter_message_id).state == "failed"
+    assert SmsMessage.get_by_id(other.id).state == "processing"
+    if not app.config["DATABASE_URL"].startswith("postgres"):
+        query = SmsMessage.select(SmsMessage.id).where(
+            sending.LOST_SINGLE & (SmsMessage.updated_at < utcnow())
+        )
+        plan = db.execute_sql("EXPLAIN QUERY PLAN " + query.sql()[0], query.sql()[1]).fetchall()
+        assert "sms_message_updated_at" in str(plan)  # the partial index, not the table
+
+
+def _die():
+    raise ProcessKilled()
+
+
+def batches_for_test() -> SmsBatch:
+    return SmsBatch.create(state="sending", contact_ids="[]")

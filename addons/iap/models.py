@@ -132,6 +132,9 @@ class Order(BaseModel):
     token = peewee.CharField(max_length=64, unique=True)
     state = peewee.CharField(max_length=16, default="pending")  # pending, paid, failed, canceled
     origin = peewee.CharField(max_length=16, default="manual")  # manual, auto
+    # The buyer asked to keep the card for automatic top-ups (providers that
+    # save it at checkout: Stripe).
+    save_method = peewee.BooleanField(default=False)
     error = peewee.CharField(max_length=255, default="")
     created_by = peewee.IntegerField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)

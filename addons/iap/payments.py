@@ -36,6 +36,9 @@ class PaymentProvider:
     key = "base"
     name = "Provider"
     sequence = 10
+    # Offers "Save the card for automatic top-ups" on the buy page (the demo
+    # provider asks on its own card form instead).
+    saves_at_checkout = False
 
     @property
     def id(self) -> str:
@@ -106,6 +109,7 @@ class StripeProvider(PaymentProvider):
 
     key = "stripe"
     name = "Stripe"
+    saves_at_checkout = True
 
     def gateway(self):
         from addons.iap.stripe_gateway import StripeGateway
@@ -132,6 +136,7 @@ class StripeProvider(PaymentProvider):
                 success_url=f"{base}{url_for('iap.order_return', token=order.token)}"
                 "?session_id={CHECKOUT_SESSION_ID}",
                 cancel_url=f"{base}{url_for('iap.buy', service=order.account.service)}",
+                save_method=order.save_method,
             )
         except PaymentProviderError as exc:
             raise PaymentError(f"Stripe did not start the payment: {exc}") from None
@@ -142,8 +147,47 @@ class StripeProvider(PaymentProvider):
         session_id = args.get("session_id") or order.provider_ref
         if not session_id:
             return
-        status = self.gateway().retrieve(session_id)
-        confirm_paid_session(status)
+        self.confirm(self.gateway().retrieve(session_id))
+
+    def confirm(self, status) -> bool:
+        """Credit a paid Checkout session's order once (:func:`confirm_paid_session`)
+        and keep the card it saved, when the buyer asked to."""
+        credited = confirm_paid_session(status)
+        if status.paid and status.payment_intent:
+            order = Order.get_or_none(Order.token == status.order_reference)
+            if order is not None and order.save_method and order.state == "paid":
+                saved = self.gateway().saved_method_of(status.payment_intent)
+                if saved is not None:
+                    method = f"stripe:{saved[0]}/{saved[1]}"
+                    Account.update(saved_method=method).where(
+                        Account.id == order.account_id
+                    ).execute()
+        return credited
+
+    def charge_saved(self, order: Order, method: str) -> str:
+        from addons.iap.stripe_gateway import PaymentProviderError
+
+        customer, _, payment_method = method.partition("/")
+        if not customer or not payment_method:
+            raise PaymentError("The saved Stripe card is not valid; buy a pack to save it again.")
+        try:
+            return self.gateway().charge_saved(
+                order_reference=order.token,
+                description=f"{order.pack_name} ({order.credits.normalize():f} credits)",
+                amount_cents=int(order.price * 100),
+                currency=order.currency.lower(),
+                customer=customer,
+                payment_method=payment_method,
+            )
+        except PaymentProviderError as exc:
+            if exc.retryable:
+                raise  # the job retries; the idempotency key keeps it one charge
+            if exc.code in ("authentication_required", "requires_action"):
+                raise PaymentError(
+                    "The bank asks the cardholder to confirm this payment: buy a pack by "
+                    "hand once to confirm the card, then turn automatic top-up on again."
+                ) from None
+            raise PaymentError(f"The saved card was declined: {exc}") from None
 
 
 def confirm_paid_session(status) -> bool:
@@ -182,7 +226,13 @@ def active_provider() -> PaymentProvider:
 
 
 def create_order(
-    service: Service, pack_key: str, *, user_id: int | None, provider: str, origin: str = "manual"
+    service: Service,
+    pack_key: str,
+    *,
+    user_id: int | None,
+    provider: str,
+    origin: str = "manual",
+    save_method: bool = False,
 ) -> Order:
     pack = service.pack(pack_key)
     account = ledger.account_for(service.key)
@@ -196,6 +246,7 @@ def create_order(
         provider=provider,
         token=secrets.token_urlsafe(24),
         origin=origin,
+        save_method=save_method,
         created_by=user_id,
     )
 
@@ -269,6 +320,10 @@ def auto_topup(account_id: int) -> Order | None:
         reference = provider.charge_saved(order, method)
     except PaymentError as exc:
         fail_order(order.id, str(exc))
+        # Trying again at every charge would only pile up declined orders: the
+        # admin turns it back on once the card works (the accounts page says why).
+        Account.update(topup_enabled=False).where(Account.id == account.id).execute()
+        log.warning("automatic top-up of %s failed and was turned off: %s", account.service, exc)
         return Order.get_by_id(order.id)
     confirm_order(order.id, provider_ref=reference)
     return Order.get_by_id(order.id)

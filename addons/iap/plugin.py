@@ -7,12 +7,12 @@ from flask import render_template, url_for
 from addons.iap import hookspecs, jobs  # noqa: F401 - jobs registers the sweeper
 from addons.iap.models import MODELS
 from addons.iap.payments import DemoProvider, StripeProvider
-from host import Manifest, MenuItem, SettingsBlock, hookimpl
+from host import Manifest, MenuItem, Migration, SettingsBlock, hookimpl
 
 manifest = Manifest(
     name="iap",
     title="In-App Purchases",
-    version="1.0",
+    version="1.1",
     summary="Credit accounts for every service, packs to buy, charge() for addon developers.",
     icon="💳",
     category="Core",
@@ -25,9 +25,19 @@ def register_models():
     return MODELS
 
 
+def _orders_remember_saving(migrator, database):
+    """Version 1: an order says whether the buyer asked to keep the card
+    (``iap_order.save_method``), for Stripe's automatic top-ups."""
+    import peewee
+
+    if "save_method" not in {c.name for c in database.get_columns("iap_order")}:
+        field = peewee.BooleanField(default=False)
+        migrator.add_column("iap_order", "save_method", field).run()
+
+
 @hookimpl
 def register_migrations():
-    return []
+    return [Migration(1, "orders remember whether to save the card", _orders_remember_saving)]
 
 
 @hookimpl

@@ -195,11 +195,14 @@ class StripeGateway:
         success_url: str,
         cancel_url: str,
         customer_email: str | None = None,
+        save_method: bool = False,
     ) -> CheckoutSession:
         """Open a one-item hosted Checkout Session in ``payment`` mode.
 
         ``success_url`` may contain Stripe's ``{CHECKOUT_SESSION_ID}`` template, which Stripe
-        replaces with the session id when redirecting the buyer back.
+        replaces with the session id when redirecting the buyer back. With ``save_method``
+        the buyer's card is kept on a new Stripe customer for later off-session charges
+        (:meth:`saved_method_of`, :meth:`charge_saved`).
         """
         if not isinstance(order_reference, str) or not order_reference.strip():
             raise ValueError("order_reference must be a non-empty string")
@@ -236,6 +239,9 @@ class StripeGateway:
         }
         if customer_email:
             params["customer_email"] = customer_email
+        if save_method:
+            params["customer_creation"] = "always"
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
 
         session = self._call(
             "create a checkout session",
@@ -264,6 +270,68 @@ class StripeGateway:
             lambda: self._client.v1.checkout.sessions.retrieve(session_id),
         )
         return _status_from_session(session.to_dict())
+
+    # -- saved payment methods ------------------------------------------------------------
+
+    def saved_method_of(self, payment_intent: str) -> tuple[str, str] | None:
+        """``(customer, payment method)`` a paid Checkout payment saved, if it saved one."""
+        intent = self._call(
+            "retrieve a payment intent",
+            lambda: self._client.v1.payment_intents.retrieve(payment_intent),
+        ).to_dict()
+        customer, method = intent.get("customer"), intent.get("payment_method")
+        if isinstance(method, Mapping):
+            method = method.get("id")
+        if intent.get("setup_future_usage") != "off_session":
+            return None
+        if not isinstance(customer, str) or not isinstance(method, str):
+            return None
+        return customer, method
+
+    def charge_saved(
+        self,
+        *,
+        order_reference: str,
+        description: str,
+        amount_cents: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+    ) -> str:
+        """Charge a saved card with the buyer away (an automatic top-up): a
+        PaymentIntent created and confirmed off-session in one call, idempotent
+        per order. Returns its id once it succeeded; a decline, or a bank asking
+        the cardholder to authenticate, raises :class:`PaymentProviderError` with
+        Stripe's ``code`` (``card_declined``, ``authentication_required``...)."""
+        if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+            raise ValueError("amount_cents must be a positive integer")
+        currency = currency.strip().lower() if isinstance(currency, str) else ""
+        if not _CURRENCY_RE.match(currency):
+            raise ValueError("currency must be a three-letter ISO 4217 code")
+        params = {
+            "amount": amount_cents,
+            "currency": currency,
+            "customer": customer,
+            "payment_method": payment_method,
+            "off_session": True,
+            "confirm": True,
+            "description": description.strip()[:_MAX_NAME_LENGTH],
+            "metadata": {"order_reference": order_reference},
+        }
+        intent = self._call(
+            "charge a saved card",
+            lambda: self._client.v1.payment_intents.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": f"{self.idempotency_key_for(order_reference)}-pi"},
+            ),
+        ).to_dict()
+        if intent.get("status") != "succeeded":
+            raise PaymentProviderError(
+                f"Stripe did not complete the charge (status {intent.get('status')!r})",
+                retryable=False,
+                code=intent.get("status"),
+            )
+        return str(intent["id"])
 
     # -- webhooks -------------------------------------------------------------------------
 

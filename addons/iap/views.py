@@ -237,7 +237,13 @@ def buy_pack(service: str, pack: str):
     svc = _service_or_404(service)
     try:
         provider = payments.active_provider()
-        order = payments.create_order(svc, pack, user_id=current_user().id, provider=provider.key)
+        order = payments.create_order(
+            svc,
+            pack,
+            user_id=current_user().id,
+            provider=provider.key,
+            save_method=provider.saves_at_checkout and request.form.get("save_method") == "on",
+        )
         return redirect(provider.start(order), code=303)
     except LookupError as exc:
         abort(404, description=str(exc))
@@ -325,5 +331,5 @@ def stripe_webhook():
     except (ValueError, payments.PaymentError) as exc:
         return {"error": str(exc)[:200]}, 400
     if event.session is not None:
-        payments.confirm_paid_session(event.session)
+        provider.confirm(event.session)
     return {"received": True}

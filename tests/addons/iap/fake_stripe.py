@@ -66,8 +66,39 @@ KNOWN_SESSION_PARAMS = frozenset(
         "allow_promotion_codes",
         "billing_address_collection",
         "submit_type",
+        "customer_creation",
     }
 )
+# Parameters of POST /v1/payment_intents the fake accepts.
+KNOWN_INTENT_PARAMS = frozenset(
+    {
+        "amount",
+        "currency",
+        "customer",
+        "payment_method",
+        "off_session",
+        "confirm",
+        "metadata",
+        "description",
+        "payment_method_types",
+    }
+)
+# Stripe's test payment methods and what an off-session charge of each does
+# (https://docs.stripe.com/testing): None succeeds, else (code, decline_code, message).
+TEST_METHODS: dict[str, tuple[str, str | None, str] | None] = {
+    "pm_card_visa": None,
+    "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+    "pm_card_chargeDeclinedInsufficientFunds": (
+        "card_declined",
+        "insufficient_funds",
+        "Your card has insufficient funds.",
+    ),
+    "pm_card_authenticationRequired": (
+        "authentication_required",
+        None,
+        "Your card was declined. This transaction requires authentication.",
+    ),
+}
 
 
 class StripeAPIError(Exception):
@@ -98,6 +129,22 @@ class StripeAPIError(Exception):
         if self.param:
             error["param"] = self.param
         return {"error": error}
+
+
+class _CardError(StripeAPIError):
+    """A declined charge: HTTP 402, ``type=card_error``, with the payment intent."""
+
+    def __init__(self, status, message, *, code, decline_code, intent):
+        super().__init__(status, message, type="card_error", code=code)
+        self.decline_code = decline_code
+        self.intent = intent
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        if self.decline_code:
+            body["error"]["decline_code"] = self.decline_code
+        body["error"]["payment_intent"] = self.intent
+        return body
 
 
 @dataclass
@@ -219,6 +266,10 @@ class FakeStripe:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.payment_intents: dict[str, dict[str, Any]] = {}
+        self._future_usage: dict[str, str] = {}  # session id -> setup_future_usage
+        # customer id -> the payment methods saved for it
+        self.customers: dict[str, list[str]] = {}
         self.requests: list[RecordedRequest] = []
         self.events: list[dict[str, Any]] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
@@ -370,12 +421,20 @@ class FakeStripe:
     # -- state changes (what the buyer / the payment network does) ---------------------------
 
     def complete(
-        self, session_id: str, *, delayed: bool = False, deliver: bool = True
+        self,
+        session_id: str,
+        *,
+        delayed: bool = False,
+        deliver: bool = True,
+        payment_method: str = "pm_card_visa",
     ) -> dict[str, Any]:
-        """The buyer pays. ``delayed=True`` models SEPA & co: the session completes unpaid
-        and :meth:`settle` later makes it paid. Sends ``checkout.session.completed`` (only on
+        """The buyer pays (with ``payment_method``, one of :data:`TEST_METHODS`).
+        ``delayed=True`` models SEPA & co: the session completes unpaid and
+        :meth:`settle` later makes it paid. Sends ``checkout.session.completed`` (only on
         the transition; completing a completed session is a no-op - use
-        :meth:`deliver_webhook` to simulate Stripe redelivering an event)."""
+        :meth:`deliver_webhook` to simulate Stripe redelivering an event). A session
+        opened with ``customer_creation=always`` gets a customer, and with
+        ``payment_intent_data[setup_future_usage]`` the method is saved to it."""
         with self._lock:
             session = self._get(session_id)
             if session["status"] == "expired":
@@ -384,8 +443,25 @@ class FakeStripe:
             if changed:
                 session["status"] = "complete"
                 session["payment_status"] = "unpaid" if delayed else "paid"
-                session["payment_intent"] = "pi_test_" + _token()
+                intent_id = "pi_test_" + _token()
+                session["payment_intent"] = intent_id
                 session["url"] = None
+                customer = session.get("customer")
+                if customer is None and session.get("customer_creation") == "always":
+                    customer = session["customer"] = "cus_test_" + _token(14)
+                future = self._future_usage.pop(session_id, None)
+                if customer is not None and future:
+                    self.customers.setdefault(customer, []).append(payment_method)
+                self.payment_intents[intent_id] = self._intent(
+                    intent_id,
+                    amount=session["amount_total"],
+                    currency=session["currency"],
+                    customer=customer,
+                    payment_method=payment_method,
+                    status="processing" if delayed else "succeeded",
+                    metadata=dict(session.get("metadata") or {}),
+                    setup_future_usage=future,
+                )
                 if session.get("customer_email"):
                     session["customer_details"] = {"email": session["customer_email"]}
             snapshot = json.loads(json.dumps(session))
@@ -546,6 +622,42 @@ class FakeStripe:
                 if key:
                     self._idempotency[key] = _Idempotent(fingerprint, 200, body)
             return 200, body, {}
+        if request.method == "POST" and path == "/v1/payment_intents":
+            key = request.idempotency_key
+            fingerprint = f"{request.method} {path} " + "&".join(
+                f"{k}={v}" for k, v in sorted(request.form)
+            )
+            with self._lock:
+                if key and key in self._idempotency:
+                    cached = self._idempotency[key]
+                    if cached.fingerprint != fingerprint:
+                        raise StripeAPIError(
+                            400,
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with.",
+                            type="idempotency_error",
+                        )
+                    return cached.status, cached.body, {"Idempotent-Replayed": "true"}
+                try:
+                    status, body = 200, _json(self._create_intent(request.params))
+                except StripeAPIError as exc:
+                    if exc.type != "card_error":
+                        raise
+                    status, body = exc.status, _json(exc.body())
+                if key:  # Stripe replays declines too: the same key never charges twice
+                    self._idempotency[key] = _Idempotent(fingerprint, status, body)
+            return status, body, {}
+        if request.method == "GET" and path.startswith("/v1/payment_intents/"):
+            intent_id = path.rsplit("/", 1)[1]
+            with self._lock:
+                if intent_id not in self.payment_intents:
+                    raise StripeAPIError(
+                        404,
+                        f"No such payment_intent: '{intent_id}'",
+                        code="resource_missing",
+                        param="intent",
+                    )
+                return 200, _json(self.payment_intents[intent_id]), {}
         if request.method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session_id = path.rsplit("/", 1)[1]
             with self._lock:
@@ -652,6 +764,33 @@ class FakeStripe:
             "ui_mode": "hosted",
             "url": self.checkout_url(session_id),
         }
+        customer = params.get("customer")
+        if customer is not None and customer not in self.customers:
+            raise StripeAPIError(
+                400, f"No such customer: '{customer}'", code="resource_missing", param="customer"
+            )
+        session["customer"] = customer
+        creation = params.get("customer_creation")
+        if creation is not None:
+            if creation not in ("always", "if_required"):
+                raise StripeAPIError(400, "Invalid customer_creation", param="customer_creation")
+            if mode != "payment":
+                raise StripeAPIError(
+                    400,
+                    "customer_creation can only be used in payment mode.",
+                    param="customer_creation",
+                )
+        session["customer_creation"] = creation
+        intent_data = params.get("payment_intent_data") or {}
+        future = intent_data.get("setup_future_usage") if isinstance(intent_data, dict) else None
+        if future is not None:
+            if future not in ("on_session", "off_session"):
+                raise StripeAPIError(
+                    400,
+                    "Invalid setup_future_usage",
+                    param="payment_intent_data[setup_future_usage]",
+                )
+            self._future_usage[session_id] = future
         self.sessions[session_id] = session
         # For the hosted page; real Stripe exposes line items through a sub-resource.
         self._line_items[session_id] = [
@@ -663,6 +802,79 @@ class FakeStripe:
             for it in items
         ]
         return session
+
+    def _intent(self, intent_id: str, **fields: Any) -> dict[str, Any]:
+        amount = fields["amount"]
+        succeeded = fields["status"] == "succeeded"
+        return {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_received": amount if succeeded else 0,
+            "created": int(time.time()),
+            "currency": fields["currency"],
+            "customer": fields.get("customer"),
+            "description": fields.get("description"),
+            "last_payment_error": fields.get("last_payment_error"),
+            "livemode": False,
+            "metadata": fields.get("metadata") or {},
+            "payment_method": fields.get("payment_method"),
+            "setup_future_usage": fields.get("setup_future_usage"),
+            "status": fields["status"],
+        }
+
+    def _create_intent(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An off-session charge of a saved payment method, confirmed at once."""
+        for name in params:
+            if name not in KNOWN_INTENT_PARAMS:
+                raise StripeAPIError(400, f"Received unknown parameter: {name}", param=name)
+        amount = _int(params.get("amount"), "amount", required=True)
+        if amount < 50:
+            raise StripeAPIError(
+                400, "Amount must be at least 50 cents", code="amount_too_small", param="amount"
+            )
+        currency = params.get("currency")
+        if not currency or currency != currency.lower() or len(currency) != 3:
+            raise StripeAPIError(400, f"Invalid currency: {currency}.", param="currency")
+        customer, method = params.get("customer"), params.get("payment_method")
+        if customer not in self.customers:
+            raise StripeAPIError(
+                400, f"No such customer: '{customer}'", code="resource_missing", param="customer"
+            )
+        if method not in self.customers[customer]:
+            raise StripeAPIError(
+                400,
+                f"The provided PaymentMethod {method} is not attached to customer {customer}.",
+                param="payment_method",
+            )
+        if params.get("off_session") == "true" and params.get("confirm") != "true":
+            raise StripeAPIError(
+                400, "off_session can only be used with confirm=true.", param="off_session"
+            )
+        intent_id = "pi_test_" + _token()
+        outcome = TEST_METHODS.get(method)
+        fields = {
+            "amount": amount,
+            "currency": currency,
+            "customer": customer,
+            "payment_method": method,
+            "metadata": params.get("metadata") or {},
+            "description": params.get("description"),
+        }
+        if outcome is None:
+            intent = self._intent(intent_id, status="succeeded", **fields)
+            self.payment_intents[intent_id] = intent
+            return intent
+        code, decline_code, message = outcome
+        status = (
+            "requires_action" if code == "authentication_required" else ("requires_payment_method")
+        )
+        error = {"code": code, "message": message, "type": "card_error"}
+        if decline_code:
+            error["decline_code"] = decline_code
+        intent = self._intent(intent_id, status=status, last_payment_error=error, **fields)
+        self.payment_intents[intent_id] = intent
+        raise _CardError(402, message, code=code, decline_code=decline_code, intent=intent)
 
     def _hosted_page(self, session_id: str) -> tuple[int, str]:
         with self._lock:

@@ -287,35 +287,21 @@ def fail_order(order_id: int, error: str) -> None:
 
 
 def auto_topup(account_id: int) -> Order | None:
-    """Buy the account's top-up pack again with the saved method, within the monthly cap."""
-    from addons.iap.services import get_service
+    """Buy the account's top-up pack again with the saved method, within the monthly cap.
 
-    account = Account.get_by_id(account_id)
-    if not account.topup_enabled or not account.saved_method or account.topup_below is None:
+    A charge that failed for a reason that may pass (the provider unreachable)
+    leaves its order pending and raises, so the job retries; the retry, or the
+    next top-up, charges that same order again, and the provider's idempotency
+    key per order makes it one payment even if the first one went through."""
+    with write_transaction():
+        # One top-up decision at a time per account: two charges crossing the
+        # threshold together buy one pack (the second finds its order pending).
+        account = ledger._lock_account_id(account_id)
+        order = _topup_order(account)
+    if order is None:
         return None
-    if ledger.available(account.service) >= account.topup_below:
-        return None
-    month_start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    done = (
-        Order.select()
-        .where(
-            (Order.account == account.id)
-            & (Order.origin == "auto")
-            & (Order.created_at >= month_start)
-            & (Order.state.in_(("paid", "pending")))
-        )
-        .count()
-    )
-    if done >= account.topup_max_per_month:
-        return None
-    service = get_service(account.service)
     provider_key, _, method = account.saved_method.partition(":")
-    provider = providers().get(provider_key)
-    if provider is None:
-        return None
-    order = create_order(
-        service, account.topup_pack, user_id=None, provider=provider_key, origin="auto"
-    )
+    provider = providers()[provider_key]
     try:
         reference = provider.charge_saved(order, method)
     except PaymentError as exc:
@@ -327,6 +313,50 @@ def auto_topup(account_id: int) -> Order | None:
         return Order.get_by_id(order.id)
     confirm_order(order.id, provider_ref=reference)
     return Order.get_by_id(order.id)
+
+
+def _topup_order(account: Account) -> Order | None:
+    """The order an automatic top-up pays now: a pending one, or a new one
+    when the balance is low and the month's cap allows."""
+    from addons.iap.services import get_service
+
+    if not account.topup_enabled or not account.saved_method or account.topup_below is None:
+        return None
+    provider_key = account.saved_method.partition(":")[0]
+    if provider_key not in providers():
+        return None
+    order = (
+        Order.select()
+        .where(
+            (Order.account == account.id)
+            & (Order.origin == "auto")
+            & (Order.state == "pending")
+            & (Order.provider == provider_key)
+        )
+        .order_by(Order.id.desc())
+        .first()
+    )
+    if order is not None:
+        return order
+    if ledger.available(account.service) >= account.topup_below:
+        return None
+    month_start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    done = (
+        Order.select()
+        .where(
+            (Order.account == account.id)
+            & (Order.origin == "auto")
+            & (Order.created_at >= month_start)
+            & (Order.state == "paid")
+        )
+        .count()
+    )
+    if done >= account.topup_max_per_month:
+        return None
+    service = get_service(account.service)
+    return create_order(
+        service, account.topup_pack, user_id=None, provider=provider_key, origin="auto"
+    )
 
 
 def price_label(price: Decimal, currency: str) -> str:

@@ -384,6 +384,11 @@ class FakeStripe:
         with self._lock:
             self._failures.extend(_Failure(0) for _ in range(times))
 
+    def clear_failures(self) -> None:
+        """Forget the failures :meth:`fail_next` and :meth:`drop_next` queued."""
+        with self._lock:
+            self._failures.clear()
+
     def reset(self) -> None:
         with self._lock:
             self.sessions.clear()
@@ -393,6 +398,9 @@ class FakeStripe:
             self._failures.clear()
             self._idempotency.clear()
             self._line_items.clear()
+            self.payment_intents.clear()
+            self.customers.clear()
+            self._future_usage.clear()
 
     # -- inspection -----------------------------------------------------------------------
 

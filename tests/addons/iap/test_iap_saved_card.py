@@ -168,3 +168,34 @@ def test_iap_installed_before_saved_cards_gets_the_column_on_restart(app, widget
             assert "save_method" in {c.name for c in db.get_columns("iap_order")}
     finally:
         close_app(restarted)
+
+
+def test_stripe_down_during_a_topup_keeps_the_order_and_pays_it_once_later(
+    widget,
+    stripe_app,  # noqa: F811
+    admin_client,
+    fake_stripe,
+    monkeypatch,
+):
+    from addons.iap import payments
+    from addons.iap.stripe_gateway import PaymentProviderError
+
+    buy_and_pay(admin_client, fake_stripe, save=True)
+    turn_on_topup(admin_client, below="20")  # 10 available: a top-up is due
+    account = Account.get(Account.service == "widget")
+    fake_stripe.fail_next(503, times=20)  # more than the library's own retries
+    with pytest.raises(PaymentProviderError):
+        payments.auto_topup(account.id)  # the job fails and huey retries it
+    [pending] = Order.select().where(Order.origin == "auto")
+    assert pending.state == "pending" and balance("widget") == 10
+    fake_stripe.clear_failures()  # Stripe is back
+    paid = payments.auto_topup(account.id)  # the retry: the same order, paid once
+    assert paid.id == pending.id and paid.state == "paid"
+    assert payments.auto_topup(account.id) is None  # 20 available: none due any more
+    succeeded = [
+        pi
+        for pi in fake_stripe.payment_intents.values()
+        if pi["metadata"].get("order_reference") == pending.token
+    ]
+    assert len(succeeded) == 1 and succeeded[0]["status"] == "succeeded"
+    assert balance("widget") == 20

@@ -43,10 +43,17 @@ _COLUMNS = (
     "blacklisted_reason",
     "checked_at",
 )
+# An upsert: two processes validating the same contact at once (a save and a
+# composer page) both succeed, the last one's row staying.
 _INSERT = Prepared(
-    lambda: SmsContactNumber.insert({getattr(SmsContactNumber, c): getattr(P, c) for c in _COLUMNS})
+    lambda: SmsContactNumber.insert(
+        {getattr(SmsContactNumber, c): getattr(P, c) for c in _COLUMNS}
+    ).on_conflict(
+        conflict_target=[SmsContactNumber.contact],
+        preserve=[getattr(SmsContactNumber, c) for c in _COLUMNS if c != "contact"],
+    )
 )
-_GROUP = 500
+_GROUP = 500  # ids per query
 
 
 def number_of(mobile: str | None, phone: str | None) -> str:
@@ -117,9 +124,4 @@ def _keep(rows: list[tuple], company: str) -> None:
         for contact_id, mobile, phone, country in dict((row[0], row) for row in rows).values()
     ]
     with write_transaction():
-        for start in range(0, len(values), _GROUP):
-            group = values[start : start + _GROUP]
-            SmsContactNumber.delete().where(
-                SmsContactNumber.contact.in_([row["contact"] for row in group])
-            ).execute()
-            db.cursor().executemany(_INSERT.sql(), group)
+        db.cursor().executemany(_INSERT.sql(), values)

@@ -51,9 +51,14 @@ def sync_default_prices() -> None:
     if kept == shipped:
         return
     with write_transaction():
-        SmsDefaultPrice.delete().execute()
+        # Upsert, then drop what the CSV no longer has: two processes doing it
+        # at once (the first plans after an upgrade) must not collide.
         rows = [{"country": c, "credits_per_part": p} for c, p in sorted(shipped.items())]
-        SmsDefaultPrice.insert_many(rows).execute()
+        SmsDefaultPrice.insert_many(rows).on_conflict(
+            conflict_target=[SmsDefaultPrice.country],
+            preserve=[SmsDefaultPrice.credits_per_part],
+        ).execute()
+        SmsDefaultPrice.delete().where(SmsDefaultPrice.country.not_in(list(shipped))).execute()
 
 
 def outgoing_text(body: str) -> str:

@@ -37,6 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = host_config.persistent_secret_key(app.instance_path)
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        # A site served over https never sends its session cookie over http.
+        base = str(app.config.get("HOST_BASE_URL") or "")
+        app.config["SESSION_COOKIE_SECURE"] = base.lower().startswith("https://")
 
     if app.config.get("HOST_PROXIES"):
         # Behind N reverse proxies: trust their X-Forwarded-* headers, so

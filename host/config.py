@@ -57,7 +57,8 @@ def defaults(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": "IAP Host <noreply@localhost>",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": False,
+        # None: secure cookies when HOST_BASE_URL is https (see ``create_app``).
+        "SESSION_COOKIE_SECURE": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }
 

@@ -238,6 +238,30 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, admin):
     }
     assert "httponly" in attributes
     assert attributes["samesite"] == "SameSite=Lax"
+    assert "secure" not in attributes  # the test app's HOST_BASE_URL is http
+
+
+@pytest.mark.parametrize(
+    "base, override, secure",
+    [
+        ("https://iap.example.com", None, True),
+        ("http://127.0.0.1:5000", None, False),
+        ("https://iap.example.com", False, False),  # an explicit setting wins
+    ],
+)
+def test_session_cookie_is_secure_when_the_site_is_https(app, base, override, secure):
+    from host import create_app
+    from tests.host.addon_kit import close_app
+
+    config = {k: v for k, v in app.config.items() if k != "SESSION_COOKIE_SECURE"}
+    config["HOST_BASE_URL"] = base
+    if override is not None:
+        config["SESSION_COOKIE_SECURE"] = override
+    other = create_app(config)
+    try:
+        assert other.config["SESSION_COOKIE_SECURE"] is secure
+    finally:
+        close_app(other)
 
 
 def test_login_renews_the_csrf_token(client, admin):

@@ -609,52 +609,9 @@ class FakeStripe:
         self._authenticate(request.headers)
         path = request.path.rstrip("/")
         if request.method == "POST" and path == "/v1/checkout/sessions":
-            key = request.idempotency_key
-            fingerprint = f"{request.method} {path} " + "&".join(
-                f"{k}={v}" for k, v in sorted(request.form)
-            )
-            with self._lock:
-                if key and key in self._idempotency:
-                    cached = self._idempotency[key]
-                    if cached.fingerprint != fingerprint:
-                        raise StripeAPIError(
-                            400,
-                            "Keys for idempotent requests can only be used with the same "
-                            "parameters they were first used with. Try using a key other "
-                            "than '" + key + "' if you meant to execute a different request.",
-                            type="idempotency_error",
-                        )
-                    return cached.status, cached.body, {"Idempotent-Replayed": "true"}
-                session = self._create_session(request.params)
-                body = _json(session)
-                if key:
-                    self._idempotency[key] = _Idempotent(fingerprint, 200, body)
-            return 200, body, {}
+            return self._idempotent(request, path, self._create_session)
         if request.method == "POST" and path == "/v1/payment_intents":
-            key = request.idempotency_key
-            fingerprint = f"{request.method} {path} " + "&".join(
-                f"{k}={v}" for k, v in sorted(request.form)
-            )
-            with self._lock:
-                if key and key in self._idempotency:
-                    cached = self._idempotency[key]
-                    if cached.fingerprint != fingerprint:
-                        raise StripeAPIError(
-                            400,
-                            "Keys for idempotent requests can only be used with the same "
-                            "parameters they were first used with.",
-                            type="idempotency_error",
-                        )
-                    return cached.status, cached.body, {"Idempotent-Replayed": "true"}
-                try:
-                    status, body = 200, _json(self._create_intent(request.params))
-                except StripeAPIError as exc:
-                    if exc.type != "card_error":
-                        raise
-                    status, body = exc.status, _json(exc.body())
-                if key:  # Stripe replays declines too: the same key never charges twice
-                    self._idempotency[key] = _Idempotent(fingerprint, status, body)
-            return status, body, {}
+            return self._idempotent(request, path, self._create_intent)
         if request.method == "GET" and path.startswith("/v1/payment_intents/"):
             intent_id = path.rsplit("/", 1)[1]
             with self._lock:
@@ -682,6 +639,36 @@ class FakeStripe:
             f"Unrecognized request URL ({request.method}: {request.path}). Please see "
             "https://stripe.com/docs or we can help at https://support.stripe.com/.",
         )
+
+    def _idempotent(self, request: RecordedRequest, path: str, create) -> tuple:
+        """Create an object once per ``Idempotency-Key``: a replay with the same
+        parameters gets the first answer (a decline too: the same key never
+        charges twice), with other parameters an ``idempotency_error``."""
+        key = request.idempotency_key
+        fingerprint = f"{request.method} {path} " + "&".join(
+            f"{k}={v}" for k, v in sorted(request.form)
+        )
+        with self._lock:
+            if key and key in self._idempotency:
+                cached = self._idempotency[key]
+                if cached.fingerprint != fingerprint:
+                    raise StripeAPIError(
+                        400,
+                        "Keys for idempotent requests can only be used with the same "
+                        "parameters they were first used with. Try using a key other "
+                        "than '" + key + "' if you meant to execute a different request.",
+                        type="idempotency_error",
+                    )
+                return cached.status, cached.body, {"Idempotent-Replayed": "true"}
+            try:
+                status, body = 200, _json(create(request.params))
+            except StripeAPIError as exc:
+                if exc.type != "card_error":
+                    raise
+                status, body = exc.status, _json(exc.body())
+            if key:
+                self._idempotency[key] = _Idempotent(fingerprint, status, body)
+        return status, body, {}
 
     def _create_session(self, params: dict[str, Any]) -> dict[str, Any]:
         for name in params:

@@ -26,7 +26,6 @@ from addons.sms.planning import SKIPPED
 from host import (
     db,
     utcnow,
-    write_transaction,
 )
 
 log = logging.getLogger(__name__)
@@ -214,58 +213,6 @@ def _beat(batch_id: int) -> bool:
         .where((SmsBatch.id == batch_id) & (SmsBatch.state == "sending"))
         .execute()
     )
-
-
-STOPPED = sending.STOPPED
-
-
-def resume_stalled() -> list[int]:
-    """Take up the batches whose job was lost: ``sending`` with no heartbeat
-    for ``IAP_HOLD_TTL`` (a live job beats before every chunk, and a chunk
-    ends within half of it), or ``queued`` that long without a job starting.
-
-    A lost job's claimed messages (``processing``) may or may not have reached
-    the gateway and were not charged (the chunk's hold was never captured and
-    has expired): they are failed with a reason that says so, never sent again
-    on their own. The batch goes back to ``queued`` and its job is enqueued
-    again; it checks the balance and sends the messages still queued, each
-    once. Returns the ids of the batches taken up."""
-    from addons.sms import jobs
-
-    stale = sending.stale_before()
-    lost = (SmsBatch.state == "sending") & (
-        SmsBatch.heartbeat_at.is_null() | (SmsBatch.heartbeat_at < stale)
-    )
-    waiting = (SmsBatch.state == "queued") & (
-        fn.COALESCE(SmsBatch.heartbeat_at, SmsBatch.started_at) < stale
-    )
-    resumed = []
-    for (batch_id,) in SmsBatch.select(SmsBatch.id).where(lost | waiting).tuples():
-        with write_transaction():
-            # Conditional, so two sweepers (or a job that wakes up) never both take it.
-            took = (
-                SmsBatch.update(state="queued", heartbeat_at=utcnow())
-                .where((SmsBatch.id == batch_id) & (lost | waiting))
-                .execute()
-            )
-            if not took:
-                continue
-            stuck = [
-                m.id
-                for m in SmsMessage.select(SmsMessage.id).where(
-                    (SmsMessage.batch == batch_id) & (SmsMessage.state == "processing")
-                )
-            ]
-            sending.advance_many(stuck, "failed", failure_type="server_error", reason=STOPPED)
-            jobs.send_batch.delay(batch_id)
-        log.warning(
-            "Mass SMS #%s: its job was lost; %s message(s) it had claimed were failed, "
-            "the rest is queued again",
-            batch_id,
-            len(stuck),
-        )
-        resumed.append(batch_id)
-    return resumed
 
 
 def _finish(batch_id: int) -> dict:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app
 
-from addons.sms import batch_job, config, sending
+from addons.sms import batch_job, config, recovery, sending
 from addons.sms.models import SmsMessage
 from host import crontab, job, utcnow
 
@@ -34,7 +34,7 @@ def outbox_deliver_many(message_ids: list[int]) -> None:
 def take_up_lost_work() -> dict:
     """Every minute: take up the mass SMS whose job died with its worker, and
     fail the single SMS whose process died while handing them over."""
-    return {"batches": batch_job.resume_stalled(), "singles": sending.fail_lost_singles()}
+    return {"batches": recovery.resume_batches(), "singles": recovery.fail_lost_singles()}
 
 
 @job(periodic=crontab(minute="*"), name="sms.outbox_sweep")

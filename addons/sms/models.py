@@ -30,7 +30,7 @@ class SmsBatch(BaseModel):
     started_at = peewee.DateTimeField(null=True)
     done_at = peewee.DateTimeField(null=True)
     # Set by the job before each chunk; a batch left ``sending`` with an old
-    # one lost its worker, and ``batch_job.resume_stalled`` picks it up.
+    # one lost its worker, and ``recovery.resume_batches`` picks it up.
     heartbeat_at = peewee.DateTimeField(null=True)
 
     class Meta:
@@ -87,7 +87,7 @@ SmsMessage.add_index(
     SmsMessage.index(SmsMessage.batch, SmsMessage.id, where=SmsMessage.state == PENDING)
 )
 # Single SMS handed to the gateway and not recorded sent yet: a handful at any
-# time, looked for when their process died (``sending.fail_lost_singles``).
+# time, looked for when their process died (``recovery.fail_lost_singles``).
 # (``COALESCE(batch_id, 0) = 0`` rather than ``batch_id IS NULL``: the latter
 # would have SQLite prefer the index on ``batch_id``, i.e. every single SMS.)
 PROCESSING = peewee.SQL("'processing'")

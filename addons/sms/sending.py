@@ -12,18 +12,16 @@ blacklisted one or a server error costs nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import current_app
 from peewee import Case, fn
 
 from addons.iap import InsufficientCreditError, charge
 from addons.sms import blacklist, gateways, numbers, pricing, pricing_table
-from addons.sms.models import LOST_SINGLE, SmsBlacklist, SmsMessage
+from addons.sms.models import SmsBlacklist, SmsMessage
 from addons.sms.prepared import ByIds, stamp
 from addons.sms.pricing import CountryNotSupported, Quote
 from host import (
@@ -520,33 +518,6 @@ def deliver_group(messages: list, gateway: gateways.SmsGateway, blocked: set[str
                 chatter_id=message.chatter_message_id,
             )
     return accepted
-
-
-STOPPED = (
-    "The process sending this SMS stopped while handing it to the gateway: it may "
-    "have gone out. It was not charged; resend it only if it did not arrive."
-)
-
-
-def stale_before() -> dt.datetime:
-    """Work started before this and not finished is lost: a hold lives
-    ``IAP_HOLD_TTL``, and a live sender finishes a hold's work in half of it."""
-    return utcnow() - dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900))
-
-
-def fail_lost_singles() -> int:
-    """Fail the single SMS left ``processing`` by a process that died between
-    the claim and the capture: they may have gone out, and were not charged
-    (their hold expired). Returns how many."""
-    lost = SmsMessage.select(SmsMessage.id, SmsMessage.chatter_message_id).where(
-        LOST_SINGLE & (SmsMessage.updated_at < stale_before())
-    )
-    count = 0
-    for message_id, chatter_id in lost.tuples():
-        count += advance(
-            message_id, "failed", failure_type="server_error", reason=STOPPED, chatter_id=chatter_id
-        )
-    return count
 
 
 def send_now(message_id: int) -> SmsMessage:

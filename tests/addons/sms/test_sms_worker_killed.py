@@ -15,8 +15,8 @@ import pytest
 
 from addons.iap import balance, ledger
 from addons.iap.models import Hold
-from addons.sms import batch_job
-from addons.sms.models import SmsBatch, SmsMessage
+from addons.sms import recovery
+from addons.sms.models import LOST_SINGLE, SmsBatch, SmsMessage
 from host import Contact, utcnow
 from tests.addons.sms.test_sms_mass import BODY, open_composer
 
@@ -97,8 +97,8 @@ def test_a_mass_sms_survives_its_worker_being_killed(
     long_ago = utcnow() - dt.timedelta(hours=1)
     SmsBatch.update(heartbeat_at=long_ago).execute()
     Hold.update(expires_at=long_ago).where(Hold.state == "held").execute()
-    assert batch_job.resume_stalled() == [batch.id]
-    assert batch_job.resume_stalled() == []  # taken up once
+    assert recovery.resume_batches() == [batch.id]
+    assert recovery.resume_batches() == []  # taken up once
 
     second = start_worker(app, tmp_path, "second")
     try:
@@ -111,7 +111,7 @@ def test_a_mass_sms_survives_its_worker_being_killed(
     assert max(received.values()) == 1, received  # no SMS went out twice
     messages = list(SmsMessage.select())
     assert len(messages) == PEOPLE
-    stopped = [m for m in messages if m.failure_reason == batch_job.STOPPED]
+    stopped = [m for m in messages if m.failure_reason == recovery.STOPPED]
     sent = [m for m in messages if m.state == "sent"]
     # Every message either went out once and was charged, or was the dead
     # chunk's, failed with a reason that says it may have gone out, uncharged.
@@ -146,12 +146,12 @@ def test_only_batches_without_a_live_job_are_taken_up(app, sms, user_client, giv
         SmsBatch.id == canceled.id
     ).execute()
     pending = queue.pending_count()
-    assert sorted(batch_job.resume_stalled()) == [waiting.id, lost.id]
+    assert sorted(recovery.resume_batches()) == [waiting.id, lost.id]
     assert queue.pending_count() == pending + 2
     states = {b.id: b.state for b in SmsBatch.select()}
     assert [states[b.id] for b in batches] == ["queued", "sending", "queued", "canceled"]
     # Taken up again only after another IAP_HOLD_TTL without a job starting.
-    assert batch_job.resume_stalled() == []
+    assert recovery.resume_batches() == []
 
 
 class ProcessKilled(BaseException):
@@ -161,7 +161,7 @@ class ProcessKilled(BaseException):
 def test_a_single_sms_whose_process_died_is_failed_and_not_charged(
     app, sms, user_client, give_credits, monkeypatch
 ):
-    from addons.sms import gateways, sending
+    from addons.sms import gateways
     from host import db
     from host.models import Message
     from tests.addons.sms.test_sms_compose import send
@@ -174,22 +174,22 @@ def test_a_single_sms_whose_process_died_is_failed_and_not_charged(
     monkeypatch.undo()
     [lost] = SmsMessage.select()
     assert lost.state == "processing"
-    assert sending.fail_lost_singles() == 0  # not lost yet: its hold may still be captured
+    assert recovery.fail_lost_singles() == 0  # not lost yet: its hold may still be captured
     # A mass SMS message in processing belongs to its batch's job, not to this sweep.
     other = SmsMessage.create(
         batch=batches_for_test(), body="x", state="processing", updated_at=utcnow()
     )
     long_ago = utcnow() - dt.timedelta(hours=1)
     SmsMessage.update(updated_at=long_ago).execute()
-    assert sending.fail_lost_singles() == 1
+    assert recovery.fail_lost_singles() == 1
     lost = SmsMessage.get_by_id(lost.id)
     assert (lost.state, lost.failure_type, lost.charged) == ("failed", "server_error", 0)
-    assert lost.failure_reason == sending.STOPPED
+    assert lost.failure_reason == recovery.STOPPED
     assert Message.get_by_id(lost.chatter_message_id).state == "failed"
     assert SmsMessage.get_by_id(other.id).state == "processing"
     if not app.config["DATABASE_URL"].startswith("postgres"):
         query = SmsMessage.select(SmsMessage.id).where(
-            sending.LOST_SINGLE & (SmsMessage.updated_at < utcnow())
+            LOST_SINGLE & (SmsMessage.updated_at < utcnow())
         )
         plan = db.execute_sql("EXPLAIN QUERY PLAN " + query.sql()[0], query.sql()[1]).fetchall()
         assert "sms_message_updated_at" in str(plan)  # the partial index, not the table

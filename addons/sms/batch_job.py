@@ -19,7 +19,7 @@ from flask import current_app
 from peewee import fn
 
 from addons.iap import InsufficientCreditError, balance
-from addons.sms import gateways, pricing, sending
+from addons.sms import gateways, pricing, recovery, sending
 from addons.sms.batches import shortfall
 from addons.sms.models import PENDING, SmsBatch, SmsMessage
 from addons.sms.planning import SKIPPED
@@ -231,12 +231,20 @@ def cancel(batch_id: int) -> int:
     return len(sending.advance_many(ids, "canceled"))
 
 
-def retry(batch: SmsBatch) -> int:
-    """Queue the messages that failed for want of credits or a gateway error again."""
-    failed = SmsMessage.select().where(
-        (SmsMessage.batch == batch.id)
+def _resendable(batch_id: int):
+    return (
+        (SmsMessage.batch == batch_id)
         & (SmsMessage.state == "failed")
         & SmsMessage.failure_type.in_(list(sending.RESENDABLE))
+    )
+
+
+def retry(batch: SmsBatch) -> int:
+    """Queue the messages that failed for want of credits or a gateway error
+    again; not those that may have gone out (their sender died handing them
+    over: :func:`unknown_outcomes`), which a person resends one by one."""
+    failed = SmsMessage.select().where(
+        _resendable(batch.id) & (SmsMessage.failure_reason != recovery.STOPPED)
     )
     table = pricing.prices()
     lines = []
@@ -255,6 +263,14 @@ def retry(batch: SmsBatch) -> int:
 
         jobs.send_batch.delay(batch.id)
     return count
+
+
+def unknown_outcomes(batch_id: int) -> int:
+    """The batch's failed messages that may have reached the gateway."""
+    query = SmsMessage.select().where(
+        _resendable(batch_id) & (SmsMessage.failure_reason == recovery.STOPPED)
+    )
+    return query.count()
 
 
 def progress(batch_id: int) -> dict:

@@ -320,4 +320,11 @@ def batch_retry(batch_id: int):
         flash(f"Nothing was resent: {exc}", "error")
     else:
         flash(f"{count} message(s) queued again.", "success")
+        unknown = batch_job.unknown_outcomes(batch.id)
+        if unknown:
+            flash(
+                f"{unknown} message(s) whose sender stopped while handing them to the gateway "
+                "were left out: they may have arrived. Resend them one by one if they did not.",
+                "warning",
+            )
     return redirect(url_for("sms.batch", batch_id=batch.id), code=303)

@@ -201,3 +201,25 @@ def _die():
 
 def batches_for_test() -> SmsBatch:
     return SmsBatch.create(state="sending", contact_ids="[]")
+
+
+def test_resend_failed_leaves_out_messages_that_may_have_arrived(sms, user_client, give_credits):
+    give_credits(10)
+    batch = SmsBatch.create(state="done", contact_ids="[]", body="Hello")
+    common = {
+        "batch": batch,
+        "body": "Hello",
+        "parts": 1,
+        "credits": 1,
+        "state": "failed",
+        "failure_type": "server_error",
+        "country": "BE",
+    }
+    plain = SmsMessage.create(number="+32470000001", failure_reason="Gateway down.", **common)
+    unknown = SmsMessage.create(number="+32470000002", failure_reason=recovery.STOPPED, **common)
+    response = user_client.post(f"/sms/batches/{batch.id}/retry", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "1 message(s) queued again." in page
+    assert "1 message(s) whose sender stopped" in page
+    assert SmsMessage.get_by_id(plain.id).state in ("in_queue", "processing", "sent")
+    assert SmsMessage.get_by_id(unknown.id).state == "failed"  # a person resends it, or not

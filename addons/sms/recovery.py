@@ -19,7 +19,7 @@ from peewee import fn
 
 from addons.sms import sending
 from addons.sms.models import LOST_SINGLE, SmsBatch, SmsMessage
-from host import utcnow, write_transaction
+from host import set_message_state, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +97,46 @@ def resume_batches() -> list[int]:
         )
         resumed.append(batch_id)
     return resumed
+
+
+def is_unknown(message: SmsMessage) -> bool:
+    """Failed because its sender died handing it over: it may have gone out."""
+    return message.state == "failed" and message.failure_reason == STOPPED
+
+
+def settle(message: SmsMessage, state: str, failure_type: str = "", reason: str = "") -> bool:
+    """The gateway's delivery report for a message whose outcome was unknown:
+    it did go out. Reported ``sent`` or ``delivered``, the message takes that
+    state (still uncharged: its hold expired long ago, and charging now could
+    find no credits); reported failed, it keeps ``failed`` with the carrier's
+    reason instead of the unknown one. Returns whether it changed."""
+    if state not in ("sent", "delivered", "failed"):
+        # Queued or sending at the gateway: it has it, which is our "sent"
+        # (and never "in_queue" again, which a batch job would send).
+        state = "sent"
+    fields = {SmsMessage.updated_at: utcnow()}
+    if state == "failed":
+        fields.update({SmsMessage.failure_type: failure_type, SmsMessage.failure_reason: reason})
+        detail = sending.detail(failure_type, reason)
+    else:
+        fields.update(
+            {
+                SmsMessage.state: state,
+                SmsMessage.failure_type: "",
+                SmsMessage.failure_reason: "",
+                SmsMessage.sent_at: fn.COALESCE(SmsMessage.sent_at, utcnow()),
+            }
+        )
+        detail = ""
+    changed = (
+        SmsMessage.update(fields)
+        .where(
+            (SmsMessage.id == message.id)
+            & (SmsMessage.state == "failed")
+            & (SmsMessage.failure_reason == STOPPED)
+        )
+        .execute()
+    )
+    if changed and message.chatter_message_id:
+        set_message_state(message.chatter_message_id, state, detail)
+    return bool(changed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, request
 
-from addons.sms import blacklist, config, numbers, sending, twilio
+from addons.sms import blacklist, config, numbers, recovery, sending, twilio
 from addons.sms.models import SmsMessage
 from addons.sms.views import blueprint
 from host import webhook
@@ -35,12 +35,16 @@ def _find(sid: str) -> SmsMessage | None:
         return message
     # The report can overtake the recording of the gateway's answer: the signed
     # URL names our message, which adopts the id while it is being handed over.
+    # So does a message whose sender died handing it over (its outcome unknown).
     adopted = (
         SmsMessage.update(provider_id=sid)
         .where(
             (SmsMessage.id == int(request.args["message"]))
             & SmsMessage.provider_id.is_null()
-            & (SmsMessage.state == "processing")
+            & (
+                (SmsMessage.state == "processing")
+                | ((SmsMessage.state == "failed") & (SmsMessage.failure_reason == recovery.STOPPED))
+            )
         )
         .execute()
     )
@@ -64,7 +68,12 @@ def twilio_status():
         if update.error_code:
             reason += f" (Twilio error {update.error_code})"
         failure_type = twilio.ERROR_CODE_FAILURES.get(update.error_code, "not_delivered")
-        changed = sending.fail(message, failure_type, reason)
+        if recovery.is_unknown(message):
+            changed = recovery.settle(message, "failed", failure_type, reason)
+        else:
+            changed = sending.fail(message, failure_type, reason)
+    elif recovery.is_unknown(message):
+        changed = recovery.settle(message, update.state)
     else:
         changed = sending.advance(message.id, update.state)
     return {"status": "updated" if changed else "unchanged"}

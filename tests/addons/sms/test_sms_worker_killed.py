@@ -120,9 +120,28 @@ def test_a_mass_sms_survives_its_worker_being_killed(
     assert all(m.state == "failed" and m.charged == 0 for m in stopped)
     assert len(stopped) <= CHUNK
     assert len(received) == len(sent) + sum(m.number in received for m in stopped)
+    # Twilio reports on the dead chunk's messages it did get: they were delivered
+    # after all (uncharged: their hold expired), so they say so now.
+    reached = {m["To"]: m for m in twilio_gateway.messages}
+    for message in stopped:
+        if message.number in reached:
+            sent_there = reached[message.number]
+            assert report(user_client, twilio_gateway, sent_there, message, "delivered")
+            settled = SmsMessage.get_by_id(message.id)
+            assert (settled.state, settled.failure_reason, settled.charged) == ("delivered", "", 0)
     ledger.expire_holds()
-    assert balance("sms") == start - sum(m.charged for m in messages)
+    assert balance("sms") == start - sum(m.charged for m in SmsMessage.select())
     assert ledger.verify() == []
+
+
+def report(client, fake, sent: dict, message, status: str) -> bool:
+    """Post Twilio's signed status callback for ``sent`` (as the fake recorded it)."""
+    url = sent["StatusCallback"]
+    params, signature = fake.status_callback(sent["sid"], status, url)
+    path = url.removeprefix("http://localhost")
+    response = client.post(path, data=params, headers={"X-Twilio-Signature": signature}, csrf=False)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["status"] == "updated"
 
 
 def test_only_batches_without_a_live_job_are_taken_up(app, sms, user_client, give_credits):
@@ -223,3 +242,41 @@ def test_resend_failed_leaves_out_messages_that_may_have_arrived(sms, user_clien
     assert "1 message(s) whose sender stopped" in page
     assert SmsMessage.get_by_id(plain.id).state in ("in_queue", "processing", "sent")
     assert SmsMessage.get_by_id(unknown.id).state == "failed"  # a person resends it, or not
+
+
+@pytest.mark.parametrize(
+    "status, state, failure",
+    [
+        ("delivered", "delivered", ""),
+        ("sent", "sent", ""),
+        ("queued", "sent", ""),
+        ("undelivered", "failed", "not_delivered"),
+    ],
+)
+def test_a_report_settles_a_message_whose_outcome_was_unknown(
+    sms, twilio_gateway, user_client, give_credits, status, state, failure
+):
+    from tests.addons.sms.test_sms_compose import send
+
+    give_credits(10)
+    contact = Contact.create(name="Eva", mobile="+32 470 12 34 56", country="BE")
+    send(user_client, contact, "Hello")
+    [message] = SmsMessage.select()
+    [sent] = twilio_gateway.messages
+    # As if its sender had died before recording Twilio's answer.
+    SmsMessage.update(
+        state="failed",
+        failure_type="server_error",
+        failure_reason=recovery.STOPPED,
+        provider_id=None,
+        charged=0,
+    ).execute()
+    assert report(user_client, twilio_gateway, sent, message, status)
+    settled = SmsMessage.get_by_id(message.id)
+    assert (settled.state, settled.failure_type, settled.provider_id) == (
+        state,
+        failure,
+        sent["sid"],
+    )
+    assert settled.failure_reason != recovery.STOPPED and settled.charged == 0
+    assert not report(user_client, twilio_gateway, sent, message, status)  # once

@@ -9,25 +9,41 @@ import phonenumbers
 from .context import Doc, empty_field, find_in_words
 from .values import Match
 
-# The optional '. ' lets OCR's 'sophie. janssens@...' through; spaces are removed after.
+# OCR puts spaces where an address has none: after a dot ('sophie. janssens@'),
+# after the '@' ('thomas@ gmail.com'), inside its first label ('out look') and
+# around the dots of the domain; they
+# are let through here and removed after. A space between two words before the
+# '@' is not: 'contact anna@x.be' must not become 'contact.anna@x.be'.
 _EMAIL_RE = re.compile(
-    r"[A-Za-z0-9._%+\-]+(?:\. [A-Za-z0-9._%+\-]+)?@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+    r"[A-Za-z0-9._%+\-]+(?:\. [A-Za-z0-9._%+\-]+)?"
+    r"@ ?[A-Za-z0-9\-]+(?: [A-Za-z0-9\-]+)?(?: ?\. ?[A-Za-z0-9\-]+)*? ?\. ?[A-Za-z]{2,}\b"
 )
 # Regions tried for numbers printed without +country code.
 _PHONE_REGIONS = ("BE", "NL", "FR", "DE", "GB", "US")
 
 
 def find_email(doc: Doc) -> dict:
+    # An address right after a word ('anna muller@…') may have lost its first
+    # part to a misread dot: kept, but with a confidence that asks for a look.
+    after_a_word: set[str] = set()
+
+    def emails(text: str) -> list[Match]:
+        found = []
+        for m in _EMAIL_RE.finditer(text):
+            value = m[0].replace(" ", "")
+            if m.start() >= 2 and text[m.start() - 1] == " " and text[m.start() - 2].isalnum():
+                after_a_word.add(value)
+            found.append(Match(value, m.start(), m.end()))
+        return found
+
     for line in doc.lines:
-        found = find_in_words(
-            line.words,
-            lambda t: [
-                Match(m[0].replace(" ", ""), m.start(), m.end()) for m in _EMAIL_RE.finditer(t)
-            ],
-        )
+        found = find_in_words(line.words, emails)
         if found:
             match, words = found[0]
-            return doc.field(match.value.strip(".").lower(), 0.95, words)
+            confidence = 0.5 if match.value in after_a_word else 0.95
+            # A rule or bullet read before it ('_noah@…', '-noah@…') is not part of it.
+            value = match.value.strip(".").lstrip("_-").lower()
+            return doc.field(value, confidence, words)
     return empty_field()
 
 
@@ -52,6 +68,17 @@ def find_phone(doc: Doc) -> dict:
     return empty_field()
 
 
+def _looks_like_a_name(text: str) -> bool:
+    """Two words or more, mostly letters: not OCR crumbs such as 'ee' or '_'."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    letters = sum(c.isalpha() for c in text)
+    return len(words) >= 2 and letters >= 0.8 * len(text.replace(" ", ""))
+
+
+# 'J ulia Lambert': OCR splits a capital from the rest of its word.
+_SPLIT_CAPITAL_RE = re.compile(r"\b([A-ZÀ-Ý]) (?=[a-zß-ÿ]{2,})")
+
+
 def find_name(doc: Doc) -> dict:
     """The candidate's name: the biggest text near the top that is not contact data."""
     page = doc.pages[0]
@@ -59,10 +86,11 @@ def find_name(doc: Doc) -> dict:
         seg for line in page.lines if line.top < page.height * 0.3 for seg in line.segments
         if "@" not in seg.text and not any(c.isdigit() for c in seg.text)
     ]  # fmt: skip
+    segments = [seg for seg in segments if _looks_like_a_name(seg.text)] or segments
     if not segments:
         return empty_field()
     seg = max(segments, key=lambda s: (max(w.size for w in s.words), -s.words[0].top))
-    return doc.field(seg.text, 0.85, seg.words)
+    return doc.field(_SPLIT_CAPITAL_RE.sub(r"\1", seg.text), 0.85, seg.words)
 
 
 def extract_resume(doc: Doc) -> dict[str, dict]:

@@ -135,6 +135,10 @@ def ratio(value: float, baseline: float) -> str:
 # -- statement capture ------------------------------------------------------
 
 
+class Many(list):
+    """The rows of one ``executemany``, as captured (one entry for all of them)."""
+
+
 class _RecordingCursor:
     def __init__(self, cursor, log):
         self._cursor = cursor
@@ -143,6 +147,11 @@ class _RecordingCursor:
     def execute(self, sql, params=()):
         self._log.append((sql, params))
         return self._cursor.execute(sql, params)
+
+    def executemany(self, sql, rows):
+        rows = Many(rows)
+        self._log.append((sql, rows))
+        return self._cursor.executemany(sql, rows)
 
     def __getattr__(self, name):
         return getattr(self._cursor, name)
@@ -155,7 +164,8 @@ class _RecordingCursor:
 def capture_statements(database):
     """Record every statement a peewee database sends, BEGIN and COMMIT included.
 
-    Yields the list of ``(sql, params)``; peewee's ``DEBUG`` log shows the same
+    Yields the list of ``(sql, params)``, ``params`` a :class:`Many` of rows for
+    an ``executemany``; peewee's ``DEBUG`` log shows the same
     queries but not the transaction statements.
     """
     log: list[tuple[str, tuple]] = []

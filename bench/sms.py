@@ -65,7 +65,6 @@ price, that the balance dropped by exactly the sum, and ``ledger.verify()``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import io
@@ -145,29 +144,6 @@ def setup(app, contacts: int, cold: bool):
     if not cold:
         notify_saved("contact", ids)  # as an import through the host: numbers validated
     return admin, ids
-
-
-class _Many(list):
-    """The rows of one ``executemany``, as captured."""
-
-
-class _RecordingCursor(common._RecordingCursor):
-    def executemany(self, sql, rows):
-        rows = _Many(rows)
-        self._log.append((sql, rows))
-        return self._cursor.executemany(sql, rows)
-
-
-@contextlib.contextmanager
-def capture_statements(database):
-    """``common.capture_statements``, ``executemany`` included (one entry, its rows)."""
-    log: list = []
-    original = database.cursor
-    database.cursor = lambda *a, **k: _RecordingCursor(original(*a, **k), log)
-    try:
-        yield log
-    finally:
-        del database.cursor
 
 
 class Stopwatch:
@@ -366,7 +342,7 @@ def replay(path: str, statements: list, marks: dict) -> dict[str, float]:
             start = time.perf_counter()
             for sql, params in statements[first:last]:
                 began = time.perf_counter()
-                if isinstance(params, _Many):
+                if isinstance(params, common.Many):
                     conn.executemany(sql, params)
                 else:
                     conn.execute(sql, params).fetchall()
@@ -533,7 +509,7 @@ def one_run(args, shown: str) -> dict:
             pricing.prices()
             numbers.locate(number_for(0)[1], ("BE",))
             snapshot(db_path, copy_path)
-            with capture_statements(app.extensions["host_db"]) as statements:
+            with common.capture_statements(app.extensions["host_db"]) as statements:
                 run = mass_sms(
                     app,
                     admin,

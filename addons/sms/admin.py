@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from flask import flash, redirect, render_template, request, url_for
 
-from addons.sms import blacklist, config, gateways, numbers, pricing, sending
+from addons.sms import blacklist, config, gateways, numbers, pricing, recipients, sending
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsMessage, SmsPrice
 from addons.sms.views import blueprint
 from host import admin_required, utcnow, write_transaction
@@ -80,7 +80,9 @@ def blacklist_page():
     error, form = "", request.form
     if request.method == "POST":
         try:
-            number = numbers.normalize(form.get("number", ""), regions=(sending.company_country(),))
+            number = numbers.normalize(
+                form.get("number", ""), regions=(recipients.company_country(),)
+            )
         except numbers.InvalidNumber as exc:
             error = str(exc)
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from addons.sms import numbers, sending
+from addons.sms import recipients
 from addons.sms.models import SmsContactNumber
 from addons.sms.prepared import named, stamp
 from host import Contact, P, Prepared, db, utcnow, write_transaction
@@ -78,13 +78,12 @@ def entry(mobile, phone, contact_country, company: str) -> dict:
         "blacklisted_reason": "",
     }
     try:
-        row["number"], row["country"] = numbers.locate(raw, (contact_country, company))
-    except numbers.InvalidNumber as exc:
-        row["failure_type"] = "number_missing" if exc.reason == numbers.MISSING else "wrong_format"
-        row["failure_reason"] = str(exc)[:255]
+        row["number"], row["country"] = recipients.read_number(raw, contact_country, company)
+    except recipients.Refused as refusal:
+        row["failure_type"], row["failure_reason"] = refusal.failure_type, str(refusal)[:255]
         return row
-    row["unsupported_reason"] = str(sending.unsupported_refusal(row["number"]))[:255]
-    row["blacklisted_reason"] = str(sending.blacklisted_refusal(row["number"]))[:255]
+    row["unsupported_reason"] = str(recipients.unsupported_refusal(row["number"]))[:255]
+    row["blacklisted_reason"] = str(recipients.blacklisted_refusal(row["number"]))[:255]
     return row
 
 
@@ -96,7 +95,7 @@ def remember(contact_ids: Iterable[int], *, company: str | None = None) -> int:
     for start in range(0, len(ids), _GROUP):
         query = Contact.select(*fields).where(Contact.id.in_(ids[start : start + _GROUP]))
         rows.extend(query.tuples())
-    _keep(rows, sending.company_country() if company is None else company)
+    _keep(rows, recipients.company_country() if company is None else company)
     return len(rows)
 
 

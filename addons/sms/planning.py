@@ -13,13 +13,12 @@ through the host.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from addons.sms import contact_numbers, pricing, sending
+from addons.sms import contact_numbers, pricing, recipients
 from addons.sms.contact_numbers import CONTACT, MATCHES, NUMBERS
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsDefaultPrice, SmsPrice
 from addons.sms.prepared import named
@@ -145,7 +144,7 @@ def plan_sql(batch: SmsBatch, company: str) -> tuple[str, dict]:
 def prepare(batch: SmsBatch) -> tuple[str, dict]:
     """Refresh the stale numbers and the shipped prices, then the plan's SQL."""
     pricing.sync_default_prices()
-    company = sending.company_country()
+    company = recipients.company_country()
     refresh_numbers(batch, company)
     return plan_sql(batch, company)
 
@@ -178,7 +177,3 @@ def summarize(batch: SmsBatch) -> Plan:
         (SmsBatch.id == batch.id) & (SmsBatch.state == "draft")
     ).execute()
     return result
-
-
-def selected_ids(batch: SmsBatch) -> list[int]:
-    return [int(i) for i in json.loads(batch.contact_ids or "[]")]

@@ -1,4 +1,6 @@
-"""Sending one message: checks, the state machine, the charge and the gateway call.
+"""Sending one message: the state machine, the charge and the gateway call.
+
+Who may receive it and at what price is ``recipients``.
 
 States only move forward: in_queue < processing < sent < delivered, and
 failed or canceled end a message. Every change goes through :func:`advance`,
@@ -14,20 +16,18 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 
 from peewee import Case, fn
 
 from addons.iap import InsufficientCreditError, charge
-from addons.sms import blacklist, gateways, numbers, pricing, pricing_table
+from addons.sms import blacklist, gateways
 from addons.sms.models import SmsBlacklist, SmsMessage
 from addons.sms.prepared import ByIds, stamp
-from addons.sms.pricing import CountryNotSupported, Quote
+from addons.sms.recipients import blacklisted_refusal
 from host import (
     P,
     Prepared,
-    Setting,
     db,
     set_message_state,
     set_messages_state,
@@ -54,78 +54,6 @@ FAILURE_LABELS = {
 RESENDABLE = frozenset({"insufficient_credit", "server_error"})
 
 
-class Refused(Exception):
-    """The message cannot go to this recipient; nothing was sent or charged."""
-
-    def __init__(self, failure_type: str, message: str):
-        super().__init__(message)
-        self.failure_type = failure_type
-
-
-@dataclass(frozen=True)
-class Recipient:
-    number: str  # E.164
-    country: str
-    quote: Quote
-
-
-def company_country() -> str:
-    return Setting.read("company_country")
-
-
-def locate(
-    raw: str | None, contact_country: str = "", table=None, company: str | None = None
-) -> tuple[str, str, Decimal]:
-    """``(E.164 number, country, credits per part)`` of a raw number, read with
-    the contact's country, then the company's (``company``, read from the
-    settings when not given). Raises :class:`Refused`."""
-    if company is None:
-        company = company_country()
-    try:
-        number, country = numbers.locate(raw, (contact_country, company))
-    except numbers.InvalidNumber as exc:
-        kind = "number_missing" if exc.reason == numbers.MISSING else "wrong_format"
-        raise Refused(kind, str(exc)) from None
-    table = pricing.prices() if table is None else table
-    try:
-        if not country:
-            raise CountryNotSupported(number)
-        per_part = pricing_table.price(1, country, table)
-    except CountryNotSupported:
-        raise unsupported_refusal(number) from None
-    return number, country, per_part
-
-
-def unsupported_refusal(number: str) -> Refused:
-    return Refused(
-        "country_not_supported",
-        f"Sending SMS to {_country_name(number)} is not supported (no price is set for it).",
-    )
-
-
-def blacklisted_refusal(number: str) -> Refused:
-    return Refused(
-        "blacklisted",
-        f"{numbers.format_international(number)} is blacklisted: its owner asked not to "
-        "receive SMS (replied STOP). Remove it from the blacklist only with their consent.",
-    )
-
-
-def check_recipient(raw: str | None, text: str, contact_country: str = "") -> Recipient:
-    """Locate the number, price ``text`` to it and refuse a blacklisted number."""
-    number, country, _ = locate(raw, contact_country)
-    if blacklist.is_blacklisted(number):
-        raise blacklisted_refusal(number)
-    return Recipient(number, country, pricing.quote(text, country))
-
-
-def _country_name(number: str) -> str:
-    try:
-        return pricing.country_label(numbers.country_of(number))
-    except numbers.InvalidNumber:
-        return numbers.format_international(number)
-
-
 # -- the state machine -----------------------------------------------------------
 
 
@@ -146,26 +74,25 @@ def _before(state: str) -> list[str]:
     return [s for s, rank in RANK.items() if rank < RANK[state]]
 
 
-def _fields(state: str, failure_type: str, reason: str) -> dict:
-    fields = {"state": state, "updated_at": utcnow()}
-    if state == "failed":
-        fields.update(failure_type=failure_type, failure_reason=reason[:255])
-    return fields
-
-
 # The conditional update of one message, compiled once per target state; it
 # returns the message's chatter entry, so following it there needs no read.
 _ADVANCE: dict[str, Prepared] = {}
 
 
+def _advance_fields(state: str) -> dict:
+    """What a move to ``state`` writes (``P.failure_type`` and ``P.reason`` for a failure)."""
+    fields = {SmsMessage.state: state, SmsMessage.updated_at: P.now}
+    if state == "failed":
+        fields.update(
+            {SmsMessage.failure_type: P.failure_type, SmsMessage.failure_reason: P.reason}
+        )
+    return fields
+
+
 def _advance_statement(state: str) -> Prepared:
     prepared = _ADVANCE.get(state)
     if prepared is None:
-        fields = {SmsMessage.state: state, SmsMessage.updated_at: P.now}
-        if state == "failed":
-            fields.update(
-                {SmsMessage.failure_type: P.failure_type, SmsMessage.failure_reason: P.reason}
-            )
+        fields = _advance_fields(state)
         prepared = _ADVANCE[state] = Prepared(
             lambda: (
                 SmsMessage.update(fields)
@@ -223,11 +150,7 @@ _ADVANCE_MANY: dict[str, ByIds] = {}
 def _advance_many_statement(state: str) -> ByIds:
     statement = _ADVANCE_MANY.get(state)
     if statement is None:
-        fields = {SmsMessage.state: state, SmsMessage.updated_at: P.now}
-        if state == "failed":
-            fields.update(
-                {SmsMessage.failure_type: P.failure_type, SmsMessage.failure_reason: P.reason}
-            )
+        fields = _advance_fields(state)
         statement = _ADVANCE_MANY[state] = ByIds(
             lambda ids: (
                 SmsMessage.update(fields)

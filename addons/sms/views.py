@@ -18,7 +18,7 @@ from flask import (
 )
 
 from addons.iap import InsufficientCreditError, balance
-from addons.sms import batch_job, batches, numbers, planning, pricing, sending
+from addons.sms import batch_job, batches, numbers, planning, pricing, recipients, sending
 from addons.sms.models import SmsBatch, SmsMessage
 from host import (
     Contact,
@@ -67,8 +67,8 @@ def compose(contact_id: int, field: str):
     body = request.form.get("body", "")
     recipient, number_error = None, ""
     try:
-        recipient = sending.check_recipient(raw, pricing.outgoing_text(body), contact.country)
-    except sending.Refused as exc:
+        recipient = recipients.check_recipient(raw, pricing.outgoing_text(body), contact.country)
+    except recipients.Refused as exc:
         number_error = str(exc)
     view = {
         "contact": contact,
@@ -100,7 +100,7 @@ def compose(contact_id: int, field: str):
     return _outcome(message)
 
 
-def _queue_single(contact: Contact, raw: str, recipient: sending.Recipient, token: str):
+def _queue_single(contact: Contact, raw: str, recipient: recipients.Recipient, token: str):
     """The message and its chatter entry, together or not at all."""
     quote = recipient.quote
     with write_transaction():
@@ -163,8 +163,8 @@ def resend(message_id: int):
         problem = "Only an SMS that failed for lack of credits or a gateway error can be resent."
     else:
         try:
-            recipient = sending.check_recipient(message.number, message.body)
-        except sending.Refused as exc:
+            recipient = recipients.check_recipient(message.number, message.body)
+        except recipients.Refused as exc:
             problem = str(exc)
     if problem:
         if _fetch():
@@ -195,22 +195,22 @@ def resend(message_id: int):
 def preview():
     """The live counter: characters, encoding, parts and credits of the text."""
     body = request.form.get("body", "")
-    per_part, recipients = None, 1
+    per_part, count = None, 1
     if request.form.get("batch_id", "").isdigit():
         batch = SmsBatch.get_or_none(SmsBatch.id == int(request.form["batch_id"]))
         if batch is None:
             abort(404)
-        per_part, recipients = batch.per_part_total, batch.recipients
+        per_part, count = batch.per_part_total, batch.recipients
     elif request.form.get("contact_id", "").isdigit():
         contact = _contact_or_404(int(request.form["contact_id"]))
         field = request.form.get("field")
         if field not in ("phone", "mobile"):
             abort(400, description="field must be phone or mobile")
         try:
-            _, _, per_part = sending.locate(getattr(contact, field), contact.country)
-        except sending.Refused:
+            _, _, per_part = recipients.locate(getattr(contact, field), contact.country)
+        except recipients.Refused:
             per_part = None
-    return jsonify(pricing.counter(body, per_part, recipients))
+    return jsonify(pricing.counter(body, per_part, count))
 
 
 # -- mass SMS ----------------------------------------------------------------
@@ -245,18 +245,18 @@ def batch(batch_id: int):
 
 
 def _mass_composer(batch: SmsBatch, *, body="", error="", insufficient=None, log_chatter=False):
-    recipients = planning.summarize(batch)
+    plan = planning.summarize(batch)
     return render_template(
         "sms/mass.html",
         batch=batch,
-        plan=recipients,
-        counts=recipients.counts,
+        plan=plan,
+        counts=plan.counts,
         body=body,
         error=error,
         insufficient=insufficient,
         log_chatter=log_chatter,
         available=balance("sms"),
-        counter=pricing.counter(body, recipients.per_part_total, recipients.valid),
+        counter=pricing.counter(body, plan.per_part_total, plan.valid),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import checks
-from .context import Doc, empty_field, find_in_words
+from .context import Doc, empty_field, find_in_words, first_in_lines
 from .layout import Line, Word, split_segments
 from .values import (
     Match,
@@ -97,11 +97,10 @@ def find_invoice_number(doc: Doc) -> dict:
             found.append(result)
     if not found:
         # Label lost (OCR) or absent: a typical invoice-number shape, low confidence.
-        for line in doc.lines:
-            shaped = find_in_words(line.words, _number_shapes)
-            if shaped:
-                match, words = shaped[0]
-                return doc.field(match.value, 0.4, words)
+        shaped = first_in_lines(doc, _number_shapes)
+        if shaped:
+            match, words = shaped
+            return doc.field(match.value, 0.4, words)
         return empty_field()
     (match, words), *rest = found
     return doc.field(match.value, 0.95, words, [m.value for m, _ in rest])

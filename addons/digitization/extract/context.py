@@ -119,5 +119,16 @@ def find_in_words(
     return out
 
 
+def first_in_lines(
+    doc: Doc, finder: Callable[[str], list[Match]]
+) -> tuple[Match, list[Word]] | None:
+    """The first value ``finder`` finds, reading the lines top to bottom, with its words."""
+    for line in doc.lines:
+        found = find_in_words(line.words, finder)
+        if found:
+            return found[0]
+    return None
+
+
 def empty_field() -> dict:
     return {"value": None, "confidence": 0.0, "candidates": [], "page": None, "box": None}

@@ -6,7 +6,7 @@ import re
 
 from . import checks
 from .bill import find_currency
-from .context import Doc, empty_field, find_in_words
+from .context import Doc, empty_field, find_in_words, first_in_lines
 from .layout import fold
 from .values import find_amounts, find_dates, find_vats, money_str
 
@@ -40,11 +40,10 @@ def find_date(doc: Doc) -> dict:
         if result:
             match, words = result
             return doc.field(match.value.isoformat(), 0.9, words)
-    for line in doc.lines:
-        found = find_in_words(line.words, find_dates)
-        if found:
-            match, words = found[0]
-            return doc.field(match.value.isoformat(), 0.85, words)
+    found = first_in_lines(doc, find_dates)
+    if found:
+        match, words = found
+        return doc.field(match.value.isoformat(), 0.85, words)
     return empty_field()
 
 

@@ -31,8 +31,8 @@ class Word:
 
 
 @dataclass
-class Segment:
-    """Words of one line separated by ordinary spaces: a cell, a label or a value."""
+class _Words:
+    """Words in reading order, left to right."""
 
     words: list[Word]
 
@@ -50,14 +50,14 @@ class Segment:
 
 
 @dataclass
-class Line:
-    words: list[Word]
+class Segment(_Words):
+    """Words of one line separated by ordinary spaces: a cell, a label or a value."""
+
+
+@dataclass
+class Line(_Words):
     page: int
     segments: list[Segment] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
 
     @property
     def top(self) -> float:
@@ -66,14 +66,6 @@ class Line:
     @property
     def bottom(self) -> float:
         return max(w.bottom for w in self.words)
-
-    @property
-    def x0(self) -> float:
-        return self.words[0].x0
-
-    @property
-    def x1(self) -> float:
-        return self.words[-1].x1
 
     @property
     def height(self) -> float:

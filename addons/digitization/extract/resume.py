@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 
-from .context import Doc, empty_field, find_in_words
+from .context import Doc, empty_field, first_in_lines
 from .values import Match
 
 # OCR puts spaces where an address has none: after a dot ('sophie. janssens@'),
@@ -36,15 +36,14 @@ def find_email(doc: Doc) -> dict:
             found.append(Match(value, m.start(), m.end()))
         return found
 
-    for line in doc.lines:
-        found = find_in_words(line.words, emails)
-        if found:
-            match, words = found[0]
-            confidence = 0.5 if match.value in after_a_word else 0.95
-            # A rule or bullet read before it ('_noah@…', '-noah@…') is not part of it.
-            value = match.value.strip(".").lstrip("_-").lower()
-            return doc.field(value, confidence, words)
-    return empty_field()
+    found = first_in_lines(doc, emails)
+    if not found:
+        return empty_field()
+    match, words = found
+    confidence = 0.5 if match.value in after_a_word else 0.95
+    # A rule or bullet read before it ('_noah@…', '-noah@…') is not part of it.
+    value = match.value.strip(".").lstrip("_-").lower()
+    return doc.field(value, confidence, words)
 
 
 def _phones(text: str) -> list[Match]:
@@ -60,12 +59,11 @@ def _phones(text: str) -> list[Match]:
 
 
 def find_phone(doc: Doc) -> dict:
-    for line in doc.lines:
-        found = find_in_words(line.words, _phones)
-        if found:
-            match, words = found[0]
-            return doc.field(match.value, 0.9, words)
-    return empty_field()
+    found = first_in_lines(doc, _phones)
+    if not found:
+        return empty_field()
+    match, words = found
+    return doc.field(match.value, 0.9, words)
 
 
 def _looks_like_a_name(text: str) -> bool:

@@ -116,7 +116,7 @@ def test_send_queues_what_the_composer_counted(composed, user_client, sms_balanc
     assert all(charged == 0 for state, _, charged in sent.values() if state == "failed")
     # One message per contact, in the order selected.
     contacts = [m.contact_id for m in SmsMessage.select().order_by(SmsMessage.id)]
-    assert contacts == planning.selected_ids(SmsBatch.get())
+    assert contacts == SmsBatch.get().contact_id_list
     message = SmsMessage.get(SmsMessage.number == "+32470000000")
     assert (message.parts, message.credits) == (2, price("BE") * 2)
     assert sms_balance() == 100 - expected_cost(parts=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 from flask import Flask, appcontext_pushed, render_template, request
 
@@ -141,7 +140,3 @@ def _error_page(error):
     ):
         return {"error": message}, code
     return render_template("host/error.html", code=code, message=message), code
-
-
-def instance_dir(app: Flask) -> Path:
-    return Path(app.instance_path)

@@ -1,0 +1,41 @@
+"""The Apps page: enable and disable addons."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+
+from host.manifest import AddonError
+from host.plugins import registry
+from host.security import admin_required
+from host.views.blueprint import blueprint
+
+
+@blueprint.route("/apps")
+@admin_required
+def apps():
+    reg = registry()
+    addons = sorted(
+        (a for a in reg.addons.values() if not a.core),
+        key=lambda a: (a.manifest.title if a.manifest else a.name).lower(),
+    )
+    return render_template(
+        "host/apps.html", addons=addons, enabled=reg.enabled_names(), hooks_of=reg.hooks_of
+    )
+
+
+@blueprint.route("/apps/<name>/<any(enable, disable):action>", methods=["POST"])
+@admin_required
+def app_action(name: str, action: str):
+    reg = registry()
+    try:
+        if action == "enable":
+            names = reg.enable(name)
+            titles = ", ".join(reg.get(n).manifest.title for n in names) or name
+            flash(f"Enabled {titles}.", "success")
+        else:
+            reg.disable(name)
+            flash(f"Disabled {reg.get(name).manifest.title}.", "success")
+    except AddonError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("host.apps")), 303
+    return redirect(url_for("host.apps"))

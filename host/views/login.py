@@ -1,0 +1,67 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+
+from flask import redirect, render_template, request, url_for
+from peewee import fn
+from werkzeug.security import generate_password_hash
+
+from host import throttling
+from host.forms import LoginForm
+from host.models import User
+from host.security import login_user, logout_user, public
+from host.views.blueprint import blueprint
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm(request.form)
+    error = None
+    if request.method == "POST":
+        user = None
+        email = (form.email.data or "").strip().lower()[:254]
+        if throttling.locked_out(email, request.remote_addr or ""):
+            minutes = throttling.WINDOW_MINUTES
+            error = (
+                f"Too many failed attempts. Try again in {minutes} minutes, "
+                "or ask an administrator to reset your password."
+            )
+            return render_template("host/login.html", form=form, error=error), 429
+        if form.validate():
+            user = User.get_or_none(fn.LOWER(User.email) == form.email.data.strip().lower())
+            if user is None or not user.active:
+                # Check a password anyway, so the delay does not tell which emails exist.
+                user = None
+                User(password_hash=_decoy_hash()).check_password(form.password.data)
+        if user is not None and user.check_password(form.password.data):
+            throttling.forget(email)
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only local paths: an open redirect would help phishing. Browsers read
+            # a backslash as a slash and drop tabs and newlines, so refuse those too.
+            if (
+                not target.startswith("/")
+                or target.startswith(("//", "/\\"))
+                or not target.isprintable()
+            ):
+                target = url_for("host.home")
+            return redirect(target)
+        # Never say which of the two was wrong.
+        throttling.record(email, request.remote_addr or "")
+        error = "Wrong email or password."
+    return render_template("host/login.html", form=form, error=error), (401 if error else 200)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("host.login"))

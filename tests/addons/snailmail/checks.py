@@ -39,9 +39,7 @@ def check_letter(data: bytes, lines, *, window="right", cover=False, pages=None)
             if abs(page.width - A4[0]) > 2.9 or abs(page.height - A4[1]) > 2.9:
                 problems.append(f"page {number} is {page.width} x {page.height}")
             blanks = [
-                r
-                for r in page.rects
-                if r["fill"] and _colour(r.get("non_stroking_color")) in WHITE
+                r for r in page.rects if r["fill"] and _colour(r.get("non_stroking_color")) in WHITE
             ]
             for box in BLANKED:
                 covered = any(

@@ -32,12 +32,14 @@ from host.manifest import AddonError, Manifest
 from host.migrations import Migration
 from host.models import Contact, Setting, User
 from host.plugins import notify_saved, registry, request_cache
+from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 from host.views import selected_contacts
 
 __all__ = [
     "AddonError",
+    "BadToken",
     "BaseModel",
     "BulkAction",
     "Button",
@@ -69,6 +71,8 @@ __all__ = [
     "post_message",
     "post_messages",
     "public",
+    "public_endpoint",
+    "read_token",
     "register_chatter_model",
     "registry",
     "request_cache",
@@ -76,6 +80,7 @@ __all__ = [
     "send_mail",
     "set_message_state",
     "set_messages_state",
+    "sign_token",
     "utcnow",
     "webhook",
     "write_transaction",

@@ -162,4 +162,41 @@ class LoginFailure(BaseModel):
         table_name = "host_login_failure"
 
 
-HOST_MODELS = [User, AddonState, Setting, Contact, Message, Attachment, MailMessage, LoginFailure]
+class RateCounter(BaseModel):
+    """Calls of one client to one public endpoint in one time window."""
+
+    key = peewee.CharField(max_length=200)
+    window = peewee.BigIntegerField(index=True)
+    hits = peewee.IntegerField(default=1)
+
+    class Meta:
+        table_name = "host_rate_counter"
+        primary_key = peewee.CompositeKey("key", "window")
+
+
+class MailTemplateText(BaseModel):
+    """An administrator's wording of a mail template (``host.MailTemplate``);
+    without a row, the addon's default wording is used."""
+
+    key = peewee.CharField(max_length=64, primary_key=True)
+    subject = peewee.CharField(max_length=255)
+    body = peewee.TextField()
+    updated_at = peewee.DateTimeField(default=utcnow)
+    updated_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        table_name = "host_mail_template"
+
+
+HOST_MODELS = [
+    User,
+    AddonState,
+    Setting,
+    Contact,
+    Message,
+    Attachment,
+    MailMessage,
+    LoginFailure,
+    RateCounter,
+    MailTemplateText,
+]

@@ -12,16 +12,30 @@ import functools
 import hmac
 import secrets
 
-from flask import abort, current_app, has_request_context, redirect, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from markupsafe import Markup
 
+from host import public_endpoints
 from host.models import User
+from host.public_endpoints import public_endpoint
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Providers retry and burst (a mass SMS's delivery reports); a flood is still cut.
+WEBHOOK_RATE_LIMIT = "1200/minute"
 
 
 def public(view):
-    """Let anonymous visitors reach the view (login page, signed webhooks)."""
+    """Let anonymous visitors reach the view: the host's login page and health
+    check. Addons use :func:`host.public_endpoint`, which adds a rate limit."""
     view.host_public = True
     return view
 
@@ -31,10 +45,13 @@ def csrf_exempt(view):
     return view
 
 
-def webhook(view):
+def webhook(view=None, *, rate_limit: str = WEBHOOK_RATE_LIMIT):
     """A provider's callback: no login, no CSRF token; the view MUST verify
-    the provider's signature before trusting anything in the request."""
-    return csrf_exempt(public(view))
+    the provider's signature before trusting anything in the request. It is a
+    public endpoint (``host.public_endpoint``) with ``auth="signature"``; calls
+    beyond ``rate_limit`` per client address are refused with 429."""
+    decorate = public_endpoint(auth="signature", rate_limit=rate_limit)
+    return decorate if view is None else decorate(view)
 
 
 def admin_required(view):
@@ -101,6 +118,11 @@ def check_request():
     view = _view()
     if view is None or _is_static(request.endpoint):
         return None
+    declared = public_endpoints.declared(view)
+    if declared is not None:
+        wait = public_endpoints.over_limit(request.endpoint, declared)
+        if wait:
+            return _too_many_requests(wait)
     if not getattr(view, "host_public", False) and current_user() is None:
         if _wants_json():
             abort(401, description="Log in first.")
@@ -122,3 +144,14 @@ def _wants_json() -> bool:
         request.headers.get("X-Requested-With") == "fetch"
         or request.accept_mimetypes.best == "application/json"
     )
+
+
+def _too_many_requests(wait: int):
+    message = f"Too many requests. Try again in {wait} seconds."
+    if _wants_json():
+        response = jsonify(error=message)
+    else:
+        response = current_app.response_class(message, mimetype="text/plain")
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response

@@ -1,10 +1,12 @@
 """With every built-in addon enabled, no route answers an anonymous visitor
-except the login page, static files, the health check and signed webhooks."""
+except the login page, static files, the health check and declared public
+endpoints (signed webhooks among them), each with its own proof and a rate limit."""
 
 import re
 
 import pytest
 
+# The host's own public pages: login has its own throttling, healthz reads nothing.
 PUBLIC = {"host.login", "host.healthz"}
 
 
@@ -34,6 +36,11 @@ def test_anonymous_visitors_reach_only_public_routes(app, enable, client):
             continue
         view = app.view_functions[endpoint]
         if getattr(view, "host_public", False):
+            declared = getattr(view, "host_public_endpoint", None)
+            # Public without a declared proof and limit: a page anyone may hammer.
+            assert declared is not None, f"{endpoint} is public without public_endpoint()"
+            assert declared.auth in ("token", "signature"), endpoint
+            assert declared.rate_limit.count > 0 and declared.rate_limit.seconds > 0, endpoint
             webhooks.append(endpoint)
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -43,8 +50,8 @@ def test_anonymous_visitors_reach_only_public_routes(app, enable, client):
                 assert "/login" in response.headers["Location"], endpoint
             checked += 1
     assert checked > 40
-    # The only other public routes are the signed webhooks: a new one must be
-    # reviewed and added here.
+    # The only other public routes are the signed webhooks: a new public
+    # endpoint must be reviewed and added here.
     assert sorted(webhooks) == ["iap.stripe_webhook", "sms.twilio_inbound", "sms.twilio_status"]
 
 

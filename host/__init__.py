@@ -31,6 +31,7 @@ from host.mail import send_mail
 from host.manifest import AddonError, Manifest
 from host.migrations import Migration
 from host.models import Contact, Setting, User
+from host.notify import MailTemplate, MailTemplateError, send_mail_template
 from host.plugins import notify_saved, registry, request_cache
 from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
@@ -46,6 +47,8 @@ __all__ = [
     "Contact",
     "DecimalAsIntegerField",
     "FieldButton",
+    "MailTemplate",
+    "MailTemplateError",
     "Manifest",
     "MenuItem",
     "Migration",
@@ -78,6 +81,7 @@ __all__ = [
     "request_cache",
     "selected_contacts",
     "send_mail",
+    "send_mail_template",
     "set_message_state",
     "set_messages_state",
     "sign_token",

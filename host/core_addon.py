@@ -78,7 +78,23 @@ def settings_blocks():
             company_name=Setting.read("company_name", "My Company"),
         )
 
+    from host.notify import templates
+
+    blocks = []
+    count = len(templates())
+    if count:  # shown once an enabled addon sends such mails
+        blocks.append(
+            SettingsBlock(
+                id="mail-templates",
+                section="Emails",
+                title="Mail templates",
+                render=lambda: render_template("host/settings_mail.html", count=count),
+                keywords=("email", "template", "wording", "signer", "letter"),
+                sequence=50,
+            )
+        )
     return [
+        *blocks,
         SettingsBlock(
             id="company",
             section="Companies",

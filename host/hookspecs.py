@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import peewee
 
     from host.migrations import Migration
+    from host.notify import MailTemplate
     from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 
 PROJECT = "iap_host"
@@ -156,4 +157,14 @@ def register_commands(cli: click.Group) -> None:
 
     Called once when the command line starts, for every loaded addon; the
     commands run inside an app context.
+    """
+
+
+@hookspec
+def mail_templates() -> list[MailTemplate]:
+    """Mails the addon sends to people who are not users, with their default
+    wording; administrators reword them on the *Mail templates* page.
+
+    Called when the addon sends one (:func:`host.send_mail_template`) and when
+    the *Mail templates* pages are rendered.
     """

@@ -9,6 +9,7 @@ from host.views import (  # noqa: F401  (each registers its routes on the bluepr
     contacts,
     home,
     login,
+    mail_templates,
     outbox,
     settings,
     users,

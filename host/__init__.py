@@ -37,6 +37,7 @@ from host.public_endpoints import BadToken, public_endpoint, read_token, sign_to
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 from host.views import selected_contacts
+from host.widgets import FieldWidget, Suggestion, suggestions_response
 
 __all__ = [
     "AddonError",
@@ -47,6 +48,7 @@ __all__ = [
     "Contact",
     "DecimalAsIntegerField",
     "FieldButton",
+    "FieldWidget",
     "MailTemplate",
     "MailTemplateError",
     "Manifest",
@@ -57,6 +59,7 @@ __all__ = [
     "RetryTask",
     "Setting",
     "SettingsBlock",
+    "Suggestion",
     "User",
     "admin_required",
     "create_app",
@@ -85,6 +88,7 @@ __all__ = [
     "set_message_state",
     "set_messages_state",
     "sign_token",
+    "suggestions_response",
     "utcnow",
     "webhook",
     "write_transaction",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from host.migrations import Migration
     from host.notify import MailTemplate
     from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+    from host.widgets import FieldWidget
 
 PROJECT = "iap_host"
 
@@ -157,6 +158,18 @@ def register_commands(cli: click.Group) -> None:
 
     Called once when the command line starts, for every loaded addon; the
     commands run inside an app context.
+    """
+
+
+@hookspec
+def record_field_widgets(model: str, record: object) -> list[FieldWidget]:
+    """Live behaviour on a field of a record's form: type-ahead suggestions
+    that fill other fields when one is chosen.
+
+    Called when a record's form is rendered, the new-record form included
+    (``record.id`` is then ``None``). The host renders the field with data
+    attributes that its static ``widgets.js`` reads: no inline script. One
+    widget per field; a second one on the same field is dropped and reported.
     """
 
 

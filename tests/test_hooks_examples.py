@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_docs_examples_match_the_tested_files():
     docs = (ROOT / "docs" / "hooks.md").read_text()
     blocks = re.findall(r"<!-- example: (\S+) -->\n```\w+\n(.*?)```", docs, re.S)
-    assert {path for path, _ in blocks} >= {"examples/hooks/public_endpoint.py"}
+    assert {path for path, _ in blocks} >= {
+        "examples/hooks/public_endpoint.py",
+        "examples/hooks/field_widget.py",
+        "examples/hooks/mail_template.py",
+    }
     for path, code in blocks:
         assert (ROOT / path).read_text() == code, f"docs/hooks.md example differs from {path}"
 

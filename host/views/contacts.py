@@ -12,6 +12,7 @@ from host.models import Contact
 from host.plugins import notify_saved, registry
 from host.security import current_user
 from host.views.blueprint import blueprint
+from host.widgets import by_field
 
 CONTACT_FIELDS = (
     "name",
@@ -120,8 +121,9 @@ def _contact_form(record: Contact):
         form = ContactForm(obj=record) if record.id else ContactForm()
         status = 200
     buttons, header = {}, []
+    reg = registry()
+    widgets = by_field(reg.collect("record_field_widgets", model="contact", record=record))
     if record.id:
-        reg = registry()
         for button in reg.collect("record_field_buttons", model="contact", record=record):
             buttons.setdefault(button.field, []).append(button)
         header = reg.collect("record_header_buttons", model="contact", record=record)
@@ -130,6 +132,7 @@ def _contact_form(record: Contact):
         form=form,
         record=record,
         field_buttons=buttons,
+        field_widgets=widgets,
         header_buttons=header,
         messages=chatter.messages_for("contact", record.id) if record.id else [],
     ), status

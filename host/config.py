@@ -13,6 +13,7 @@ BUILTIN_ADDONS = (
     "addons.iap.plugin",
     "addons.sms.plugin",
     "addons.digitization.plugin",
+    "addons.snailmail.plugin",
 )
 
 # Read from the environment when set; everything else comes from a config file.

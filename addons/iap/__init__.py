@@ -11,7 +11,14 @@ Service addons use::
 """
 
 from addons.iap.amounts import to_credit
-from addons.iap.charging import InsufficientCreditError, Transaction, balance, charge, grant
+from addons.iap.charging import (
+    InsufficientCreditError,
+    Transaction,
+    balance,
+    charge,
+    grant,
+    refund,
+)
 from addons.iap.ledger import HoldClosedError, IdempotencyConflict
 from addons.iap.payments import PaymentProvider
 from addons.iap.services import Pack, Service, UnknownServiceError, standard_packs
@@ -28,6 +35,7 @@ __all__ = [
     "balance",
     "charge",
     "grant",
+    "refund",
     "standard_packs",
     "to_credit",
 ]

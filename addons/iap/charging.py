@@ -205,3 +205,20 @@ def grant(service: str, credit, *, reason: str, idempotency_key: str | None = No
     )
     alerts.after_credit(lot.account_id)
     return lot
+
+
+def refund(
+    service: str, hold_id: int, credit=None, *, reason: str, idempotency_key: str | None = None
+):
+    """Give back (part of) a captured charge, to the lots it was taken from:
+    work paid for and then undone (a letter canceled before it was printed).
+    ``hold_id`` is the charge's ``tx.hold_id``; the whole capture by default.
+    A replayed ``idempotency_key`` refunds once."""
+    from addons.iap.models import Account, Hold
+
+    found = Hold.select(Account.service).join(Account).where(Hold.id == hold_id).scalar()
+    if found != service:
+        raise ValueError(f"charge {hold_id} is not a {service} charge")
+    entry = ledger.refund(hold_id, credit, reason=reason, idempotency_key=idempotency_key)
+    alerts.after_credit(entry.account_id)
+    return entry

@@ -1,0 +1,174 @@
+"""The composer, its preview, the Letters pages, prices and settings, through HTTP."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from decimal import Decimal
+
+from addons.snailmail.models import Letter, Price
+from host.models import Message
+from tests.addons.snailmail import documents
+
+
+def test_send_by_post_is_in_the_contact_header(user_client, snailmail, contact):
+    page = user_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+    assert "Send by post" in page
+    assert f"/snailmail/compose/{contact.id}" in page
+
+
+def test_preview_shows_page_one_the_address_sheets_and_price(
+    user_client, snailmail, contact, give_credits
+):
+    give_credits(3)
+    answer = user_client.post(
+        f"/snailmail/compose/{contact.id}/preview",
+        data={
+            "mode": "write",
+            "subject": "Hello",
+            "body": "A short letter.",
+            "delivery": "standard",
+        },
+    ).get_json()
+    assert answer["ok"], answer
+    assert answer["image"].startswith("data:image/png;base64,")
+    assert answer["address"] == ["Marie Dubois", "Rue Gheude 56", "1070 BRUSSELS", "BELGIUM"]
+    assert (answer["pages"], answer["sheets"], answer["credits"]) == (1, 1, "1.1")
+    assert answer["enough"] is True
+
+
+def test_preview_of_a_bad_upload_says_why(user_client, snailmail, contact):
+    answer = user_client.post(
+        f"/snailmail/compose/{contact.id}/preview",
+        data={
+            "mode": "upload",
+            "document": (io.BytesIO(documents.pdf(1, size=documents.US_LETTER)), "us.pdf"),
+        },
+        content_type="multipart/form-data",
+    ).get_json()
+    assert answer == {
+        "ok": False,
+        "code": "FORMAT_ERROR",
+        "error": "Please use an A4 paper format: page 1 measures 216 × 279 mm, not 210 × 297 mm.",
+        "field": None,
+    }
+
+
+def test_send_queues_the_letter_and_logs_it_in_the_chatter(
+    user_client, snailmail, contact, give_credits
+):
+    give_credits(5)
+    token = str(uuid.uuid4())
+    data = {
+        "token": token,
+        "mode": "upload",
+        "color": "on",
+        "delivery": "priority",
+    }
+    response = user_client.post(
+        f"/snailmail/compose/{contact.id}/send",
+        data={**data, "document": (io.BytesIO(documents.pdf(2)), "invoice.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    letter = Letter.get(Letter.uid == token)
+    # The immediate queue of the tests sent it at once.
+    assert (letter.state, letter.filename, letter.sheets) == ("sent", "invoice.pdf", 2)
+    assert letter.charged == Decimal("1.70") + Decimal("0.25")
+    message = Message.get_by_id(letter.chatter_message_id)
+    assert (message.kind, message.state) == ("letter", "sent")
+    # A double submit finds the first letter.
+    user_client.post(
+        f"/snailmail/compose/{contact.id}/send",
+        data={**data, "document": (io.BytesIO(documents.pdf(2)), "invoice.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert Letter.select().count() == 1
+
+
+def test_send_with_text_in_the_window_is_refused_on_the_composer(user_client, snailmail, contact):
+    response = user_client.post(
+        f"/snailmail/compose/{contact.id}/send",
+        data={
+            "token": str(uuid.uuid4()),
+            "mode": "upload",
+            "document": (io.BytesIO(documents.pdf(1, in_window=True)), "busy.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "address area of page 1 is not empty" in response.get_data(as_text=True)
+    assert Letter.select().count() == 0
+
+
+def test_letters_page_filters_and_retries_in_bulk(
+    user_client, snailmail, queue_letter, give_credits
+):
+    from addons.snailmail import sending
+
+    letters = [queue_letter() for _ in range(2)]
+    for letter in letters:
+        sending.send(letter.id)
+    page = user_client.get("/snailmail/letters?state=error").get_data(as_text=True)
+    assert "CREDIT_ERROR" in page and "Error (2)" in page
+    give_credits(5)
+    user_client.post("/snailmail/letters/retry", data={"ids": [str(x.id) for x in letters]})
+    assert [Letter.get_by_id(x.id).state for x in letters] == ["sent", "sent"]
+    assert "Sent (2)" in user_client.get("/snailmail/letters").get_data(as_text=True)
+
+
+def test_letter_page_offers_buy_credits_then_retry_and_cancel(
+    user_client, snailmail, queue_letter, give_credits
+):
+    from addons.snailmail import sending
+
+    letter = queue_letter()
+    sending.send(letter.id)
+    page = user_client.get(f"/snailmail/letters/{letter.id}").get_data(as_text=True)
+    assert "Buy credits" in page and "/iap/buy/snailmail" in page and "Retry" in page
+    give_credits(5)
+    user_client.post(f"/snailmail/letters/{letter.id}/retry")
+    assert Letter.get_by_id(letter.id).state == "sent"
+    user_client.post(f"/snailmail/letters/{letter.id}/cancel")
+    assert Letter.get_by_id(letter.id).state == "canceled"
+    pdf = user_client.get(f"/snailmail/letters/{letter.id}/pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_prices_are_edited_by_admins_only(admin_client, user_client, snailmail):
+    assert user_client.get("/snailmail/prices").status_code == 403
+    page = admin_client.get("/snailmail/prices")
+    assert page.status_code == 200
+    row = Price.get((Price.zone == "domestic") & (Price.delivery == "standard") & ~Price.color)
+    bad = admin_client.post("/snailmail/prices", data={f"first-{row.id}": "1.5.5"})
+    assert bad.status_code == 422
+    admin_client.post("/snailmail/prices", data={f"first-{row.id}": "2", f"extra-{row.id}": "0.5"})
+    from addons.snailmail import pricing
+
+    assert pricing.price("BE", 3) == Decimal(3)
+    admin_client.post("/snailmail/prices", data={"reset": "1"})
+    assert pricing.price("BE", 3) == Decimal("1.30")
+
+
+def test_settings_choose_the_print_shop_and_keep_secrets_out_of_the_page(admin_client, snailmail):
+    from addons.snailmail import config
+
+    admin_client.post(
+        "/snailmail/settings",
+        data={"provider": "pingen", "window": "left", "pingen_client_secret": "s3cr3t-value"},
+    )
+    assert config.get("provider") == "pingen" and config.get("window") == "left"
+    page = admin_client.get("/settings").get_data(as_text=True)
+    assert "Pingen" in page and "s3cr3t-value" not in page
+
+
+def test_outbox_page_lists_letters_with_their_final_pdf(
+    admin_client, snailmail, queue_letter, give_credits
+):
+    from addons.snailmail import sending
+
+    give_credits(5)
+    letter = queue_letter()
+    sending.send(letter.id)
+    page = admin_client.get("/snailmail/outbox").get_data(as_text=True)
+    assert f"/snailmail/letters/{letter.id}/pdf" in page and "Final PDF" in page

@@ -24,13 +24,11 @@ def login():
     if request.method == "POST":
         user = None
         email = (form.email.data or "").strip().lower()[:254]
-        if throttling.locked_out(email, request.remote_addr or ""):
-            minutes = throttling.WINDOW_MINUTES
-            error = (
-                f"Too many failed attempts. Try again in {minutes} minutes, "
-                "or ask an administrator to reset your password."
-            )
-            return render_template("host/login.html", form=form, error=error), 429
+        attempt = throttling.reserve(email, request.remote_addr or "")
+        if attempt.wait:
+            error = throttling.wait_message(attempt.wait)
+            page = render_template("host/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(attempt.wait)}
         if form.validate():
             user = User.get_or_none(fn.LOWER(User.email) == form.email.data.strip().lower())
             if user is None or not user.active:
@@ -38,7 +36,7 @@ def login():
                 user = None
                 User(password_hash=_decoy_hash()).check_password(form.password.data)
         if user is not None and user.check_password(form.password.data):
-            throttling.forget(email)
+            throttling.succeeded(attempt)
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: an open redirect would help phishing. Browsers read
@@ -50,8 +48,7 @@ def login():
             ):
                 target = url_for("host.home")
             return redirect(target)
-        # Never say which of the two was wrong.
-        throttling.record(email, request.remote_addr or "")
+        # Never say which of the two was wrong. The reserved attempt stays as a failure.
         error = "Wrong email or password."
     return render_template("host/login.html", form=form, error=error), (401 if error else 200)
 

@@ -377,28 +377,6 @@ def test_user_text_is_escaped(user_client, contact):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_password_guessing_is_slowed_down(app, client, admin):
-    from host import throttling
-    from host.testing import PASSWORD
-
-    for _ in range(throttling.MAX_PER_EMAIL):
-        response = client.post("/login", data={"email": admin.email, "password": "guess"})
-        assert response.status_code == 401
-    # Even the right password is refused during the lock-out...
-    response = client.post("/login", data={"email": admin.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many failed attempts" in response.get_data(as_text=True)
-    # ...which ends with the window.
-    import datetime as dt
-
-    from host.models import LoginFailure
-
-    LoginFailure.update(created_at=dt.datetime(2000, 1, 1)).execute()
-    response = client.post("/login", data={"email": admin.email, "password": PASSWORD})
-    assert response.status_code == 302
-    assert LoginFailure.select().where(LoginFailure.email == admin.email).count() == 0
-
-
 def test_behind_a_proxy_the_client_address_counts(app, admin):
     from host.models import LoginFailure
     from host.testing import HostClient

@@ -225,6 +225,37 @@ def active_provider() -> PaymentProvider:
     return found
 
 
+def saved_method_usable(account: Account) -> bool:
+    """Whether automatic top-ups may charge the account's saved method: only the
+    active provider's. A card saved with the demo provider must never keep
+    "paying" once a real provider is configured (nor a Stripe card after a
+    switch back to the demo)."""
+    if not account.saved_method:
+        return False
+    try:
+        active = active_provider().key
+    except PaymentError:
+        return False
+    return account.saved_method.partition(":")[0] == active
+
+
+def saved_method_label(account: Account) -> str:
+    """How the account page describes the saved method, unusable ones included."""
+    if not account.saved_method:
+        return "No saved payment method yet."
+    key, _, method = account.saved_method.partition(":")
+    if not saved_method_usable(account):
+        provider = providers().get(key)
+        name = provider.name if provider is not None else key
+        return (
+            f"The saved payment method was saved with {name}, which is not the active "
+            "payment provider: it cannot be used. Buy a pack and save the card again."
+        )
+    if key == "stripe":
+        return "Saved payment method: a card kept by Stripe, charged with you away."
+    return f"Saved payment method: {method.split(':')[-1]}"
+
+
 def create_order(
     service: Service,
     pack_key: str,
@@ -300,8 +331,8 @@ def auto_topup(account_id: int) -> Order | None:
         order = _topup_order(account)
     if order is None:
         return None
-    provider_key, _, method = account.saved_method.partition(":")
-    provider = providers()[provider_key]
+    _, _, method = account.saved_method.partition(":")
+    provider = active_provider()
     try:
         reference = provider.charge_saved(order, method)
     except PaymentError as exc:
@@ -322,9 +353,9 @@ def _topup_order(account: Account) -> Order | None:
 
     if not account.topup_enabled or not account.saved_method or account.topup_below is None:
         return None
-    provider_key = account.saved_method.partition(":")[0]
-    if provider_key not in providers():
+    if not saved_method_usable(account):
         return None
+    provider_key = account.saved_method.partition(":")[0]
     order = (
         Order.select()
         .where(

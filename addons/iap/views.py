@@ -146,6 +146,8 @@ def account(service: str):
         errors=errors,
         form=request.form,
         packs=svc.packs,
+        saved_method_usable=payments.saved_method_usable(acct),
+        saved_method_label=payments.saved_method_label(acct),
     ), status
 
 
@@ -184,6 +186,8 @@ def _save_alert_settings(acct: Account) -> dict[str, str]:
             errors["topup_max_per_month"] = "Between 1 and 31 top-ups a month."
         if not acct.saved_method:
             errors["topup_enabled"] = "Buy a pack once with a card you save to enable top-ups."
+        elif not payments.saved_method_usable(acct):
+            errors["topup_enabled"] = payments.saved_method_label(acct)
     if errors:
         return errors
     Account.update(

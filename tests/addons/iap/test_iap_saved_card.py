@@ -199,3 +199,32 @@ def test_stripe_down_during_a_topup_keeps_the_order_and_pays_it_once_later(
     ]
     assert len(succeeded) == 1 and succeeded[0]["status"] == "succeeded"
     assert balance("widget") == 20
+
+
+def test_a_card_saved_with_another_provider_never_pays(widget, app, admin_client, fake_stripe):
+    """Issue 11 #1: a demo card saved before the switch to Stripe must not keep
+    buying packs for free; the account page says it cannot be used."""
+    from tests.addons.iap.test_iap_payments import GOOD_CARD, start_purchase
+
+    admin_client.post(start_purchase(admin_client, "starter"), data={**GOOD_CARD, "save": "on"})
+    turn_on_topup(admin_client)
+    app.config.update(
+        IAP_PAYMENT_PROVIDER="stripe",
+        STRIPE_API_KEY=fake_stripe.api_key,
+        STRIPE_WEBHOOK_SECRET=fake_stripe.webhook_secret,
+        STRIPE_API_BASE=fake_stripe.api_base,
+    )
+    for _ in range(2):
+        with charge("widget", Decimal(4)):
+            pass
+    assert balance("widget") == 10 - 8
+    assert not Order.select().where(Order.origin == "auto").exists()
+    assert fake_stripe.requests_to("POST", "/v1/payment_intents") == []
+    page = admin_client.get("/iap/accounts/widget").get_data(as_text=True)
+    assert "which is not the active payment provider: it cannot be used" in page
+    # Nor can top-ups be turned on again with it.
+    response = admin_client.post(
+        "/iap/accounts/widget",
+        data={"topup_enabled": "on", "topup_below": "5", "topup_pack": "starter"},
+    )
+    assert "cannot be used" in response.get_data(as_text=True)

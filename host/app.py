@@ -41,6 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
         base = str(app.config.get("HOST_BASE_URL") or "")
         app.config["SESSION_COOKIE_SECURE"] = base.lower().startswith("https://")
 
+    # The cookie expires with the session's absolute lifetime, and is not
+    # re-sent with a new expiry on every response.
+    app.config["PERMANENT_SESSION_LIFETIME"] = int(app.config["HOST_SESSION_LIFETIME"])
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     if app.config.get("HOST_PROXIES"):
         # Behind N reverse proxies: trust their X-Forwarded-* headers, so
         # remote_addr (login throttling) and URLs are the client's.

@@ -31,6 +31,8 @@ ENVIRONMENT_KEYS = (
     "SESSION_COOKIE_SECURE",
     "HOST_BASE_URL",
     "HOST_PROXIES",
+    "HOST_SESSION_IDLE_TIMEOUT",
+    "HOST_SESSION_LIFETIME",
     "HOST_LOAD_ENTRY_POINTS",
     "HOST_JOBS_IMMEDIATE",
     "IAP_EDITION",
@@ -61,6 +63,10 @@ def defaults(instance_path: str) -> dict:
         # None: secure cookies when HOST_BASE_URL is https (see ``create_app``).
         "SESSION_COOKIE_SECURE": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Seconds: a session ends after this long without a request, and after
+        # its absolute lifetime whatever happens (the cookie expires with it).
+        "HOST_SESSION_IDLE_TIMEOUT": 2 * 60 * 60,
+        "HOST_SESSION_LIFETIME": 12 * 60 * 60,
     }
 
 

@@ -31,6 +31,18 @@ class User(BaseModel):
         return f"<User {self.email}>"
 
 
+class UserSession(BaseModel):
+    """A user's session version: every session cookie carries the version it
+    was opened at, and bumping it (logout, password change, deactivation)
+    ends every copy of every cookie at once."""
+
+    user = peewee.ForeignKeyField(User, primary_key=True, on_delete="CASCADE")
+    version = peewee.IntegerField(default=0)
+
+    class Meta:
+        table_name = "host_user_session"
+
+
 class AddonState(BaseModel):
     """Whether an admin enabled an addon. Missing row: never enabled."""
 
@@ -190,6 +202,7 @@ class MailTemplateText(BaseModel):
 
 HOST_MODELS = [
     User,
+    UserSession,
     AddonState,
     Setting,
     Contact,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+import time
 
 from flask import (
     abort,
@@ -25,7 +26,7 @@ from flask import (
 from markupsafe import Markup
 
 from host import public_endpoints
-from host.models import User
+from host.models import User, UserSession
 from host.public_endpoints import public_endpoint
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -70,23 +71,77 @@ def current_user() -> User | None:
         return None
     cache = request.environ.setdefault("iap_host.cache", {})
     if "user" not in cache:
-        user_id = session.get("user_id")
-        user = None
-        if user_id is not None:
-            user = User.get_or_none((User.id == user_id) & User.active)
-        cache["user"] = user
+        cache["user"] = _session_user()
     return cache["user"]
+
+
+def _session_user() -> User | None:
+    """The session's user, while its session is still valid: the user active,
+    the session's version the user's current one, not idle too long, not
+    older than its absolute lifetime. Anything else ends the session."""
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = User.get_or_none((User.id == user_id) & User.active)
+    now = int(time.time())
+    config = current_app.config
+    valid = (
+        user is not None
+        and session.get("sv") == session_version(user.id)
+        and now - int(session.get("login_at", 0)) <= config["HOST_SESSION_LIFETIME"]
+        and now - int(session.get("seen_at", 0)) <= config["HOST_SESSION_IDLE_TIMEOUT"]
+    )
+    if not valid:
+        session.clear()
+        return None
+    # Written at most once a minute, so most responses carry no new cookie.
+    if now - int(session["seen_at"]) >= 60:
+        session["seen_at"] = now
+    return user
+
+
+def session_version(user_id: int) -> int:
+    row = UserSession.get_or_none(UserSession.user == user_id)
+    return row.version if row is not None else 0
+
+
+def end_sessions(user_id: int) -> None:
+    """End every session of a user, on every device and every copy of its cookie."""
+    updated = (
+        UserSession.update(version=UserSession.version + 1)
+        .where(UserSession.user == user_id)
+        .execute()
+    )
+    if not updated:
+        UserSession.insert(user=user_id, version=1).on_conflict(
+            conflict_target=[UserSession.user],
+            update={UserSession.version: UserSession.version + 1},
+        ).execute()
+
+
+def session_values(user: User) -> dict:
+    """What a fresh session of ``user`` holds (also used by the test fixtures)."""
+    now = int(time.time())
+    return {
+        "user_id": user.id,
+        "sv": session_version(user.id),
+        "login_at": now,
+        "seen_at": now,
+        "csrf": secrets.token_urlsafe(32),
+    }
 
 
 def login_user(user: User) -> None:
     session.clear()
-    session["user_id"] = user.id
-    session["csrf"] = secrets.token_urlsafe(32)
+    session.update(session_values(user))
     session.permanent = True
     request.environ.setdefault("iap_host.cache", {})["user"] = user
 
 
 def logout_user() -> None:
+    user = current_user()
+    if user is not None:
+        end_sessions(user.id)
     session.clear()
     request.environ.setdefault("iap_host.cache", {})["user"] = None
 

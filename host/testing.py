@@ -135,9 +135,10 @@ def user(app) -> User:
 
 
 def log_in(client: FlaskClient, user: User) -> FlaskClient:
+    from host.security import session_values
+
     with client.session_transaction() as session:
-        session["user_id"] = user.id
-        session["csrf"] = uuid.uuid4().hex
+        session.update(session_values(user))
     return client
 
 

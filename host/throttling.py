@@ -103,4 +103,7 @@ def wait_message(seconds: int) -> str:
     else:
         minutes = -(-seconds // 60)
         amount = f"{minutes} minutes"
-    return f"Too many failed attempts. Try again in {amount}, or ask an administrator to reset your password."
+    return (
+        f"Too many failed attempts. Try again in {amount}, "
+        "or ask an administrator to reset your password."
+    )

@@ -215,8 +215,7 @@ class PingenShop(PrintShop):
     description = "Post through a Pingen account (or any API speaking its wire format)."
     sequence = 2
 
-    def __init__(self, client_factory=None, validation_wait: float | None = None, poll=1.0):
-        self._factory = client_factory
+    def __init__(self, validation_wait: float | None = None, poll: float = 0.5):
         self._client: PingenClient | None = None
         self._wait = validation_wait
         self._poll = poll
@@ -246,9 +245,14 @@ class PingenShop(PrintShop):
         status = data["attributes"].get("status", "validating")
         deadline = time.monotonic() + (self._wait or 0)
         # The shop checks the file first: wait for its verdict, briefly.
-        while status == "validating" and time.monotonic() < deadline:
+        while status == "validating":
+            try:
+                status = client.letter(data["id"])["attributes"].get("status", status)
+            except ShopError:
+                break  # the shop has the letter: its verdict will come by webhook
+            if status != "validating" or time.monotonic() + self._poll > deadline:
+                break
             time.sleep(self._poll)
-            status = client.letter(data["id"])["attributes"].get("status", status)
         if status in REFUSED:
             try:
                 client.cancel(data["id"])

@@ -63,3 +63,30 @@ def queue_letter(snailmail, contact):
         return letter
 
     return make
+
+
+@pytest.fixture
+def fake_pingen():
+    from tests.addons.snailmail.fake_pingen import FakePingen
+
+    server = FakePingen().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pingen(snailmail, fake_pingen):
+    """Letters go to ``fake_pingen``."""
+    from addons.snailmail import config
+    from tests.addons.snailmail import fake_pingen as wire
+
+    config.put("provider", "pingen")
+    config.put("pingen_base_url", fake_pingen.base_url)
+    config.put("pingen_identity_url", fake_pingen.base_url)
+    config.put("pingen_client_id", wire.CLIENT_ID)
+    config.put("pingen_client_secret", wire.CLIENT_SECRET)
+    config.put("pingen_organisation", wire.ORGANISATION)
+    config.put("pingen_webhook_secret", wire.WEBHOOK_SECRET)
+    return fake_pingen

@@ -1,0 +1,247 @@
+"""The Pingen-style client against a loopback server speaking its wire format,
+and its signed webhooks walking a letter through every state."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pypdf
+import pytest
+
+from addons.snailmail import sending, tracking
+from addons.snailmail.models import Letter, ShopEvent
+from host.models import Message
+from tests.addons.snailmail import fake_pingen as wire
+
+WEBHOOK = "/snailmail/webhooks/pingen"
+
+
+def chatter(letter_id: int) -> Message:
+    return Message.get_by_id(Letter.get_by_id(letter_id).chatter_message_id)
+
+
+def post_event(client, pingen, letter, status, event_id=None):
+    body, headers = pingen.event(letter.provider_id, status, event_id)
+    return client.post(WEBHOOK, data=body, headers=headers)
+
+
+@pytest.fixture
+def sent_letter(pingen, queue_letter, give_credits):
+    give_credits(10)
+    letter = queue_letter()
+    sent = sending.send(letter.id)
+    assert sent.state == "sent", sent.error_message
+    return sent
+
+
+def test_the_letter_is_created_with_its_options_and_the_printed_pdf(
+    pingen, queue_letter, give_credits, snailmail_balance
+):
+    give_credits(10)
+    letter = queue_letter(color=True, duplex=True, delivery="priority", cover=True)
+    sent = sending.send(letter.id)
+    assert (sent.state, sent.shop_state, sent.provider) == ("sent", "submitted", "pingen")
+    shop_letter = pingen.letters[sent.provider_id]
+    assert shop_letter["key"] == letter.uid
+    assert shop_letter["pdf"] == bytes(sent.printable)
+    assert len(pypdf.PdfReader(io.BytesIO(shop_letter["pdf"])).pages) == 3  # cover, blank, page
+    assert {
+        k: shop_letter["attributes"][k]
+        for k in (
+            "address_position",
+            "auto_send",
+            "delivery_product",
+            "print_mode",
+            "print_spectrum",
+        )
+    } == {
+        "address_position": "right",
+        "auto_send": True,
+        "delivery_product": "fast",
+        "print_mode": "duplex",
+        "print_spectrum": "color",
+    }
+    assert snailmail_balance() == Decimal(10) - sent.charged
+    # One token served every call.
+    assert pingen.requests.count(("POST", "/auth/access-tokens")) == 1
+
+
+def test_webhooks_walk_the_letter_to_delivered_in_the_chatter(client, pingen, sent_letter):
+    for status, chatter_state, detail in [
+        ("accepted", "sent", "accepted by the print shop"),
+        ("printing", "sent", "printing"),
+        ("sent", "sent", "posted"),
+        ("delivered", "delivered", ""),
+    ]:
+        answer = post_event(client, pingen, sent_letter, status)
+        assert answer.status_code == 200 and answer.get_json() == {"status": "updated"}
+        message = chatter(sent_letter.id)
+        assert (message.state, message.state_detail) == (chatter_state, detail)
+    assert Letter.get_by_id(sent_letter.id).shop_state == "delivered"
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(client, pingen, sent_letter):
+    body, headers = pingen.event(sent_letter.provider_id, "printing")
+    assert (
+        client.post(WEBHOOK, data=body, headers={**headers, "Signature": "0" * 64}).status_code
+        == 403
+    )
+    assert client.post(WEBHOOK, data=body).status_code == 403
+    assert client.post(WEBHOOK, data=body + b" ", headers=headers).status_code == 403
+    assert Letter.get_by_id(sent_letter.id).shop_state == "submitted"
+
+
+def test_a_replayed_event_changes_nothing(client, pingen, sent_letter):
+    body, headers = pingen.event(sent_letter.provider_id, "printing", "event-1")
+    assert client.post(WEBHOOK, data=body, headers=headers).get_json()["status"] == "updated"
+    tracking_state = Letter.get_by_id(sent_letter.id).shop_updated_at
+    again = client.post(WEBHOOK, data=body, headers=headers).get_json()
+    assert again == {"status": "unchanged", "reason": "event already applied"}
+    assert Letter.get_by_id(sent_letter.id).shop_updated_at == tracking_state
+    assert ShopEvent.select().count() == 1
+
+
+def test_a_state_never_moves_backwards(client, pingen, sent_letter):
+    post_event(client, pingen, sent_letter, "sent")
+    assert post_event(client, pingen, sent_letter, "printing").get_json() == {"status": "unchanged"}
+    assert Letter.get_by_id(sent_letter.id).shop_state == "sent"
+
+
+def test_an_event_for_an_unknown_letter_is_ignored(client, pingen, snailmail):
+    body, headers = pingen.event("no-such-letter", "sent")
+    answer = client.post(WEBHOOK, data=body, headers=headers)
+    assert answer.status_code == 200
+    assert answer.get_json() == {"status": "ignored", "reason": "unknown letter"}
+
+
+def test_a_malformed_event_is_a_400(client, pingen, snailmail):
+    from addons.snailmail.providers.pingen import sign
+
+    body = b'{"data": {}}'
+    answer = client.post(WEBHOOK, data=body, headers={"Signature": sign(wire.WEBHOOK_SECRET, body)})
+    assert answer.status_code == 400
+
+
+def test_undeliverable_is_returned_to_sender(client, pingen, sent_letter, snailmail_balance):
+    for status in ("accepted", "printing", "sent", "undeliverable"):
+        post_event(client, pingen, sent_letter, status)
+    message = chatter(sent_letter.id)
+    assert (message.state, message.state_detail) == ("failed", "returned to sender")
+    # It was posted: the postage stays spent.
+    assert snailmail_balance() == Decimal(10) - sent_letter.charged
+
+
+@pytest.mark.parametrize("verdict", ["action_required", "invalid"])
+def test_a_letter_the_shop_refuses_at_validation_costs_nothing(
+    pingen, queue_letter, give_credits, snailmail_balance, verdict
+):
+    give_credits(10)
+    pingen.verdict = verdict
+    letter = queue_letter()
+    failed = sending.send(letter.id)
+    assert (failed.state, failed.error_code) == ("error", "FORMAT_ERROR")
+    assert (
+        "action required" if verdict == "action_required" else "invalid"
+    ) in failed.error_message
+    assert snailmail_balance() == 10
+    assert [x["status"] for x in pingen.letters.values()] == ["cancelled"]
+
+
+def test_a_refusal_after_acceptance_is_refunded(client, pingen, sent_letter, snailmail_balance):
+    post_event(client, pingen, sent_letter, "action_required")  # ranks below submitted: ignored
+    assert Letter.get_by_id(sent_letter.id).state == "sent"
+    post_event(client, pingen, sent_letter, "invalid")
+    letter = Letter.get_by_id(sent_letter.id)
+    assert (letter.state, letter.error_code, letter.charged) == ("error", "FORMAT_ERROR", 0)
+    assert snailmail_balance() == 10
+
+
+def test_cancel_while_not_printing_refunds_and_cancels_at_the_shop(
+    pingen, sent_letter, snailmail_balance
+):
+    canceled = tracking.cancel(sent_letter.id)
+    assert canceled.state == "canceled"
+    assert pingen.letters[sent_letter.provider_id]["status"] == "cancelled"
+    assert snailmail_balance() == 10
+
+
+def test_cancel_refused_by_the_shop_keeps_the_charge(
+    client, pingen, sent_letter, snailmail_balance
+):
+    pingen.letters[sent_letter.provider_id]["status"] = "printing"  # the webhook is late
+    with pytest.raises(tracking.CannotCancel, match="already printing"):
+        tracking.cancel(sent_letter.id)
+    assert Letter.get_by_id(sent_letter.id).state == "sent"
+    assert snailmail_balance() == Decimal(10) - sent_letter.charged
+
+
+def test_a_cancellation_webhook_refunds_once(client, pingen, sent_letter, snailmail_balance):
+    post_event(client, pingen, sent_letter, "cancelled", "ev-cancel")
+    post_event(client, pingen, sent_letter, "cancelled", "ev-cancel-2")
+    assert Letter.get_by_id(sent_letter.id).state == "canceled"
+    assert snailmail_balance() == 10
+
+
+def test_the_shop_timing_out_after_creating_the_letter_is_charged_once_on_retry(
+    pingen, queue_letter, give_credits, snailmail_balance
+):
+    give_credits(10)
+    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/letters", "timeout")
+    letter = queue_letter()
+    failed = sending.send(letter.id)
+    assert (failed.state, failed.error_code) == ("error", "UNKNOWN_ERROR")
+    assert "did not answer" in failed.error_message
+    assert snailmail_balance() == 10
+    assert len(pingen.letters) == 1  # it did arrive
+    sending.requeue([letter.id])
+    sent = sending.send(letter.id)
+    assert sent.state == "sent"
+    assert len(pingen.letters) == 1  # the same letter, by its idempotency key
+    assert snailmail_balance() == Decimal(10) - sent.charged
+
+
+def test_the_shop_answering_500_charges_nothing(
+    pingen, queue_letter, give_credits, snailmail_balance
+):
+    give_credits(10)
+    pingen.fail_next("/file-upload", "500")
+    letter = queue_letter()
+    failed = sending.send(letter.id)
+    assert (failed.error_code, failed.error_message) == (
+        "UNKNOWN_ERROR",
+        "The print shop had an error (HTTP 500); it will be retried.",
+    )
+    assert snailmail_balance() == 10
+
+
+def test_the_shop_refusing_the_file_names_the_reason(
+    pingen, queue_letter, give_credits, snailmail_balance
+):
+    give_credits(10)
+    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/letters", "422")
+    letter = queue_letter()
+    failed = sending.send(letter.id)
+    assert failed.error_code == "FORMAT_ERROR"
+    assert failed.error_message == "The print shop refused the letter: The file is not a valid PDF."
+    assert failed.uid != letter.uid
+    assert snailmail_balance() == 10
+
+
+def test_wrong_credentials_say_so_without_the_secret(pingen, queue_letter, give_credits):
+    from addons.snailmail import config
+
+    give_credits(10)
+    config.put("pingen_client_secret", "wrong-secret-value")
+    failed = sending.send(queue_letter().id)
+    assert failed.error_message == "The print shop refused our credentials: check them in Settings."
+    assert "wrong-secret-value" not in failed.error_message
+
+
+def test_pingen_not_configured(snailmail, queue_letter, give_credits):
+    from addons.snailmail import config
+
+    give_credits(10)
+    config.put("provider", "pingen")
+    failed = sending.send(queue_letter().id)
+    assert failed.error_message.startswith("Pingen is not configured: missing client ID")

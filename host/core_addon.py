@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from host.forms import COUNTRY_PAIRS
 from host.hookspecs import hookimpl
 from host.manifest import Manifest
 from host.models import Setting
@@ -76,6 +77,7 @@ def settings_blocks():
             "host/settings_company.html",
             country=Setting.read("company_country", "BE"),
             company_name=Setting.read("company_name", "My Company"),
+            countries=COUNTRY_PAIRS,
         )
 
     from host.notify import templates

@@ -17,9 +17,10 @@ except ImportError:  # pragma: no cover - older wtforms
         return (value, label)
 
 
-_COUNTRY_PAIRS = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-COUNTRIES = [_Choice(code, name) for code, name in _COUNTRY_PAIRS]
-COUNTRY_CODES = frozenset(code for code, _ in _COUNTRY_PAIRS)
+# (code, name) of every ISO 3166 country, by name: the choices of country selects.
+COUNTRY_PAIRS = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+COUNTRIES = [_Choice(code, name) for code, name in COUNTRY_PAIRS]
+COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_PAIRS)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.I)
 

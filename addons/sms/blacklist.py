@@ -16,6 +16,20 @@ def is_blacklisted(number: str) -> bool:
     return SmsBlacklist.select().where(SmsBlacklist.number == number).exists()
 
 
+def entry(number: str) -> SmsBlacklist | None:
+    return SmsBlacklist.get_or_none(SmsBlacklist.number == number)
+
+
+def why(listed: SmsBlacklist) -> str:
+    """Why a number is blacklisted, from where its entry came."""
+    if listed.source == "reply":
+        word = listed.reason.removeprefix("Replied ").strip() or "STOP"
+        return f"its owner replied {word}"
+    if listed.source == "gateway":
+        return "the gateway reported that its owner opted out"
+    return "it was added by hand" + (f" ({listed.reason})" if listed.reason else "")
+
+
 _AMONG = ByIds(
     lambda numbers: SmsBlacklist.select(SmsBlacklist.number).where(SmsBlacklist.number.in_(numbers))
 )

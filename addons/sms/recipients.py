@@ -71,19 +71,22 @@ def unsupported_refusal(number: str) -> Refused:
     )
 
 
-def blacklisted_refusal(number: str) -> Refused:
+def blacklisted_refusal(number: str, listed=None) -> Refused:
+    """The refusal of a blacklisted number, saying why when its entry ``listed`` is given."""
+    reason = f": {blacklist.why(listed)}" if listed is not None else ""
     return Refused(
         "blacklisted",
-        f"{numbers.format_international(number)} is blacklisted: its owner asked not to "
-        "receive SMS (replied STOP). Remove it from the blacklist only with their consent.",
+        f"{numbers.format_international(number)} is blacklisted{reason}. "
+        "Remove it from the blacklist only with its owner's consent.",
     )
 
 
 def check_recipient(raw: str | None, text: str, contact_country: str = "") -> Recipient:
     """Locate the number, price ``text`` to it and refuse a blacklisted number."""
     number, country, _ = locate(raw, contact_country)
-    if blacklist.is_blacklisted(number):
-        raise blacklisted_refusal(number)
+    listed = blacklist.entry(number)
+    if listed is not None:
+        raise blacklisted_refusal(number, listed)
     return Recipient(number, country, pricing.quote(text, country))
 
 

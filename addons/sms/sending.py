@@ -314,7 +314,7 @@ def hand_over(
     if blacklisted is None:
         blacklisted = blacklist.is_blacklisted(message.number)
     if blacklisted:
-        refusal = blacklisted_refusal(message.number)
+        refusal = blacklisted_refusal(message.number, blacklist.entry(message.number))
         advance(
             message.id,
             "failed",

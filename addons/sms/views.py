@@ -30,7 +30,13 @@ from host import (
     write_transaction,
 )
 
-blueprint = Blueprint("sms", __name__, template_folder="templates", url_prefix="/sms")
+blueprint = Blueprint(
+    "sms", __name__, template_folder="templates", static_folder="static", url_prefix="/sms"
+)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
 
 
 def _fetch() -> bool:
@@ -79,8 +85,10 @@ def compose(contact_id: int, field: str):
         "body": body,
         "counter": pricing.counter(body, recipient.quote.credits_per_part if recipient else None),
     }
+    # The pop-up's URL opened directly (a new tab, no JavaScript): the same form as a page.
+    template = "sms/compose.html" if _fetch() else "sms/compose_page.html"
     if request.method == "GET":
-        return render_template("sms/compose.html", token=secrets.token_urlsafe(16), **view)
+        return render_template(template, token=secrets.token_urlsafe(16), **view)
 
     token = request.form.get("token", "")[:64] or secrets.token_urlsafe(16)
     existing = SmsMessage.get_or_none(SmsMessage.token == token)
@@ -88,7 +96,7 @@ def compose(contact_id: int, field: str):
         return _outcome(existing)
     body_error = pricing.text_problem(pricing.outgoing_text(body))
     if number_error or body_error:
-        return render_template("sms/compose.html", token=token, body_error=body_error, **view), 422
+        return render_template(template, token=token, body_error=body_error, **view), 422
     try:
         message = _queue_single(contact, raw, recipient, token)
     except peewee.IntegrityError:  # the same double click, on another worker
@@ -96,6 +104,9 @@ def compose(contact_id: int, field: str):
     try:
         message = sending.send_now(message.id)
     except InsufficientCreditError as exc:
+        if not _fetch():
+            flash(f"SMS not sent: {exc}", "error")
+            return redirect(url_for("host.contact", contact_id=contact.id), code=303)
         return _message_dialog(SmsMessage.get_by_id(message.id), insufficient=exc), 402
     return _outcome(message)
 
@@ -132,6 +143,15 @@ def _queue_single(contact: Contact, raw: str, recipient: recipients.Recipient, t
 
 def _outcome(message: SmsMessage):
     """Close the pop-up when the gateway took the message, else explain why not."""
+    if not _fetch():  # sent from the page form: back to the contact, whose chatter follows it
+        if message.state == "failed":
+            detail = sending.detail(message.failure_type, message.failure_reason)
+            flash(f"SMS not sent: {detail}", "error")
+        else:
+            flash(f"SMS sent to {message.recipient_name}.", "success")
+        if message.contact_id:
+            return redirect(url_for("host.contact", contact_id=message.contact_id), code=303)
+        return redirect(url_for("sms.history"), code=303)
     if message.state == "failed":
         status = 402 if message.failure_type == "insufficient_credit" else 502
         return _message_dialog(message), status
@@ -274,7 +294,7 @@ def batch_send(batch_id: int):
         return page, 402
     except ValueError as exc:
         return _mass_composer(batch, body=body, error=str(exc), log_chatter=log_chatter), 422
-    flash("The SMS are on their way.", "success")
+    # No flash: the page's status line says it, and follows the job.
     return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
 
 
@@ -306,8 +326,11 @@ def batch_status(batch_id: int):
 @blueprint.route("/batches/<int:batch_id>/cancel", methods=["POST"])
 def batch_cancel(batch_id: int):
     batch = _batch_or_404(batch_id)
+    if batch.state not in ("queued", "sending"):  # a page left open while the job ended
+        flash(f"Mass SMS #{batch.id} had already finished: nothing to cancel.", "info")
+        return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
     count = batch_job.cancel(batch.id)
-    flash(f"Mass SMS canceled; {count} message(s) not sent.", "success")
+    flash(f"Mass SMS canceled; {_messages(count)} not sent.", "success")
     return redirect(url_for("sms.batch", batch_id=batch.id), code=303)
 
 
@@ -319,11 +342,11 @@ def batch_retry(batch_id: int):
     except InsufficientCreditError as exc:
         flash(f"Nothing was resent: {exc}", "error")
     else:
-        flash(f"{count} message(s) queued again.", "success")
+        flash(f"{_messages(count)} queued again.", "success")
         unknown = batch_job.unknown_outcomes(batch.id)
         if unknown:
             flash(
-                f"{unknown} message(s) whose sender stopped while handing them to the gateway "
+                f"{_messages(unknown)} whose sender stopped while handing them to the gateway "
                 "were left out: they may have arrived. Resend them one by one if they did not.",
                 "warning",
             )

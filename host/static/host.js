@@ -185,10 +185,67 @@
       if (target) target.hidden = !box.checked;
     });
   }
+  // data-show-if="name=value": show an element only while its form's field
+  // ``name`` (radio buttons or a select) has that value (Twilio's fields when
+  // Twilio is the gateway).
+  function applyShowIf(root) {
+    root.querySelectorAll("[data-show-if]").forEach((element) => {
+      const [name, value] = element.dataset.showIf.split("=");
+      const form = element.closest("form");
+      const field = form && form.elements[name];
+      if (field) element.hidden = field.value !== value;
+    });
+  }
   document.addEventListener("change", (e) => {
     if (e.target.matches("input[data-toggle]")) applyToggles(document);
+    if (e.target.form && e.target.name) applyShowIf(e.target.form);
   });
   applyToggles(document);
+  applyShowIf(document);
+
+  // Phone menu: the button opens and closes the app list; Escape closes it.
+  const menuToggle = document.querySelector("[data-menu-toggle]");
+  if (menuToggle) {
+    const topbar = menuToggle.closest(".topbar");
+    const setOpen = (open) => {
+      topbar.classList.toggle("open", open);
+      menuToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    menuToggle.addEventListener("click", () => setOpen(!topbar.classList.contains("open")));
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && topbar.classList.contains("open")) { setOpen(false); menuToggle.focus(); }
+    });
+  }
+
+  // Lists become cards on a phone: each cell is labelled by its column (CSS reads data-label).
+  function labelCells(root) {
+    root.querySelectorAll("table.list").forEach((table) => {
+      const heads = Array.from(table.querySelectorAll(":scope > thead > tr > th")).map((th) => th.textContent.trim());
+      if (!heads.length) return;
+      table.querySelectorAll(":scope > tbody > tr").forEach((row) => {
+        Array.from(row.children).forEach((cell, i) => {
+          if (heads[i] && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) cell.dataset.label = heads[i];
+        });
+      });
+    });
+  }
+  labelCells(document);
+  document.addEventListener("host:loaded", (e) => labelCells(e.target));
+  document.addEventListener("host:polled", (e) => labelCells(e.target.parentNode || document));
+
+  // data-autosubmit: a select that submits its form when changed (filters).
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("select[data-autosubmit]")) e.target.form.requestSubmit();
+  });
+  // data-action-template="/x/0" with data-action-field="name": the form posts
+  // to the template with its last /0 replaced by the chosen value (a record picked in a select).
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (!form.dataset.actionTemplate) return;
+    const value = form.elements[form.dataset.actionField].value;
+    const template = form.dataset.actionTemplate, at = template.lastIndexOf("/0");
+    form.action = template.slice(0, at) + "/" + encodeURIComponent(value) + template.slice(at + 2);
+  }, true);
 
   window.host = { toast: toast, request: request, openDialog: openDialog, refreshChatter: refreshChatter };
 })();

@@ -74,7 +74,7 @@ def test_popup_shows_recipient_number_and_counter(sms, user_client, contact):
     assert 'name="body"' in page and ">Message</label>" in page
     assert "data-sms-counter" in page and 'data-preview="/sms/preview"' in page
     assert re.search(r"<button[^>]*>Send SMS</button>", page)
-    assert "<script>" in page  # the live counter runs when the dialog opens
+    assert "/sms/static/sms.js" in page  # the live counter runs when the dialog opens
 
 
 def test_preview_counts_gsm_parts_and_credits(sms, user_client, contact):
@@ -313,3 +313,36 @@ def test_a_failed_capture_charges_nothing_and_records_the_sms_sent(
     assert (message.state, message.charged, message.gateway) == ("sent", 0, "outbox")
     assert message.provider_id
     assert sms_balance() == 10 and Hold.get().state == "released"
+
+
+# -- the pop-up's URL opened directly, and why a number is blacklisted -----------
+
+
+def test_popup_url_opened_directly_is_a_page_that_sends(sms, user_client, contact, give_credits):
+    give_credits(5)
+    page = user_client.get(compose_url(contact)).get_data(as_text=True)
+    assert '<link rel="stylesheet"' in page and 'class="breadcrumb"' in page
+    assert f'href="/contacts/{contact.id}"' in page  # Discard goes back to the contact
+    assert "data-dialog-close" not in page
+
+    empty = user_client.post(compose_url(contact), data={"body": "", "token": token_of(page)})
+    assert empty.status_code == 422 and "<html" in empty.get_data(as_text=True)
+
+    sent = user_client.post(compose_url(contact), data={"body": "Hello", "token": token_of(page)})
+    assert sent.status_code == 303 and sent.location.endswith(f"/contacts/{contact.id}")
+    assert "SMS sent to Marie Dubois." in user_client.get(sent.location).get_data(as_text=True)
+
+
+def test_blacklisted_number_says_where_its_entry_came_from(sms, user_client, contact):
+    from addons.sms import blacklist
+
+    blacklist.add("+32470123456", reason="Asked by phone", source="manual")
+    page = user_client.get(compose_url(contact), headers={"X-Requested-With": "fetch"})
+    text = page.get_data(as_text=True)
+    assert "is blacklisted: it was added by hand (Asked by phone)." in text
+    assert "STOP" not in text
+
+    blacklist.remove("+32470123456")
+    blacklist.add("+32470123456", reason="Replied STOPALL", source="reply")
+    text = user_client.get(compose_url(contact)).get_data(as_text=True)
+    assert "is blacklisted: its owner replied STOPALL." in text

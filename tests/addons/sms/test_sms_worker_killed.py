@@ -238,8 +238,8 @@ def test_resend_failed_leaves_out_messages_that_may_have_arrived(sms, user_clien
     unknown = SmsMessage.create(number="+32470000002", failure_reason=recovery.STOPPED, **common)
     response = user_client.post(f"/sms/batches/{batch.id}/retry", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "1 message(s) queued again." in page
-    assert "1 message(s) whose sender stopped" in page
+    assert "1 message queued again." in page
+    assert "1 message whose sender stopped" in page
     assert SmsMessage.get_by_id(plain.id).state in ("in_queue", "processing", "sent")
     assert SmsMessage.get_by_id(unknown.id).state == "failed"  # a person resends it, or not
 

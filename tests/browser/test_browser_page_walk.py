@@ -1,0 +1,176 @@
+"""Every page reachable from the menu, as an administrator and as a user, on a
+phone (390 × 844) and on a desktop (1366 × 900).
+
+The pages are discovered, not listed: the menu's entries, then the links of
+those pages, then theirs (three levels). An addon that adds a menu entry or a
+link is walked without editing this test. A page fails on sideways scrolling,
+on a visible element wider than the viewport (unless a box of its own scrolls
+or clips it), on a console error, on any answer of 400 or more, and on an unstyled page (a
+pop-up's URL opened directly).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from host import demo
+from host.config import BUILTIN_ADDONS
+from tests.browser.conftest import TIMEOUT_MS, login
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+DEPTH = 3
+# Links that end the session or leave the app; everything else is walked.
+SKIP = re.compile(r"^/(logout|static/)|/static/")
+
+LAYOUT_CHECK = (Path(__file__).parent / "layout_check.js").read_text()
+
+
+@pytest.fixture
+def host_config(host_config):
+    # Every built-in addon, so that a new one is walked too.
+    host_config["HOST_BUILTIN_ADDONS"] = BUILTIN_ADDONS
+    return host_config
+
+
+@pytest.fixture
+def demo_app(app):
+    """The demo data of ``make run``: contacts of five countries, every addon on."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    messages = list(demo.load(app))
+    assert not [m for m in messages if m.startswith("could not")], messages
+    return app
+
+
+def _pattern(path: str) -> str:
+    """One visit per kind of page: /contacts/12 and /contacts/13 are the same page."""
+    return re.sub(r"\d+", "N", path)
+
+
+class Walk:
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base = base_url
+        self.problems: list[str] = []
+        self.current = ""
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"{self.current}: JS error {exc}"))
+        page.on("response", self._response)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"{self.current}: console error {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400 and response.url.startswith(self.base):
+            self.problems.append(f"{self.current}: {response.status} for {response.url}")
+
+    def _links(self) -> list[str]:
+        hrefs = self.page.eval_on_selector_all(
+            "a[href]", "els => els.map(a => a.getAttribute('href'))"
+        )
+        links = []
+        for href in hrefs:
+            url = urljoin(self.page.url, href)
+            parts = urlsplit(url)
+            if not url.startswith(self.base) or SKIP.search(parts.path):
+                continue
+            links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return links
+
+    def _is_html(self, path: str) -> bool:
+        response = self.page.context.request.get(self.base + path, max_redirects=5)
+        if response.status >= 400:
+            self.problems.append(f"{self.current}: link {path} answers {response.status}")
+            return False
+        return "text/html" in response.headers.get("content-type", "")
+
+    def check(self, path: str, viewport: dict) -> None:
+        self.current = f"{path} at {viewport['width']}px"
+        self.page.set_viewport_size(viewport)
+        self.page.goto(path)
+        self.page.wait_for_load_state("load")
+        found = self.page.evaluate(LAYOUT_CHECK)
+        if not found["styled"]:
+            self.problems.append(f"{self.current}: a page without the app's style")
+        if found["scroll"] > 0:
+            self.problems.append(f"{self.current}: scrolls sideways by {found['scroll']} px")
+        for element in found["wide"]:
+            self.problems.append(f"{self.current}: wider than the viewport: {element}")
+
+    def run(self) -> list[str]:
+        self.page.goto("/")
+        menu = self.page.get_by_role("navigation", name="Apps").locator("a[href]")
+        start = [
+            urlsplit(urljoin(self.page.url, h)).path
+            for h in menu.evaluate_all("els => els.map(a => a.getAttribute('href'))")
+        ]
+        assert start, "the menu is empty"
+        seen = {_pattern(p) for p in start}
+        queue = [(path, 0) for path in start]
+        visited = []
+        while queue:
+            path, depth = queue.pop(0)
+            if not self._is_html(path):
+                continue
+            visited.append(path)
+            self.check(path, PHONE)
+            self.check(path, DESKTOP)
+            if depth + 1 >= DEPTH:
+                continue
+            for link in self._links():
+                key = _pattern(urlsplit(link).path)
+                if key not in seen:
+                    seen.add(key)
+                    queue.append((link, depth + 1))
+        return visited
+
+
+@pytest.mark.parametrize("email", [demo.ADMIN_EMAIL, "demo@example.com"])
+def test_every_page_fits_a_phone_and_a_desktop(browser, live_server, demo_app, email):
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        login(page, live_server, email, demo.admin_password(demo_app))
+        walk = Walk(page, live_server)
+        visited = walk.run()
+        assert len(visited) >= 5, visited
+        assert not walk.problems, "\n".join(walk.problems)
+    finally:
+        context.close()
+
+
+def test_phone_menu_opens_the_app_list(page, live_server, demo_app):
+    page.set_viewport_size(PHONE)
+    login(page, live_server, demo.ADMIN_EMAIL, demo.admin_password(demo_app))
+    apps = page.get_by_role("navigation", name="Apps")
+    toggle = page.get_by_role("button", name="Menu")
+    expect(apps).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(apps).to_be_visible()
+    contacts = apps.get_by_role("link", name="Contacts")
+    box = contacts.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.keyboard.press("Escape")
+    expect(apps).to_be_hidden()
+    toggle.click()
+    contacts.click()
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
+    expect(apps).to_be_hidden()
+    # The list is a column of cards, each value labelled by its column.
+    card = page.locator("table.list tbody tr").filter(has_text="Marie Dubois")
+    cell = card.locator("td", has_text="Brussels")
+    assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"City"'
+    assert card.bounding_box()["width"] <= PHONE["width"]
+    # On a desktop, the same menu is a bar with no button.
+    page.set_viewport_size(DESKTOP)
+    expect(toggle).to_be_hidden()
+    expect(apps).to_be_visible()

@@ -83,10 +83,10 @@ class Walk:
             links.append(parts.path + (f"?{parts.query}" if parts.query else ""))
         return links
 
-    def _is_html(self, path: str) -> bool:
+    def _is_html(self, path: str, found_on: str) -> bool:
         response = self.page.context.request.get(self.base + path, max_redirects=5)
         if response.status >= 400:
-            self.problems.append(f"{self.current}: link {path} answers {response.status}")
+            self.problems.append(f"{found_on}: its link {path} answers {response.status}")
             return False
         return "text/html" in response.headers.get("content-type", "")
 
@@ -112,11 +112,11 @@ class Walk:
         ]
         assert start, "the menu is empty"
         seen = {_pattern(p) for p in start}
-        queue = [(path, 0) for path in start]
+        queue = [(path, 0, "the menu") for path in start]
         visited = []
         while queue:
-            path, depth = queue.pop(0)
-            if not self._is_html(path):
+            path, depth, found_on = queue.pop(0)
+            if not self._is_html(path, found_on):
                 continue
             visited.append(path)
             self.check(path, PHONE)
@@ -127,7 +127,7 @@ class Walk:
                 key = _pattern(urlsplit(link).path)
                 if key not in seen:
                     seen.add(key)
-                    queue.append((link, depth + 1))
+                    queue.append((link, depth + 1, path))
         return visited
 
 

@@ -14,6 +14,7 @@ BUILTIN_ADDONS = (
     "addons.sms.plugin",
     "addons.digitization.plugin",
     "addons.snailmail.plugin",
+    "addons.partner_autocomplete.plugin",
 )
 
 # Read from the environment when set; everything else comes from a config file.

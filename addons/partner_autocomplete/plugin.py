@@ -1,0 +1,186 @@
+"""The partner_autocomplete addon's hook implementations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import render_template, request, url_for
+from markupsafe import Markup
+
+from addons.iap import Service, standard_packs
+from addons.partner_autocomplete import config, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.partner_autocomplete.models import MODELS
+from host import Button, FieldButton, Manifest, SettingsBlock, hookimpl, registry
+
+manifest = Manifest(
+    name="partner_autocomplete",
+    title="Partner Autocomplete",
+    version="1.0",
+    summary="Company data that fills a contact as you type, with VAT numbers checked offline "
+    "and against VIES.",
+    depends=("iap",),
+    icon="🏢",
+    category="Sales",
+)
+
+# The host's contact form pages, where the dropdown is attached.
+CONTACT_FORM_ENDPOINTS = ("host.contact_new", "host.contact")
+_STATIC = "partner_autocomplete.static"
+
+
+@hookimpl
+def register_models():
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return []
+
+
+@hookimpl
+def register_blueprints():
+    from addons.partner_autocomplete.views import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def init_app(app):
+    config.init_config(app)
+    app.after_request(_attach_to_contact_form)
+
+
+def _attach_to_contact_form(response):
+    """Add the dropdown's script to the host's contact form.
+
+    No host hook puts an addon's script on a host page yet: until one does,
+    the script tag goes in before ``</body>``, with its URLs as data
+    attributes (no inline code, so a strict CSP holds)."""
+    if (
+        request.endpoint not in CONTACT_FORM_ENDPOINTS
+        or response.mimetype != "text/html"
+        or response.direct_passthrough
+        or not registry().is_enabled("partner_autocomplete")
+        or not config.switch("enabled")
+    ):
+        return response
+    tags = Markup(
+        '<link rel="stylesheet" href="{css}">'
+        '<script src="{js}" defer data-suggest="{suggest}" data-pick="{pick}"></script>'
+    ).format(
+        css=url_for(_STATIC, filename="partner_autocomplete/autocomplete.css"),
+        js=url_for(_STATIC, filename="partner_autocomplete/autocomplete.js"),
+        suggest=url_for("partner_autocomplete.suggest"),
+        pick=url_for("partner_autocomplete.pick"),
+    )
+    html = response.get_data(as_text=True)
+    if "</body>" in html:
+        response.set_data(html.replace("</body>", f"{tags}</body>", 1))
+    return response
+
+
+@hookimpl
+def addon_enabled(name):
+    if name == "partner_autocomplete":
+        from addons.partner_autocomplete import name_index
+
+        name_index.ensure()
+
+
+@hookimpl
+def iap_services():
+    return [
+        Service(
+            key="partner_autocomplete",
+            name="Partner Autocomplete",
+            description="Company data for contacts; one credit per company, searching is free",
+            unit="credit",
+            packs=standard_packs(),
+            icon="🏢",
+            trial_credits=Decimal(10),
+        )
+    ]
+
+
+@hookimpl
+def records_saved(model, ids):
+    if model != "contact":
+        return
+    from addons.partner_autocomplete import form_links, vat_checks
+    from addons.partner_autocomplete.jobs import vies_check
+
+    form_links.link_from_form(ids)
+    for contact_id in vat_checks.remember(ids):
+        vies_check.delay(contact_id)
+
+
+@hookimpl
+def record_header_buttons(model, record):
+    if model != "contact" or not record.is_company or not config.switch("enabled"):
+        return []
+    return [
+        Button(
+            id="partner-autocomplete-enrich",
+            label="Enrich",
+            icon="🏢",
+            title="Fill this company's empty fields from the company register (1 credit)",
+            endpoint="partner_autocomplete.enrich_contact",
+            values={"contact_id": record.id},
+            target="dialog",
+            sequence=30,
+        )
+    ]
+
+
+@hookimpl
+def record_field_buttons(model, record):
+    if model != "contact" or not record.vat:
+        return []
+    from addons.partner_autocomplete import vat_checks
+    from addons.partner_autocomplete.models import VatCheck
+
+    check = VatCheck.get_or_none(VatCheck.contact_id == record.id)
+    if check is None:
+        return []
+    icons = {"valid": "✅", "invalid": "❌", "unavailable": "⏳", "pending": "⏳", "failed": "⚠️"}
+    label = vat_checks.label(check)
+    return [
+        FieldButton(
+            id="partner-autocomplete-vies",
+            field="vat",
+            label=label,
+            title=label,
+            icon=icons.get(check.state, "ℹ️"),
+            icon_only=False,
+            endpoint="partner_autocomplete.vies_status",
+            values={"contact_id": record.id},
+            target="dialog",
+        )
+    ]
+
+
+@hookimpl
+def settings_blocks():
+    from addons.partner_autocomplete.views import settings_context
+
+    return [
+        SettingsBlock(
+            id="partner_autocomplete",
+            section="Contacts",
+            title="Partner Autocomplete",
+            render=lambda: render_template(
+                "partner_autocomplete/settings_block.html", **settings_context()
+            ),
+            keywords=("company", "vat", "vies", "register", "gleif", "lei", "enrich"),
+            sequence=30,
+        )
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    from addons.partner_autocomplete.cli import partner_autocomplete
+
+    if "partner-autocomplete" not in cli.commands:
+        cli.add_command(partner_autocomplete)

@@ -1,0 +1,211 @@
+"""The blueprint (``/partner_autocomplete``): suggestions, choosing a company,
+the Enrich dialog, a contact's VIES check and the settings form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+
+from addons.iap import InsufficientCreditError
+from addons.partner_autocomplete import (
+    config,
+    enrich,
+    purchases,
+    register,
+    search,
+    vat,
+    vat_checks,
+    vies,
+)
+from addons.partner_autocomplete.models import Company, VatCheck
+from host import Contact, admin_required, current_user
+
+blueprint = Blueprint(
+    "partner_autocomplete",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+SEARCH_FIELDS = ("name", "vat", "website", "email")
+
+
+def _enabled_or_404():
+    if not config.switch("enabled"):
+        abort(404, description="Partner Autocomplete is switched off in the Settings.")
+
+
+def _vat_feedback(raw: str, country: str) -> dict:
+    """The offline verdict on a VAT number being typed."""
+    try:
+        number = vat.parse(raw, country)
+    except vat.VatError as exc:
+        return {"vat_error": str(exc)}
+    return {"vat_ok": number.compact, "vies_checked": number.in_vies}
+
+
+@blueprint.route("/suggest")
+def suggest():
+    """Companies matching what is typed in a field. Free: nothing is charged."""
+    _enabled_or_404()
+    field = request.args.get("field", "name")
+    if field not in SEARCH_FIELDS:
+        field = "name"
+    raw = request.args.get("q", "")[: search.MAX_QUERY * 4]
+    country = request.args.get("country", "")[:2].upper()
+    answer: dict = {"suggestions": []}
+    try:
+        hits = search.search(raw, field, country)
+    except search.SearchRefused as exc:
+        answer["error"] = str(exc)
+        return jsonify(answer)
+    if field == "vat":
+        answer.update(_vat_feedback(raw, country))
+        if not hits and answer.get("vies_checked") and config.switch("vies"):
+            hits = _from_vies(raw, country, answer)
+    answer["suggestions"] = [enrich.suggestion(hit) for hit in hits]
+    return jsonify(answer)
+
+
+def _from_vies(raw: str, country: str, answer: dict) -> list[search.Hit]:
+    number = vat.parse(raw, country)
+    try:
+        company = vat_checks.lookup(number)
+    except vies.ViesError as exc:
+        answer["vies"] = f"VIES: unavailable ({exc})"
+        return []
+    if company is None:
+        answer["vies"] = "VIES: not valid"
+        return []
+    return [search.Hit(company, 100.0)]
+
+
+def _current_values() -> dict[str, str]:
+    return {name: request.form.get(name, "")[:255] for name in enrich.FIELDS}
+
+
+@blueprint.route("/pick", methods=["POST"])
+def pick():
+    """Choose a company for the form being edited: charge it (once per
+    company) and answer the fields to fill and those that would overwrite
+    what the user typed."""
+    _enabled_or_404()
+    company = Company.get_or_none(Company.id == request.form.get("company_id", type=int))
+    if company is None:
+        return jsonify({"error": "This company is no longer in the register."}), 404
+    user = current_user()
+    try:
+        charged = purchases.buy(company, user.id if user else None)
+    except InsufficientCreditError as exc:
+        prompt = render_template("iap/insufficient_credit.html", error=exc)
+        return jsonify({"error": str(exc), "insufficient": prompt, **exc.as_dict()}), 402
+    except purchases.PurchaseBusy as exc:
+        return jsonify({"error": str(exc)}), 409
+    fill, conflicts = enrich.plan(_current_values(), company)
+    return jsonify(
+        {
+            "company_id": company.id,
+            "charged": charged,
+            "fill": fill,
+            "conflicts": [
+                {"field": f, "label": enrich.LABELS[f], "mine": mine, "suggested": theirs}
+                for f, mine, theirs in conflicts
+            ],
+            "message": (
+                f"{company.name}: 1 credit spent."
+                if charged
+                else f"{company.name}: already paid for, no credit spent."
+            ),
+        }
+    )
+
+
+def _find_for(contact: Contact) -> Company | None:
+    """The register's company for a saved contact: by VAT, then domain, then name."""
+    attempts = []
+    if contact.vat:
+        attempts.append((contact.vat, "vat"))
+    if contact.website:
+        attempts.append((contact.website, "website"))
+    if contact.email:
+        attempts.append((contact.email, "email"))
+    attempts.append((contact.name, "name"))
+    for raw, field in attempts:
+        try:
+            hits = search.search(raw, field, contact.country, limit=1)
+        except search.SearchRefused:
+            continue
+        if hits and (field != "name" or hits[0].score >= 85):
+            return hits[0].company
+    return None
+
+
+@blueprint.route("/enrich/<int:contact_id>", methods=["GET", "POST"])
+def enrich_contact(contact_id: int):
+    """The Enrich dialog of a saved company contact."""
+    _enabled_or_404()
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        abort(404, description="This contact does not exist (any more).")
+    company = Company.get_or_none(Company.id == request.form.get("company_id", type=int))
+    if company is None:
+        company = _find_for(contact)
+    view = {"contact": contact, "company": company}
+    if company is not None:
+        current = {name: getattr(contact, name, "") or "" for name in enrich.FIELDS}
+        view["fill"], view["conflicts"] = enrich.plan(current, company)
+        view["paid"] = purchases.is_paid(company.id)
+        view["extras"] = enrich.extras(company)
+        view["labels"] = enrich.LABELS
+    if request.method == "GET" or company is None:
+        return render_template("partner_autocomplete/enrich.html", **view)
+    user = current_user()
+    try:
+        charged = purchases.buy(company, user.id if user else None)
+    except InsufficientCreditError as exc:
+        return render_template("partner_autocomplete/enrich.html", insufficient=exc, **view), 402
+    except purchases.PurchaseBusy as exc:
+        return jsonify({"error": str(exc)}), 409
+    chosen = {name for name in enrich.FIELDS if request.form.get(f"choice_{name}") == "suggested"}
+    written = enrich.apply(contact, company, chosen)
+    enrich.link(contact, company, user)
+    from host import notify_saved
+
+    notify_saved("contact", [contact.id])
+    spent = "1 credit spent" if charged else "no credit spent (already paid for)"
+    return jsonify({"message": f"{len(written)} fields filled, {spent}.", "reload": True})
+
+
+@blueprint.route("/vies/<int:contact_id>", methods=["GET", "POST"])
+def vies_status(contact_id: int):
+    """What VIES said about a contact's number; POST asks again now."""
+    check = VatCheck.get_or_none(VatCheck.contact_id == contact_id)
+    if check is None:
+        abort(404, description="This contact's VAT number is not checked with VIES.")
+    if request.method == "POST":
+        VatCheck.update(state="pending", attempts=0).where(VatCheck.id == check.id).execute()
+        vat_checks.run(contact_id)
+        check = VatCheck.get_by_id(check.id)
+        return jsonify({"message": vat_checks.label(check), "reload": True})
+    return render_template(
+        "partner_autocomplete/vies.html", check=check, label=vat_checks.label(check)
+    )
+
+
+@blueprint.route("/settings", methods=["POST"])
+@admin_required
+def settings():
+    for name in config.SWITCHES:
+        config.set_switch(name, request.form.get(name) == "1")
+    flash("Partner Autocomplete settings saved.", "success")
+    return redirect(url_for("host.settings"))
+
+
+def settings_context() -> dict:
+    last = register.last_load()
+    return {
+        "enabled": config.switch("enabled"),
+        "vies_on": config.switch("vies"),
+        "size": register.size(),
+        "last_load": last,
+    }

@@ -1,0 +1,91 @@
+"""Loading the register from GLEIF LEI-CDF CSV files."""
+
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from addons.partner_autocomplete import register
+from addons.partner_autocomplete.models import Company, RegisterLoad
+from scripts.partner_autocomplete_sample import COLUMNS, companies
+
+
+def _csv(rows, columns=COLUMNS) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_the_sample_loads_with_valid_vat_numbers_across_countries(seeded):
+    assert seeded.loaded == register.size() >= 300
+    countries = {c.country for c in Company.select(Company.country)}
+    assert {"BE", "DE", "GR", "FR", "GB", "CH", "NO", "US"} <= countries
+    assert Company.select().where(Company.vat.startswith("XI")).exists()
+    assert all("Sample data" in c.description for c in Company.select())
+    assert RegisterLoad.get().loaded == seeded.loaded
+
+
+def test_the_sample_file_is_what_the_script_generates(tmp_path):
+    out = tmp_path / "again.csv"
+    from scripts.partner_autocomplete_sample import write
+
+    write(out, 320, 1)
+    assert out.read_bytes() == register.SAMPLE.read_bytes()
+
+
+def test_a_reload_updates_rather_than_duplicates(pa, tmp_path):
+    rows = list(companies(20, seed=3))
+    register.load(io.BytesIO(_csv(rows)))
+    rows[0]["Entity.LegalName"] = "Renamed Holding NV"
+    report = register.load(io.BytesIO(_csv(rows)))
+    assert report.loaded == 20 and register.size() == 20
+    renamed = Company.get(Company.lei == rows[0]["LEI"])
+    assert renamed.name == "Renamed Holding NV" and renamed.name_key == "renamed holding"
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(pa):
+    rows = list(companies(6, seed=4))
+    rows[1]["LEI"] = rows[0]["LEI"]  # duplicate
+    rows[2]["LEI"] = "NOTALEI"
+    rows[3]["Entity.LegalName"] = ""
+    rows[4]["Extra.VAT"] = "BE0000000000"  # kept, without the VAT
+    data = _csv(rows)
+    lines = data.split(b"\r\n")
+    lines[6] = lines[6].replace(b"Sample", b"Sam\xffple")  # line 7: bad encoding
+    lines.insert(7, b'"only","two"')  # line 8: missing columns
+    report = register.load(io.BytesIO(b"\r\n".join(lines)))
+    problems = dict(report.problems)
+    assert "appears again" in problems[3]
+    assert "not a valid LEI" in problems[4]
+    assert "no legal name" in problems[5]
+    assert "VAT number refused" in problems[6]
+    assert "not valid UTF-8" in problems[7]
+    assert "missing columns" in problems[8]
+    assert report.refused == 5 and report.loaded == 2
+    assert register.size() == 2
+    assert Company.get(Company.lei == rows[4]["LEI"]).vat == ""
+
+
+def test_a_file_without_the_lei_cdf_columns_is_refused_whole(pa):
+    with pytest.raises(register.RegisterFileError, match="Entity.LegalName"):
+        register.load(io.BytesIO(b"LEI,Name\n5493001KJTIIGC8Y1R12,Acme\n"))
+    assert register.size() == 0
+
+
+def test_the_command_line_loads_with_a_progress_bar_and_reports(pa, app, tmp_path):
+    from host.cli import cli
+
+    app.extensions["host"].call_each("register_commands", cli=cli)
+    rows = list(companies(5, seed=5))
+    rows[2]["LEI"] = "BAD"
+    path = tmp_path / "extract.csv"
+    path.write_bytes(_csv(rows))
+    result = CliRunner().invoke(
+        cli, ["partner-autocomplete", "load", str(path)], obj={"app": app}, catch_exceptions=False
+    )
+    assert "4 companies loaded, 1 rows refused." in result.output
+    assert "line 4: LEI 'BAD' is not a valid LEI" in result.output
+    assert register.last_load().filename == "extract.csv"

@@ -25,6 +25,7 @@ from host.db import (
     utcnow,
     write_transaction,
 )
+from host.documents import Document, Recipient, documents_of, find_document
 from host.hookspecs import hookimpl, hookspec
 from host.jobs import RetryTask, crontab, job
 from host.mail import send_mail
@@ -47,6 +48,7 @@ __all__ = [
     "Button",
     "Contact",
     "DecimalAsIntegerField",
+    "Document",
     "FieldButton",
     "FieldWidget",
     "MailTemplate",
@@ -55,6 +57,7 @@ __all__ = [
     "MenuItem",
     "Migration",
     "P",
+    "Recipient",
     "Prepared",
     "RetryTask",
     "Setting",
@@ -67,6 +70,8 @@ __all__ = [
     "csrf_exempt",
     "current_user",
     "db",
+    "documents_of",
+    "find_document",
     "hookimpl",
     "hookspec",
     "is_postgres",

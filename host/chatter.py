@@ -36,6 +36,11 @@ def register_chatter_model(name: str, model: type) -> None:
     _MODELS[name] = model
 
 
+def model_class(model: str) -> type | None:
+    """The peewee model of a record type registered here, or ``None``."""
+    return _MODELS.get(model)
+
+
 def record_exists(model: str, res_id: int) -> bool:
     table = _MODELS.get(model)
     return table is not None and table.select().where(table.id == res_id).exists()

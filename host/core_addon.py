@@ -71,6 +71,33 @@ def menu_items(user):
 
 
 @hookimpl
+def record_documents(model, record):
+    if model != "contact":
+        return []
+    from host.contact_sheet import contact_sheet
+    from host.documents import Document, Recipient
+
+    return [
+        Document(
+            id="contact-sheet",
+            title="Contact sheet",
+            filename=f"{record.name or 'contact'}.pdf".replace("/", "-"),
+            render=lambda: contact_sheet(record),
+            recipient=Recipient.from_contact(record),
+        )
+    ]
+
+
+@hookimpl
+def record_header_buttons(model, record):
+    # Document actions (Send by post…) join the header of any record with a
+    # printable document, whichever addon owns the record.
+    from host.documents import action_buttons
+
+    return action_buttons(model, record)
+
+
+@hookimpl
 def settings_blocks():
     def company():
         return render_template(

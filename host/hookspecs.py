@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import flask
     import peewee
 
+    from host.documents import Document
     from host.migrations import Migration
     from host.notify import MailTemplate
     from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
@@ -170,6 +171,30 @@ def record_field_widgets(model: str, record: object) -> list[FieldWidget]:
     (``record.id`` is then ``None``). The host renders the field with data
     attributes that its static ``widgets.js`` reads: no inline script. One
     widget per field; a second one on the same field is dropped and reported.
+    """
+
+
+@hookspec
+def record_documents(model: str, record: object) -> list[Document]:
+    """The printable PDFs of a record, for the addons that act on documents
+    (``Send by post``).
+
+    Called when a record's form is rendered, only while an enabled addon
+    offers document actions, and when such an action asks for the record's
+    documents (:func:`host.documents_of`). Return documents only for the
+    models the addon owns; a ``Document`` renders its PDF when asked, not
+    before.
+    """
+
+
+@hookspec
+def document_actions(model: str, record: object, documents: list[Document]) -> list[Button]:
+    """Actions an addon offers on a record that has printable documents.
+
+    Called when a record's form is rendered, if the record has at least one
+    document (see :func:`record_documents`); the buttons join the record's
+    header. The action's view finds the documents again with
+    :func:`host.documents_of`.
     """
 
 

@@ -8,17 +8,20 @@ from flask import render_template
 
 from addons.digitization import config, jobs  # noqa: F401 - jobs registers the queue's tasks
 from addons.digitization.kinds import BY_MODEL, KINDS
-from addons.digitization.models import MODELS, QUEUEABLE, Document
+from addons.digitization.models import MODELS, QUEUEABLE, Document, file_data
 from addons.iap import Service, standard_packs
 from host import (
     BulkAction,
     Button,
+    Contact,
     Manifest,
     MenuItem,
+    Recipient,
     SettingsBlock,
     hookimpl,
     register_chatter_model,
 )
+from host import Document as PrintableDocument
 
 manifest = Manifest(
     name="digitization",
@@ -104,6 +107,28 @@ def record_header_buttons(model, record):
             values={"slug": kind.slug, "document_id": record.id},
             target="post",
             sequence=5,
+        )
+    ]
+
+
+@hookimpl
+def record_documents(model, record):
+    # The uploaded PDF, for document actions (Send by post); its recipient is
+    # the contact the document was matched to, looked up only when asked.
+    if model not in BY_MODEL or record.mimetype != "application/pdf":
+        return []
+
+    def recipient():
+        contact = Contact.get_or_none(Contact.id == record.contact_id)
+        return Recipient.from_contact(contact) if contact is not None else None
+
+    return [
+        PrintableDocument(
+            id="digitization-file",
+            title=record.display_name,
+            filename=record.filename,
+            render=lambda: file_data(record.id),
+            recipient=recipient if record.contact_id else None,
         )
     ]
 

@@ -7,6 +7,7 @@ from host.views import (  # noqa: F401  (each registers its routes on the bluepr
     attachments,
     chatter,
     contacts,
+    documents,
     home,
     login,
     mail_templates,

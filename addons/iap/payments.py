@@ -85,6 +85,18 @@ def luhn_ok(number: str) -> bool:
     return checksum % 10 == 0
 
 
+DEMO_CARD_FIELDS = {"number": "card number", "expiry": "expiry date", "cvc": "security code (CVC)"}
+
+
+def missing_demo_card_fields(values: dict) -> dict[str, str]:
+    """A message for each empty field of the demo card form, by field name."""
+    return {
+        name: f"Enter the {label}."
+        for name, label in DEMO_CARD_FIELDS.items()
+        if not (values.get(name) or "").strip()
+    }
+
+
 def check_demo_card(number: str, expiry: str, cvc: str) -> str:
     """Validate a demo card like a real form would; return the saved-method token."""
     digits = number.replace(" ", "").replace("-", "")
@@ -292,7 +304,9 @@ def confirm_order(order_id: int, *, provider_ref: str | None = None) -> bool:
             Order.update(
                 state="paid", paid_at=utcnow(), provider_ref=provider_ref or order.provider_ref
             )
-            .where((Order.id == order_id) & (Order.state == "pending"))
+            # A canceled order whose payment still arrives (a Stripe page left
+            # open) is credited all the same: the money moved.
+            .where((Order.id == order_id) & (Order.state.in_(("pending", "canceled"))))
             .execute()
         )
         if changed != 1:
@@ -309,6 +323,16 @@ def confirm_order(order_id: int, *, provider_ref: str | None = None) -> bool:
         )
     alerts.after_credit(order.account_id)
     return True
+
+
+def cancel_order(order_id: int) -> bool:
+    """The buyer gave up a pending order; True when it was still pending."""
+    return (
+        Order.update(state="canceled")
+        .where((Order.id == order_id) & (Order.state == "pending"))
+        .execute()
+        == 1
+    )
 
 
 def fail_order(order_id: int, error: str) -> None:

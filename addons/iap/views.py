@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from addons.iap import ledger, payments
+from addons.iap import alerts, ledger, payments
 from addons.iap.charging import balance
 from addons.iap.models import Account, Entry, Hold, Lot, Order
 from addons.iap.services import UnknownServiceError, all_services, get_service
@@ -100,6 +100,13 @@ def account(service: str):
         errors = _save_alert_settings(acct)
         if not errors:
             flash("Threshold warning settings saved.", "success")
+            fresh = Account.get_by_id(acct.id)
+            if fresh.alert_enabled and alerts.after_spend(fresh):
+                flash(
+                    f"The balance ({fresh.available.normalize():f}) is already at or below "
+                    f"this threshold: a warning was sent to {fresh.alert_email} now.",
+                    "warning",
+                )
             return redirect(url_for("iap.account", service=service))
         acct = Account.get_by_id(acct.id)
     kind = request.args.get("kind", "")
@@ -190,21 +197,23 @@ def _save_alert_settings(acct: Account) -> dict[str, str]:
             errors["topup_enabled"] = payments.saved_method_label(acct)
     if errors:
         return errors
+    # A changed warning is armed again: when the balance is already below
+    # it, the account page sends it once right away (alerts.after_spend).
+    changed = (enabled, threshold, email) != (
+        acct.alert_enabled,
+        acct.alert_threshold,
+        acct.alert_email,
+    )
     Account.update(
         alert_enabled=enabled,
         alert_threshold=threshold if enabled else acct.alert_threshold,
         alert_email=email if enabled else acct.alert_email,
-        alert_armed=True,
+        alert_armed=True if changed else acct.alert_armed,
         topup_enabled=topup,
         topup_below=topup_below if topup else acct.topup_below,
         topup_pack=topup_pack if topup else acct.topup_pack,
         topup_max_per_month=int(topup_max) if topup else acct.topup_max_per_month,
     ).where(Account.id == acct.id).execute()
-    # Start disarmed when already at or below, so saving does not send a mail.
-    if enabled:
-        Account.update(alert_armed=False).where(
-            (Account.id == acct.id) & (Account.available <= threshold)
-        ).execute()
     return {}
 
 
@@ -269,9 +278,12 @@ def demo_pay(token: str):
     order = _order_or_404(token)
     if order.provider != "demo":
         abort(404)
-    error = None
+    error, missing = None, {}
     if request.method == "POST" and order.state == "pending":
+        missing = payments.missing_demo_card_fields(request.form)
         try:
+            if missing:
+                raise payments.PaymentError("Fill in the fields marked below.")
             method = payments.check_demo_card(
                 request.form.get("number", ""),
                 request.form.get("expiry", ""),
@@ -288,9 +300,49 @@ def demo_pay(token: str):
             return redirect(url_for("iap.order_return", token=token), code=303)
     if order.state != "pending" and request.method == "GET":
         return redirect(url_for("iap.order_return", token=token))
-    return render_template("iap/demo_pay.html", order=order, error=error, form=request.form), (
-        402 if error else 200
-    )
+    # The test card, filled in and editable: one click pays in test mode.
+    test_card = {"number": "4242 4242 4242 4242", "expiry": f"12/{(utcnow().year + 3) % 100:02d}"}
+    test_card["cvc"] = "123"
+    values = request.form if request.method == "POST" else test_card
+    return render_template(
+        "iap/demo_pay.html", order=order, error=error, missing=missing, form=values
+    ), (402 if error else 200)
+
+
+@blueprint.route("/orders/<token>/resume", methods=["POST"])
+@admin_required
+def order_resume(token: str):
+    """Back to the payment page of a pending order."""
+    order = _order_or_404(token)
+    provider = payments.providers().get(order.provider)
+    if order.state != "pending" or provider is None:
+        flash("This order is no longer waiting for a payment.", "info")
+        return redirect(url_for("iap.account", service=order.account.service))
+    try:
+        return redirect(provider.start(order), code=303)
+    except payments.PaymentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("iap.account", service=order.account.service))
+
+
+@blueprint.route("/orders/<token>/cancel", methods=["POST"])
+@admin_required
+def order_cancel(token: str):
+    """Give up a pending order (Cancel on the account page, Back on the payment page)."""
+    order = _order_or_404(token)
+    service = order.account.service
+    if order.state == "pending" and order.provider in payments.providers():
+        try:  # a payment made meanwhile wins over the cancel
+            payments.providers()[order.provider].check_return(order, {})
+        except Exception as exc:
+            current_app.logger.warning("checking order %s before cancel: %s", order.id, exc)
+    if payments.cancel_order(order.id):
+        flash(f"Order for the {Order.get_by_id(order.id).pack_name} canceled.", "success")
+    elif Order.get_by_id(order.id).state == "paid":
+        flash("This order was paid meanwhile: its credits were added.", "info")
+    if request.form.get("next") == "buy":
+        return redirect(url_for("iap.buy", service=service), code=303)
+    return redirect(url_for("iap.account", service=service), code=303)
 
 
 @blueprint.route("/orders/<token>")

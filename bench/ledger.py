@@ -44,7 +44,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import peewee  # noqa: E402
 
 from bench import common  # noqa: E402
-from host import Manifest, hookimpl  # noqa: E402
 
 HOT = "widget"
 SERVICES = tuple(f"bench{i}" for i in range(8))
@@ -54,29 +53,17 @@ TARGET_RATIO = 0.5
 TARGET_SQLITE_RATE = 1000.0
 
 
-# -- a service addon with N services ----------------------------------------
-
-
-class BenchServices:
-    """Declares ``bench0`` … ``bench7``: many accounts without many addons."""
-
-    def __init__(self, keys=SERVICES):
-        self.keys = tuple(keys)
-        self.manifest = Manifest(
-            name="bench_services", title="Bench services", depends=("iap",), summary="bench"
-        )
-
-    @hookimpl
-    def iap_services(self):
-        from addons.iap import Service
-
-        return [Service(key=k, name=k.title(), description="bench") for k in self.keys]
+# -- the services -------------------------------------------------------------
 
 
 def _addons():
-    from tests.addons.iap.service_kit import WidgetAddon
+    from addons.iap.testing import ServiceAddon
 
-    return [WidgetAddon(), BenchServices()]
+    # ``bench0`` … ``bench7``: many accounts without many addons.
+    return [
+        ServiceAddon(HOT, title="Widgets"),
+        ServiceAddon("bench_services", keys=SERVICES, title="Bench services"),
+    ]
 
 
 def _config(url: str) -> dict:

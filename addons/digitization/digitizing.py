@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from contextlib import contextmanager
 from decimal import Decimal
 
 from flask import current_app
@@ -75,7 +74,8 @@ def _digitize(document: Document) -> str:
     credits = config.credits(kind.key)
     captured = False
     try:
-        with _held(
+        with charge(
+            SERVICE,
             credits,
             description=f"Digitization of {kind.singular.lower()} {document.filename}"[:255],
             reference=f"digitization.document:{document.id}",
@@ -88,7 +88,7 @@ def _digitize(document: Document) -> str:
                 ocr_workers=current_app.config["DIGITIZATION_OCR_WORKERS"],
             )
             _store(document, result, pages)
-            captured = not getattr(tx, "replayed", False)
+            captured = not tx.replayed
     except InsufficientCreditError as exc:
         return _no_credit(document, exc)
     except ExtractionError as exc:
@@ -105,20 +105,6 @@ def _digitize(document: Document) -> str:
     document = Document.get_by_id(document.id)
     _post(document, _digitized_note(document, credits if captured else Decimal(0)))
     return document.state
-
-
-class _Free:
-    replayed = False
-
-
-@contextmanager
-def _held(credits: Decimal, **kwargs):
-    """``charge("digitization", …)``, or nothing to hold when the price is zero."""
-    if credits <= 0:
-        yield _Free()
-        return
-    with charge(SERVICE, credits, **kwargs) as tx:
-        yield tx
 
 
 def _store(document: Document, result: dict, pages: int) -> None:

@@ -19,11 +19,12 @@ from addons.iap.charging import (
     grant,
     refund,
 )
-from addons.iap.ledger import HoldClosedError, IdempotencyConflict
+from addons.iap.ledger import ChargeInProgressError, HoldClosedError, IdempotencyConflict
 from addons.iap.payments import PaymentProvider
 from addons.iap.services import Pack, Service, UnknownServiceError, standard_packs
 
 __all__ = [
+    "ChargeInProgressError",
     "HoldClosedError",
     "IdempotencyConflict",
     "InsufficientCreditError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from addons.iap.models import Account
+from addons.iap.services import buy_url, get_service
 from host import send_mail
 
 
@@ -45,9 +46,6 @@ def after_credit(account_id: int) -> None:
 
 
 def send_low_credit_mail(account: Account) -> None:
-    from addons.iap.charging import buy_url
-    from addons.iap.services import get_service
-
     try:
         name = get_service(account.service).name
     except LookupError:

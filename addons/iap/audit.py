@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import peewee
 
+from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, Lot
-from host import utcnow
 
 ZERO = Decimal(0)
 
@@ -19,7 +19,7 @@ def available(service: str) -> Decimal:
     account = Account.get_or_none(Account.service == service)
     if account is None:
         return ZERO
-    now = utcnow()
+    now = _now()
     stale_holds = (
         Hold.select(peewee.fn.SUM(Hold.amount))
         .where((Hold.account == account.id) & (Hold.state == "held") & (Hold.expires_at <= now))

@@ -7,16 +7,19 @@ body lower what is taken, capture on success, release and re-raise on error.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
-from addons.iap import alerts, ledger
+from addons.iap import alerts, clock, ledger
 from addons.iap.amounts import to_credit
 from addons.iap.editions import trial_eligible
-from addons.iap.services import get_service
-from host import db, utcnow
+from addons.iap.services import buy_url, get_service
+from host import db, write_transaction
+
+ZERO = Decimal(0)
 
 
 class InsufficientCreditError(Exception):
@@ -46,21 +49,21 @@ class InsufficientCreditError(Exception):
         }
 
 
-def _plain(amount: Decimal) -> str:
-    """``3.500000`` as ``3.5``: six stored decimals are noise in a message."""
-    text = f"{amount:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 class Transaction:
-    """What the body of ``charge()`` sees. Lower ``credit`` to capture less."""
+    """What the body of ``charge()`` sees. Lower ``credit`` to capture less.
 
-    def __init__(self, service: str, hold):
+    ``replayed`` is True when the idempotency key's charge was captured
+    before: the work was done and paid for, ``credit`` is what it captured,
+    and nothing is spent again. A free use (``charge(service, 0)``) has no
+    hold: ``hold_id`` is None.
+    """
+
+    def __init__(self, service: str, hold: ledger.Held | None = None):
         self.service = service
-        self.hold_id = hold.id
-        self.held = hold.amount
-        self.replayed = bool(getattr(hold, "replayed", False)) and hold.state != "held"
-        self._credit = hold.amount
+        self.hold_id = hold.id if hold is not None else None
+        self.held = hold.amount if hold is not None else ZERO
+        self.replayed = hold is not None and hold.replayed
+        self._credit = hold.captured if self.replayed else self.held
         self._on_capture: list = []
 
     def on_capture(self, callback) -> None:
@@ -85,12 +88,6 @@ class Transaction:
         self._credit = amount
 
 
-def buy_url(service: str) -> str:
-    if has_request_context():
-        return url_for("iap.buy", service=service)
-    return f"{current_app.config['HOST_BASE_URL'].rstrip('/')}/iap/buy/{service}"
-
-
 def _trial_granter(service_key: str, service=None):
     service = service or get_service(service_key)
     if not service.trial_credits or not trial_eligible(current_app.config):
@@ -105,7 +102,7 @@ def _trial_granter(service_key: str, service=None):
             kind="trial",
             free=True,
             reason=f"Free trial credits for {service.name}",
-            expires_at=utcnow() + dt.timedelta(days=service.trial_days),
+            expires_at=clock.now() + dt.timedelta(days=service.trial_days),
             account=account,
         )
         Account.update(trial_granted=True).where(Account.id == account.id).execute()
@@ -122,13 +119,19 @@ def charge(
     description: str = "",
     reference: str | None = None,
     idempotency_key: str | None = None,
+    wait: float = 10.0,
 ):
     """Hold ``credit`` while the body runs; capture ``tx.credit`` if it succeeds.
 
     Raises :class:`InsufficientCreditError` before the body when the account
-    cannot cover it. A replayed ``idempotency_key`` whose charge was already
-    captured yields a transaction with ``replayed=True`` and spends nothing
-    again: check it to skip work done before.
+    cannot cover it. ``charge(service, 0)`` is a free use: no hold, nothing
+    journaled, the ``on_capture`` callbacks still run when the body succeeds.
+
+    An ``idempotency_key`` names one unit of work. Its charge captured: the
+    body sees ``tx.replayed`` (skip the work, nothing is spent). Its charge in
+    progress elsewhere: this call waits up to ``wait`` seconds for the
+    outcome, then raises :class:`ChargeInProgressError`. Its charge released
+    or expired: the key is free, the body runs afresh.
     """
     if db.in_transaction():
         raise RuntimeError(
@@ -136,21 +139,21 @@ def charge(
             "the database locked and a rollback would lose the journal"
         )
     spec = get_service(service)
-    ttl = dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900))
-    result = ledger.hold(
+    amount = to_credit(credit, allow_zero=True)
+    if not amount:
+        yield from _free_use(Transaction(service))
+        return
+    held = _hold(
         service,
-        credit,
+        amount,
         description=description,
         reference=reference,
         idempotency_key=idempotency_key,
-        ttl=ttl,
+        ttl=dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900)),
         on_first_use=_trial_granter(service, spec),
+        wait=wait,
     )
-    if isinstance(result, ledger.Shortfall):
-        raise InsufficientCreditError(
-            service, result.required, result.available, result.trial_available, buy_url(service)
-        )
-    tx = Transaction(service, result)
+    tx = Transaction(service, held)
     if tx.replayed:
         yield tx
         return
@@ -171,6 +174,29 @@ def charge(
         from addons.iap.models import Account
 
         _after_capture(Account.get_by_id(captured.account_id))
+
+
+def _free_use(tx: Transaction):
+    yield tx
+    if tx._on_capture:
+        with write_transaction():
+            for callback in tx._on_capture:
+                callback()
+
+
+def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Held:
+    """A hold, a replay, or the outcome of the same key's charge in progress."""
+    deadline = time.monotonic() + wait
+    while True:
+        result = ledger.hold(service, amount, **kwargs)
+        if isinstance(result, ledger.Shortfall):
+            raise InsufficientCreditError(
+                service, result.required, result.available, result.trial_available, buy_url(service)
+            )
+        if not isinstance(result, ledger.InProgress):
+            return result
+        if not ledger.wait_for(result.id, deadline):
+            raise ledger.ChargeInProgressError(result.key, result.id, result.expires_at)
 
 
 def _after_capture(account) -> None:

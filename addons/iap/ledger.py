@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 import peewee
 
 from addons.iap.amounts import to_credit
+from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
     CLOSE_HOLD,
@@ -37,7 +39,7 @@ from addons.iap.statements import (
     SPENDABLE_LOTS,
     TAKE_FROM_LOT,
 )
-from host import db, locked, utcnow, write_transaction
+from host import db, locked, write_transaction
 
 ZERO = Decimal(0)
 DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
@@ -53,6 +55,23 @@ class HoldClosedError(LedgerError):
 
 class IdempotencyConflict(LedgerError):
     """The same idempotency key was used with different parameters."""
+
+
+class ChargeInProgressError(LedgerError):
+    """A charge with the same idempotency key is still running elsewhere.
+
+    Its work may be under way: retry later with the same key, which then
+    replays its outcome (captured) or runs afresh (released or expired).
+    """
+
+    def __init__(self, key: str, hold_id: int, expires_at: dt.datetime):
+        self.key = key
+        self.hold_id = hold_id
+        self.expires_at = expires_at
+        super().__init__(
+            f"a charge with idempotency key {key!r} is still in progress; "
+            "retry later with the same key"
+        )
 
 
 @dataclass
@@ -116,7 +135,7 @@ def _journal(
         lot=lot,
         description=description[:255],
         reference=reference,
-        created_at=utcnow(),
+        created_at=_now(),
     )
 
 
@@ -258,6 +277,17 @@ class Held:
     state: str
     expires_at: dt.datetime
     replayed: bool = False
+    # What the first charge captured, when ``replayed``.
+    captured: Decimal = ZERO
+
+
+@dataclass
+class InProgress:
+    """The key names a hold that is still live: another caller is doing the work."""
+
+    id: int
+    key: str
+    expires_at: dt.datetime
 
 
 # -- operations ---------------------------------------------------------------
@@ -272,33 +302,35 @@ def hold(
     idempotency_key: str | None = None,
     ttl: dt.timedelta | None = None,
     on_first_use=None,
-) -> Held | Shortfall:
+) -> Held | InProgress | Shortfall:
     """Reserve ``credit`` on the service's account.
 
-    Returns the :class:`Hold`, or a :class:`Shortfall` when the account cannot
-    cover it (expired holds and lots are swept first, so they never block).
-    ``on_first_use(account)`` may grant trial credits under the same lock.
+    Returns the :class:`Held` hold, or a :class:`Shortfall` when the account
+    cannot cover it (expired holds and lots are swept first, so they never
+    block). ``on_first_use(account)`` may grant trial credits under the same
+    lock.
+
+    An ``idempotency_key`` names one unit of work: if its last hold was
+    captured, that hold is returned with ``replayed=True`` (nothing is held);
+    if it is still live, :class:`InProgress`; if it was released or expired,
+    the key is free and a new hold takes it. The key used with another
+    service, amount or reference raises :class:`IdempotencyConflict`.
     """
     amount = to_credit(credit)
     units = _units(amount)
     description = description[:255]
-    now = utcnow()
+    now = _now()
     expires = now + (ttl or DEFAULT_HOLD_TTL)
     with write_transaction():
         account_id, available, held, trial_granted = _locked_row(service)
         if idempotency_key is not None:
             fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
-            replayed = _replay(idempotency_key, "hold", fingerprint)
-            if replayed is not None:
-                found = Hold.get_by_id(replayed)
-                return Held(
-                    found.id,
-                    found.account_id,
-                    found.amount,
-                    found.state,
-                    found.expires_at,
-                    replayed=True,
-                )
+            earlier = _earlier_hold(idempotency_key, fingerprint, now)
+            if isinstance(earlier, Held | InProgress):
+                return earlier
+            if earlier:
+                # The key's last hold had expired and was just released.
+                account_id, available, held, trial_granted = _locked_row(service)
         if on_first_use is not None and not trial_granted:
             on_first_use(Account.get_by_id(account_id))
             account_id, available, held, trial_granted = _locked_row(service)
@@ -340,8 +372,67 @@ def hold(
             now=now,
         )
         if idempotency_key is not None:
-            _remember(idempotency_key, "hold", fingerprint, hold_id)
+            _claim(idempotency_key, fingerprint, hold_id)
     return Held(hold_id, account_id, amount, "held", expires, replayed=False)
+
+
+def _earlier_hold(key: str, fingerprint: str, now):
+    """What the key says under the account lock: a replay of its capture
+    (:class:`Held`), a charge in progress (:class:`InProgress`), ``True`` when
+    its last hold had expired and was just closed, or ``None``: hold afresh."""
+    row = IdempotencyKey.get_or_none(IdempotencyKey.key == key)
+    if row is None:
+        return None
+    if row.operation != "hold" or row.fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was already used for a different "
+            f"{'charge' if row.operation == 'hold' else row.operation}"
+        )
+    found = Hold.get_by_id(row.result_id)
+    if found.state == "captured":
+        return Held(
+            found.id,
+            found.account_id,
+            found.amount,
+            found.state,
+            found.expires_at,
+            replayed=True,
+            captured=found.captured,
+        )
+    if found.state == "held":
+        if found.expires_at > now:
+            return InProgress(found.id, key, found.expires_at)
+        _release(Account.get_by_id(found.account_id), found, expired=True)
+        return True
+    return None  # released or expired: the key is free again
+
+
+def wait_for(hold_id: int, deadline: float) -> bool:
+    """Wait, outside any transaction, until a hold is closed or past its TTL.
+
+    Returns False if it is still live at ``deadline`` (a ``time.monotonic()``).
+    """
+    pause = 0.005
+    while True:
+        state, expires_at = (
+            Hold.select(Hold.state, Hold.expires_at).where(Hold.id == hold_id).tuples().get()
+        )
+        if state != "held" or Hold.expires_at.python_value(expires_at) <= _now():
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.1)
+
+
+def _claim(key: str, fingerprint: str, hold_id: int) -> None:
+    """Point the key at the new hold. Only a caller holding the account's lock
+    gets here, so the key of this service cannot change under it; a key first
+    used at this moment by another service's charge is a conflict."""
+    if IdempotencyKey.update(result_id=hold_id).where(IdempotencyKey.key == key).execute():
+        return
+    _remember(key, "hold", fingerprint, hold_id)
 
 
 @dataclass
@@ -378,7 +469,7 @@ def capture(hold_id: int, credit=None, *, then=()) -> Capture:
             )
         if state != "held":
             raise HoldClosedError(f"hold {hold_id} is {state}, it cannot be captured")
-        now = utcnow()
+        now = _now()
         expires_at = Hold.expires_at.python_value(expires_at)
         if expires_at <= now:
             raise HoldClosedError(
@@ -440,7 +531,7 @@ def release(hold_id: int, *, expired: bool = False) -> Hold:
 def _release(account: Account, current: Hold, *, expired: bool) -> None:
     state = "expired" if expired else "released"
     _give_back(current, current.amount)
-    Hold.update(state=state, closed_at=utcnow()).where(
+    Hold.update(state=state, closed_at=_now()).where(
         (Hold.id == current.id) & (Hold.state == "held")
     ).execute()
     _move(account, current.amount, -current.amount)
@@ -468,7 +559,7 @@ def _release_expired(account: Account, now) -> int:
 
 def expire_holds() -> int:
     """Release every hold past its TTL (the sweeper job). Returns how many."""
-    now = utcnow()
+    now = _now()
     count = 0
     ids = {
         h.account_id
@@ -481,7 +572,7 @@ def expire_holds() -> int:
 
 
 def expire_lots() -> Decimal:
-    now = utcnow()
+    now = _now()
     total = ZERO
     ids = {
         lot.account_id
@@ -576,10 +667,12 @@ from addons.iap.audit import Discrepancy, available, verify  # noqa: E402
 
 __all__ = [
     "Capture",
+    "ChargeInProgressError",
     "Discrepancy",
     "Held",
     "HoldClosedError",
     "IdempotencyConflict",
+    "InProgress",
     "LedgerError",
     "Shortfall",
     "available",
@@ -591,4 +684,5 @@ __all__ = [
     "refund",
     "release",
     "verify",
+    "wait_for",
 ]

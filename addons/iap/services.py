@@ -6,6 +6,8 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app, has_request_context, url_for
+
 from addons.iap.amounts import to_credit
 
 
@@ -113,3 +115,10 @@ def get_service(key: str) -> Service:
     raise UnknownServiceError(
         f"no credit service {key!r} is enabled; enable the addon that provides it"
     )
+
+
+def buy_url(service: str) -> str:
+    """The service's buy page: a path in a request, an absolute URL elsewhere (mails, jobs)."""
+    if has_request_context():
+        return url_for("iap.buy", service=service)
+    return f"{current_app.config['HOST_BASE_URL'].rstrip('/')}/iap/buy/{service}"

@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask import current_app
 from peewee import fn
 
-from addons.iap import InsufficientCreditError, balance
+from addons.iap import InsufficientCreditError, balance, charge
 from addons.sms import gateways, pricing, recovery, sending
 from addons.sms.batches import shortfall
 from addons.sms.models import PENDING, SmsBatch, SmsMessage
@@ -141,7 +141,8 @@ def _send_chunk(batch_id: int, chunk: list[Queued], gateway, pace: _Pace) -> boo
     accepted: list[tuple[Queued, gateways.Accepted]] = []
     tried = 0
     try:
-        with sending.held(
+        with charge(
+            "sms",
             _credits(sum(m.credits for m in chunk)),
             description=f"Mass SMS #{batch_id}: up to {len(chunk)} messages",
             reference=f"sms.batch:{batch_id}",

@@ -15,7 +15,6 @@ blacklisted one or a server error costs nothing.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from decimal import Decimal
 
 from peewee import Case, fn
@@ -274,33 +273,6 @@ class NothingAccepted(Exception):
     """Raised inside ``charge()`` when the gateway took nothing, so the hold is released."""
 
 
-class _Free:
-    """What ``held()`` yields for a free send: no hold, the same ``on_capture``."""
-
-    credit = Decimal(0)
-
-    def __init__(self):
-        self.callbacks: list = []
-
-    def on_capture(self, callback) -> None:
-        self.callbacks.append(callback)
-
-
-@contextmanager
-def held(credits: Decimal, *, description: str, reference: str):
-    """``charge("sms", …)``, or nothing to hold when the price is zero (the
-    ``on_capture`` callbacks then run in a transaction of their own)."""
-    if credits <= 0:
-        free = _Free()
-        yield free
-        with write_transaction():
-            for callback in free.callbacks:
-                callback()
-        return
-    with charge("sms", credits, description=description, reference=reference) as tx:
-        yield tx
-
-
 def hand_over(
     message, gateway: gateways.SmsGateway, *, blacklisted: bool | None = None
 ) -> gateways.Accepted | None:
@@ -462,7 +434,8 @@ def send_now(message_id: int) -> SmsMessage:
         return SmsMessage.get_by_id(message_id)
     accepted: list = []
     try:
-        with held(
+        with charge(
+            "sms",
             message.credits,
             description=f"SMS to {message.number}",
             reference=f"sms.message:{message.id}",

@@ -2,27 +2,9 @@
 
 from decimal import Decimal
 
-from addons.iap import Service, standard_packs
-from host import Manifest, hookimpl
+from addons.iap.testing import ServiceAddon
 
 
-class WidgetAddon:
-    manifest = Manifest(
-        name="widget", title="Widgets", depends=("iap",), summary="Makes widgets for credits."
-    )
-
+class WidgetAddon(ServiceAddon):
     def __init__(self, trial=Decimal(0)):
-        self.trial = trial
-
-    @hookimpl
-    def iap_services(self):
-        return [
-            Service(
-                key="widget",
-                name="Widgets",
-                description="One widget per credit",
-                packs=standard_packs(),
-                trial_credits=self.trial,
-                trial_days=30,
-            )
-        ]
+        super().__init__("widget", title="Widgets", trial=trial)

@@ -57,7 +57,7 @@ def hold_and_wait(database_url: str, ready_path: str) -> None:
     """Hold credits, tell the parent, then hang until killed."""
     from addons.iap import charge
 
-    app = build_app(database_url, IAP_HOLD_TTL=1)
+    app = build_app(database_url)
     with app.app_context(), charge("widget", 4, reference="killed"):
         with open(ready_path, "w") as flag:
             flag.write(str(os.getpid()))
@@ -76,3 +76,39 @@ def claim_trial(database_url: str, results) -> None:
             results.put("refused")
             return
     results.put("ok")
+
+
+def charge_with_key(database_url: str, key: str, work_log: str, fail_first, barrier, results):
+    """``charge("widget", 2, idempotency_key=key)`` started together with the
+    other processes; the work appends a line to ``work_log`` and takes 0.3 s
+    (the first work fails when ``fail_first``). Reports what this caller saw."""
+    from addons.iap import ChargeInProgressError, charge
+
+    app = build_app(database_url)
+    with app.app_context():
+        barrier.wait(timeout=120)
+        try:
+            with charge("widget", 2, reference="unit", idempotency_key=key) as tx:
+                if not tx.replayed:
+                    with open(work_log, "a") as log:
+                        first = log.tell() == 0
+                        log.write(f"{os.getpid()}\n")
+                    time.sleep(0.3)
+                    if fail_first and first:
+                        raise RuntimeError("work failed")
+            results.put(("replayed" if tx.replayed else "done", str(tx.credit)))
+        except RuntimeError:
+            results.put(("failed", "0"))
+        except ChargeInProgressError:
+            results.put(("in progress", "0"))
+
+
+def hold_key_for(database_url: str, key: str, ready_path: str, seconds: float) -> None:
+    """Charge with ``key``, tell the parent, work ``seconds``, capture."""
+    from addons.iap import charge
+
+    app = build_app(database_url)
+    with app.app_context(), charge("widget", 2, idempotency_key=key):
+        with open(ready_path, "w") as flag:
+            flag.write(str(os.getpid()))
+        time.sleep(seconds)

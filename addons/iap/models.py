@@ -130,7 +130,8 @@ class Order(BaseModel):
     provider = peewee.CharField(max_length=32)
     provider_ref = peewee.CharField(max_length=255, null=True, unique=True)
     token = peewee.CharField(max_length=64, unique=True)
-    state = peewee.CharField(max_length=16, default="pending")  # pending, paid, failed, canceled
+    # pending, paid, failed, canceled, disputed (paid another amount: see error)
+    state = peewee.CharField(max_length=16, default="pending")
     origin = peewee.CharField(max_length=16, default="manual")  # manual, auto
     # The buyer asked to keep the card for automatic top-ups (providers that
     # save it at checkout: Stripe).

@@ -203,15 +203,29 @@ class StripeProvider(PaymentProvider):
 
 
 def confirm_paid_session(status) -> bool:
-    """Credit the order of a paid Stripe Checkout session, once."""
+    """Credit the order of a paid Stripe Checkout session, once.
+
+    The order must be one started with Stripe (not a demo order whose token
+    was replayed) and the session must have taken exactly its price: a paid
+    session for another amount or currency marks the order ``disputed``, for
+    an admin to settle with Stripe, and credits nothing."""
     if not status.paid:
         return False
     order = Order.get_or_none(Order.token == status.order_reference)
     if order is None:
         log.warning("paid Stripe session %s for an unknown order", status.id)
         return False
+    if order.provider != "stripe":
+        log.error(
+            "Stripe session %s names order %s of provider %r; not credited",
+            status.id,
+            order.id,
+            order.provider,
+        )
+        return False
     expected = int(order.price * 100)
-    if status.amount_total != expected or (status.currency or "").lower() != order.currency.lower():
+    currency = (status.currency or "").upper()
+    if status.amount_total != expected or currency != order.currency.upper():
         log.error(
             "Stripe session %s paid %s %s for order %s priced %s %s; not credited",
             status.id,
@@ -221,8 +235,25 @@ def confirm_paid_session(status) -> bool:
             expected,
             order.currency,
         )
+        paid = (
+            "an unknown amount"
+            if status.amount_total is None
+            else (f"{Decimal(status.amount_total) / 100:.2f} {currency or '(no currency)'}")
+        )
+        dispute_order(
+            order.id,
+            f"Stripe session {status.id} took {paid}, not {order.price:.2f} {order.currency}: "
+            "settle it in the Stripe dashboard",
+        )
         return False
     return confirm_order(order.id, provider_ref=status.id)
+
+
+def dispute_order(order_id: int, error: str) -> None:
+    """Mark an order whose payment does not match it; a paid order stays paid."""
+    Order.update(state="disputed", error=error[:255]).where(
+        (Order.id == order_id) & (Order.state != "paid")
+    ).execute()
 
 
 def providers() -> dict[str, PaymentProvider]:

@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -372,6 +373,12 @@ class StripeGateway:
         except stripe.SignatureVerificationError as exc:
             reason = _scrub(exc.user_message or "invalid signature", self._secrets())
             raise WebhookSignatureError(f"Stripe webhook signature rejected: {reason}") from None
+        # Stripe's check refuses only old timestamps: one from the future is
+        # refused too, or a leaked signed body would stay valid until then.
+        if _signed_at(sig_header) > time.time() + tolerance:
+            raise WebhookSignatureError(
+                "Stripe webhook signature rejected: its timestamp is in the future"
+            )
 
         try:
             data = json.loads(text)
@@ -414,6 +421,15 @@ class StripeGateway:
         log.warning("Stripe: %s (retryable=%s)", error.message, error.retryable)
         # Not chained: the library error carries raw bodies and headers we do not vet.
         raise error
+
+
+def _signed_at(sig_header: str) -> int:
+    """The ``t=`` of a header ``verify_header`` accepted (so it has one)."""
+    for item in sig_header.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "t":
+            return int(value)
+    raise WebhookSignatureError("Stripe webhook signature rejected: no timestamp")
 
 
 def _status_from_session(data: Mapping[str, Any]) -> CheckoutStatus:

@@ -126,6 +126,7 @@ def account(service: str):
     spent_free = Entry.spent.python_value(spent[1]) if spent and spent[1] is not None else 0
     lots = Lot.select().where((Lot.account == acct.id) & (Lot.remaining > 0)).order_by(Lot.id)
     orders = Order.select().where(Order.account == acct.id).order_by(Order.id.desc()).limit(20)
+    disputed = Order.select().where((Order.account == acct.id) & (Order.state == "disputed"))
     captures = (
         Hold.select()
         .where((Hold.account == acct.id) & (Hold.state == "captured"))
@@ -149,6 +150,7 @@ def account(service: str):
         spent_paid=spent_total - spent_free,
         lots=lots,
         orders=orders,
+        disputed=disputed,
         captures=captures,
         errors=errors,
         form=request.form,
@@ -221,6 +223,9 @@ def _save_alert_settings(acct: Account) -> dict[str, str]:
 @admin_required
 def refund(service: str, hold_id: int):
     _service_or_404(service)
+    hold = Hold.get_or_none(Hold.id == hold_id)
+    if hold is None or hold.account.service != service:
+        abort(404)  # the URL names another service's hold
     reason = request.form.get("reason", "").strip()
     amount = request.form.get("amount", "").strip() or None
     try:

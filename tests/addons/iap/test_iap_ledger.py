@@ -311,3 +311,11 @@ def test_failing_on_capture_captures_nothing(widget):
     assert balance("widget") == 5
     assert Hold.get().state == "released"
     assert ledger.verify() == []
+
+
+def test_services_are_what_the_iap_services_hook_declares(app, widget):
+    from addons.iap.services import get_service
+
+    declared = app.extensions["host"].collect("iap_services")
+    assert [s.key for s in declared] == ["widget"]
+    assert get_service("widget").name == "Widgets"

@@ -2,7 +2,7 @@
 and the cost of one UI hook call.
 
     python bench/pages.py [--quick] [--seconds 4] [--rounds 10] [--synthetic 6]
-                          [--messages 5] [--attachment-kb 0] [--proto] [--json out.json]
+                          [--messages 5] [--attachment-kb 0] [--before] [--json out.json]
 
 In one process, on one SQLite file, with Flask's test client logged in as an
 admin (``host.testing.log_in``):
@@ -13,11 +13,12 @@ admin (``host.testing.log_in``):
   addon disabled ("bare"). The states alternate in ``--rounds`` short slices
   (bare, full, …, then back), and "× bare" is the median over the rounds of
   each round's ratio, so a burst from a noisy neighbour hits one round, not
-  the result. Target: the full page at most 1.5× the bare one.
+  the result. Target: the full page at most 1.2× the bare one.
 * What-if: the same with ``--synthetic N`` bench-local addons enabled, each
-  adding a field button, a header button and a menu entry to the page.
-* ``--proto``: the same full page with the prototype fixes of ``host/``
-  (chatter without N+1 queries, country options rendered once); the HTML is
+  adding a field button, a field widget, a header button, a document action
+  (which makes the page ask for the contact's documents) and a menu entry.
+* ``--before``: the same full page with the country list rendered by wtforms'
+  own ``Select`` as before ``host.forms.OptionsOnceSelect``; the HTML is
   compared with the full page's, byte for byte.
 * ``registry.collect("record_field_buttons", model=…, record=…)`` in µs
   (best of 5 ``timeit`` runs): in a request (as a page calls it) and outside
@@ -42,15 +43,17 @@ import timeit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import common  # noqa: E402
-from host import Button, FieldButton, Manifest, MenuItem, hookimpl  # noqa: E402
+from host import Button, FieldButton, FieldWidget, Manifest, MenuItem, hookimpl  # noqa: E402
 
-TARGET_PAGE_RATIO = 1.5
+TARGET_PAGE_RATIO = 1.2
+WIDGET_FIELDS = ("email", "phone", "mobile", "street", "city", "zip", "website", "vat")
 
 
 class SyntheticAddon:
     """What a typical service addon adds to the contact page."""
 
     def __init__(self, number: int):
+        self.number = number
         self.key = f"bench_ui{number}"
         self.manifest = Manifest(name=self.key, title=f"Bench UI {number}", summary="bench")
 
@@ -76,75 +79,46 @@ class SyntheticAddon:
         return [Button(id=f"{self.key}-send", label="Send", url=f"/{self.key}/send/{record.id}")]
 
     @hookimpl
+    def record_field_widgets(self, model, record):
+        if model != "contact":
+            return []
+        field = WIDGET_FIELDS[self.number % len(WIDGET_FIELDS)]
+        return [FieldWidget(id=f"{self.key}-suggest", field=field, url=f"/{self.key}/suggest")]
+
+    @hookimpl
+    def document_actions(self, model, record, documents):
+        return [
+            Button(
+                id=f"{self.key}-{document.id}",
+                label=f"Fax {document.title}",
+                url=f"/{self.key}/fax/{model}/{record.id}/{document.id}",
+                target="post",
+            )
+            for document in documents
+        ]
+
+    @hookimpl
     def menu_items(self, user):
         return [MenuItem(id=f"menu-{self.key}", label=self.manifest.title, url=f"/{self.key}/")]
 
 
-# -- prototypes of the fixes proposed for host/ (``--proto``) -----------------------
-
-
-def _messages_for_prefetched(model: str, res_id: int):
-    """``host.chatter.messages_for`` without the N+1: authors joined, attachments
-    prefetched without their bytes (today each message costs two more queries
-    when rendered, and the second reads every attachment's ``data``)."""
-    import peewee
-
-    from host.models import Attachment, Message, User
-
-    query = (
-        Message.select(Message, User)
-        .join(User, peewee.JOIN.LEFT_OUTER, on=(Message.author == User.id))
-        .where((Message.model == model) & (Message.res_id == res_id))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-    )
-    # The listing shows names and links: the files' bytes stay in the database.
-    files = Attachment.select(
-        Attachment.id, Attachment.message, Attachment.filename, Attachment.mimetype, Attachment.size
-    )
-    return list(peewee.prefetch(query, files))
-
-
-class _CachedSelect:
-    """A ``Select`` widget that renders its ~250 country options once per
-    process and marks the selected one with a string replace."""
-
-    _rendered: dict = {}
-
-    def __call__(self, field, **kwargs):
-        from markupsafe import Markup, escape
-        from wtforms.widgets import Select, html_params
-
-        key = (field.name, len(field.choices))
-        body = self._rendered.get(key)
-        if body is None:
-            body = "".join(
-                Select.render_option(choice._replace(selected=False))
-                for choice in field._iter_choices_normalized()
-            )
-            self._rendered[key] = body
-        kwargs.setdefault("id", field.id)
-        if field.data is not None:
-            option = f'<option value="{escape(field.data)}">'
-            body = body.replace(option, option.replace("<option ", "<option selected "), 1)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{body}</select>")
+# -- the page before the fixes (``--before``) -----------------------------------------
 
 
 @contextlib.contextmanager
-def page_fixes():
-    from host import chatter
+def wtforms_select():
+    """The country list rendered by wtforms' own ``Select`` on every page, as
+    before ``host.forms.OptionsOnceSelect`` (the last fix of the prototype)."""
+    from wtforms.widgets import Select
+
     from host.forms import ContactForm
 
-    saved = chatter.messages_for, ContactForm.country.kwargs.get("widget")
-    chatter.messages_for = _messages_for_prefetched
-    ContactForm.country.kwargs["widget"] = _CachedSelect()
+    saved = ContactForm.country.kwargs.get("widget")
+    ContactForm.country.kwargs["widget"] = Select()
     try:
         yield
     finally:
-        chatter.messages_for = saved[0]
-        if saved[1] is None:
-            ContactForm.country.kwargs.pop("widget", None)
-        else:
-            ContactForm.country.kwargs["widget"] = saved[1]
+        ContactForm.country.kwargs["widget"] = saved
 
 
 def _setup(directory: str, synthetic: int, messages: int, attachment_kb: int = 0):
@@ -231,7 +205,7 @@ def _pages(app, client, contact_id: int, states: dict, seconds: float, rounds: i
                 bodies[label] = client.get(url).data
         statements[label] = len(log)
     for label in states:
-        if "proto" in label:
+        if "before" in label:
             same = bodies[label] == bodies["full"]
             print(f"  {label}: {'the same HTML as' if same else 'WARNING: other HTML than'} full")
     totals = {label: [0, 0.0, 0] for label in states}
@@ -319,7 +293,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--attachment-kb", type=int, default=0, help="a file of this size on every message"
     )
-    parser.add_argument("--proto", action="store_true", help="also the prototype of the fixes")
+    parser.add_argument(
+        "--before", action="store_true", help="also the full page as before the fixes"
+    )
     parser.add_argument("--json", default=None, help="write the figures to this file")
     args = parser.parse_args(argv)
     seconds = 0.4 if args.quick else args.seconds
@@ -345,8 +321,8 @@ def main(argv=None) -> int:
         states = {"bare": ([], plain), "full": (real, plain)}
         if synthetic:
             states[f"full+{len(synthetic)} synthetic"] = (real + synthetic, plain)
-        if args.proto:
-            states["full, proto fixes"] = (real, page_fixes)
+        if args.before:
+            states["full, before"] = (real, wtforms_select)
         pages = _pages(app, client, contact_id, states, seconds, rounds)
         files = f", each with a {args.attachment_kb} KB file" if args.attachment_kb else ""
         print(f"\n  GET /contacts/{contact_id} ({args.messages} chatter messages{files})")

@@ -27,6 +27,9 @@ class Letter(BaseModel):
     res_id = peewee.IntegerField(null=True)
     contact = peewee.ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
     chatter_message_id = peewee.IntegerField(null=True)
+    # The record's document it sends (``contact-sheet``…), whose recipient a
+    # retry reads again; empty for a letter written or uploaded in the composer.
+    document_id = peewee.CharField(max_length=64, default="")
     subject = peewee.CharField(max_length=255, default="")
     filename = peewee.CharField(max_length=255, default="letter.pdf")
     document = peewee.BlobField()

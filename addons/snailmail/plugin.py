@@ -11,7 +11,7 @@ from addons.snailmail import config, hookspecs, jobs  # noqa: F401 - jobs regist
 from addons.snailmail.models import MODELS
 from addons.snailmail.providers.outbox import OutboxShop
 from addons.snailmail.providers.pingen import PingenShop
-from host import Button, Manifest, MenuItem, SettingsBlock, hookimpl
+from host import Button, Manifest, MenuItem, Migration, SettingsBlock, hookimpl
 
 manifest = Manifest(
     name="snailmail",
@@ -30,14 +30,26 @@ def register_models():
     return MODELS
 
 
+def _letters_remember_their_document(migrator, database):
+    """Version 1: a letter keeps the id of the record's document it sends
+    (``snailmail_letter.document_id``), so a retry reads its recipient again."""
+    import peewee
+
+    columns = {c.name for c in database.get_columns("snailmail_letter")}
+    if "document_id" not in columns:
+        migrator.add_column(
+            "snailmail_letter", "document_id", peewee.CharField(max_length=64, default="")
+        ).run()
+
+
 @hookimpl
 def register_migrations():
-    return []
+    return [Migration(1, "letters remember their document", _letters_remember_their_document)]
 
 
 @hookimpl
 def register_blueprints():
-    from addons.snailmail import admin, webhooks  # noqa: F401 - they add their routes
+    from addons.snailmail import admin, composer, webhooks  # noqa: F401 - they add their routes
     from addons.snailmail.views import blueprint
 
     return [blueprint]
@@ -69,19 +81,23 @@ def snailmail_print_shops():
 
 
 @hookimpl
-def record_header_buttons(model, record):
-    if model != "contact":
-        return []
+def document_actions(model, record, documents):
+    """``Send by post`` on any record with a printable PDF for someone (a
+    contact's sheet, a digitized bill…): the composer sends that document, or
+    a letter written or uploaded there."""
+    addressed = [d for d in documents if d.recipient is not None]
     return [
         Button(
-            id="snailmail-send",
-            label="Send by post",
+            id=f"snailmail-{document.id}",
+            label="Send by post" if len(addressed) == 1 else f"Send {document.title} by post",
             icon="✉️",
-            title="Send a letter or a PDF to this contact by post",
-            endpoint="snailmail.compose",
-            values={"contact_id": record.id},
+            title=f"Send {document.title.lower()} or a letter by post",
+            endpoint="snailmail.compose_document",
+            values={"model": model, "res_id": record.id, "document_id": document.id},
             target="page",
+            sequence=20,
         )
+        for document in addressed
     ]
 
 

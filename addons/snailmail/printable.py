@@ -317,7 +317,11 @@ def prepare_letter(
         )
         builder._add_font(page)
         if duplex:
+            # The back of the cover: blank, with the same white margins as every page.
             builder.blank_page()
+            builder.writer.pages[-1][NameObject("/Contents")] = ArrayObject(
+                [builder.save, builder._overlay((0.0, 0.0))]
+            )
     for number, (page, box) in enumerate(zip(reader.pages, boxes, strict=True)):
         on_page = number == 0 and not cover
         builder.add(

@@ -19,7 +19,7 @@ from addons.snailmail.errors import CREDIT_ERROR, UNKNOWN_ERROR, LetterError
 from addons.snailmail.models import Letter
 from addons.snailmail.printable import prepare_letter
 from addons.snailmail.providers.base import Outgoing, ShopError
-from host import Contact, db, utcnow
+from host import Contact, db, find_document, utcnow
 
 SERVICE = "snailmail"
 
@@ -42,13 +42,27 @@ def contact_address(contact: Contact) -> dict:
     }
 
 
+def recipient_address(document) -> dict:
+    """The address a record's document goes to (its recipient, without the email)."""
+    recipient = document.get_recipient() if document is not None else None
+    if recipient is None:
+        return {}
+    return {key: recipient[key] for key in recipient if key != "email"}
+
+
 def current_address(letter: Letter) -> dict:
-    """The letter's address: its contact's as it is now (a fixed address is
-    used on retry), else the one it was composed with."""
+    """The letter's address as it is now, so a fixed address is used on
+    retry: its contact's, else its document's recipient, else the one it was
+    composed with."""
     if letter.contact_id:
         contact = Contact.get_or_none(Contact.id == letter.contact_id)
         if contact is not None:
             return contact_address(contact)
+    if letter.document_id and letter.res_id is not None:
+        try:
+            return recipient_address(find_document(letter.model, letter.res_id, letter.document_id))
+        except LookupError:
+            pass
     return letter.address_dict
 
 

@@ -1,20 +1,13 @@
-"""The composer (one contact) and its preview; the Letters pages: list, letter, Retry, Cancel."""
+"""The blueprint, and the Letters pages: the list with its filters, one letter, Retry, Cancel."""
 
 from __future__ import annotations
 
-import json
-import uuid
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-
-from addons.iap import balance
-from addons.snailmail import config, jobs, pricing, sending, tracking
-from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, LetterError
+from addons.snailmail import jobs, sending, tracking
+from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES
 from addons.snailmail.models import Letter
-from addons.snailmail.preview import page_one
-from addons.snailmail.printable import prepare_letter
-from addons.snailmail.typeset import typeset
-from host import Contact, Setting, current_user, db
+from host import Contact
 
 blueprint = Blueprint("snailmail", __name__, template_folder="templates", url_prefix="/snailmail")
 
@@ -43,169 +36,6 @@ def _letter_or_404(letter_id: int) -> Letter:
 @blueprint.context_processor
 def snailmail_globals():
     return {"state_label": tracking.label, "error_titles": TITLES}
-
-
-# -- the composer ---------------------------------------------------------------
-
-
-class _Draft:
-    """What the composer's form describes: the document and the options."""
-
-    def __init__(self, form, files):
-        self.mode = form.get("mode", "write")
-        self.subject = form.get("subject", "").strip()[:255]
-        self.body = form.get("body", "")
-        self.color = bool(form.get("color"))
-        self.duplex = bool(form.get("duplex"))
-        self.cover = bool(form.get("cover"))
-        self.delivery = form.get("delivery", "standard")
-        if self.delivery not in pricing.DELIVERIES:
-            self.delivery = "standard"
-        self.upload = files.get("document") if self.mode == "upload" else None
-        self.filename = "letter.pdf"
-
-    def document(self) -> bytes:
-        if self.mode == "upload":
-            if self.upload is None or not self.upload.filename:
-                raise LetterError("ATTACHMENT_ERROR", "Choose the PDF to send.")
-            data = self.upload.read(MAX_UPLOAD + 1)
-            if len(data) > MAX_UPLOAD:
-                raise LetterError("ATTACHMENT_ERROR", "The PDF is larger than 20 MB.")
-            self.filename = self.upload.filename[-200:]
-            return data
-        if not self.subject and not self.body.strip():
-            raise LetterError(
-                "ATTACHMENT_ERROR", "Write the letter (a subject and a text), or upload a PDF."
-            )
-        user = current_user()
-        self.filename = (self.subject or "letter")[:60].replace("/", "-") + ".pdf"
-        return typeset(
-            self.subject,
-            self.body,
-            company=Setting.read("company_name", ""),
-            sender=user.name if user else "",
-        )
-
-
-def _quote(contact: Contact, draft: _Draft) -> dict:
-    """Everything the composer shows before sending, or the error to fix."""
-    address = sending.contact_address(contact)
-    window = config.get("window")
-    try:
-        document = draft.document()
-        printable = prepare_letter(
-            document, address, cover=draft.cover, window=window, duplex=draft.duplex
-        )
-        credits = pricing.price(
-            address["country_code"], printable.sheets, color=draft.color, delivery=draft.delivery
-        )
-    except LetterError as exc:
-        return {"ok": False, "code": exc.code, "error": str(exc), "field": exc.field}
-    available = balance("snailmail")
-    return {
-        "ok": True,
-        "document": document,
-        "printable": printable,
-        "credits": credits,
-        "available": available,
-        "window": window,
-    }
-
-
-@blueprint.route("/compose/<int:contact_id>")
-def compose(contact_id: int):
-    contact = _contact_or_404(contact_id)
-    address = sending.contact_address(contact)
-    return render_template(
-        "snailmail/compose.html",
-        contact=contact,
-        address=address,
-        token=str(uuid.uuid4()),
-        deliveries=pricing.DELIVERIES,
-        available=balance("snailmail"),
-    )
-
-
-@blueprint.route("/compose/<int:contact_id>/preview", methods=["POST"])
-def preview(contact_id: int):
-    contact = _contact_or_404(contact_id)
-    quote = _quote(contact, _Draft(request.form, request.files))
-    if not quote["ok"]:
-        return jsonify({k: quote[k] for k in ("ok", "code", "error", "field")})
-    printable = quote["printable"]
-    return jsonify(
-        {
-            "ok": True,
-            "image": page_one(printable.pdf, quote["window"]),
-            "address": list(printable.address),
-            "pages": printable.pages,
-            "sheets": printable.sheets,
-            "credits": f"{quote['credits'].normalize():f}",
-            "available": f"{quote['available'].normalize():f}",
-            "enough": quote["available"] >= quote["credits"],
-            "buy_url": url_for("iap.buy", service="snailmail"),
-        }
-    )
-
-
-@blueprint.route("/compose/<int:contact_id>/send", methods=["POST"])
-def send(contact_id: int):
-    contact = _contact_or_404(contact_id)
-    token = request.form.get("token", "")
-    try:
-        uuid.UUID(token)
-    except ValueError:
-        abort(400, description="The form has expired: open the composer again.")
-    existing = Letter.get_or_none(Letter.uid == token)
-    if existing is not None:  # a double submit: the first one is the letter
-        return redirect(url_for("host.contact", contact_id=contact.id))
-    draft = _Draft(request.form, request.files)
-    quote = _quote(contact, draft)
-    if not quote["ok"]:
-        flash(quote["error"], "error")
-        return (
-            render_template(
-                "snailmail/compose.html",
-                contact=contact,
-                address=sending.contact_address(contact),
-                token=token,
-                deliveries=pricing.DELIVERIES,
-                available=balance("snailmail"),
-                draft=draft,
-                error=quote,
-            ),
-            422,
-        )
-    printable = quote["printable"]
-    with db.atomic():
-        letter = Letter.create(
-            uid=token,
-            model="contact",
-            res_id=contact.id,
-            contact=contact.id,
-            subject=draft.subject,
-            filename=draft.filename,
-            document=quote["document"],
-            printable=printable.pdf,
-            address=json.dumps(sending.contact_address(contact)),
-            color=draft.color,
-            duplex=draft.duplex,
-            cover=draft.cover,
-            window=quote["window"],
-            delivery=draft.delivery,
-            pages=printable.pages,
-            sheets=printable.sheets,
-            credits=quote["credits"],
-            author=current_user(),
-        )
-        tracking.follow(letter)
-        jobs.send_letter.delay(letter.id)
-    sheets = "sheet" if printable.sheets == 1 else "sheets"
-    flash(
-        f"Letter queued: {printable.sheets} {sheets}, {quote['credits'].normalize():f} credits.",
-        "success",
-    )
-    return redirect(url_for("host.contact", contact_id=contact.id))
 
 
 # -- letters ---------------------------------------------------------------------

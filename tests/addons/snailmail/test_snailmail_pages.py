@@ -14,7 +14,9 @@ from tests.addons.snailmail import documents
 def test_send_by_post_is_in_the_contact_header(user_client, snailmail, contact):
     page = user_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
     assert "Send by post" in page
-    assert f"/snailmail/compose/{contact.id}" in page
+    assert f"/snailmail/compose/contact/{contact.id}/contact-sheet" in page
+    composer = user_client.get(f"/snailmail/compose/{contact.id}", follow_redirects=True)
+    assert "Contact sheet" in composer.get_data(as_text=True)
 
 
 def test_preview_shows_page_one_the_address_sheets_and_price(
@@ -22,7 +24,7 @@ def test_preview_shows_page_one_the_address_sheets_and_price(
 ):
     give_credits(3)
     answer = user_client.post(
-        f"/snailmail/compose/{contact.id}/preview",
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/preview",
         data={
             "mode": "write",
             "subject": "Hello",
@@ -39,7 +41,7 @@ def test_preview_shows_page_one_the_address_sheets_and_price(
 
 def test_preview_of_a_bad_upload_says_why(user_client, snailmail, contact):
     answer = user_client.post(
-        f"/snailmail/compose/{contact.id}/preview",
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/preview",
         data={
             "mode": "upload",
             "document": (io.BytesIO(documents.pdf(1, size=documents.US_LETTER)), "us.pdf"),
@@ -66,7 +68,7 @@ def test_send_queues_the_letter_and_logs_it_in_the_chatter(
         "delivery": "priority",
     }
     response = user_client.post(
-        f"/snailmail/compose/{contact.id}/send",
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
         data={**data, "document": (io.BytesIO(documents.pdf(2)), "invoice.pdf")},
         content_type="multipart/form-data",
     )
@@ -79,7 +81,7 @@ def test_send_queues_the_letter_and_logs_it_in_the_chatter(
     assert (message.kind, message.state) == ("letter", "sent")
     # A double submit finds the first letter.
     user_client.post(
-        f"/snailmail/compose/{contact.id}/send",
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
         data={**data, "document": (io.BytesIO(documents.pdf(2)), "invoice.pdf")},
         content_type="multipart/form-data",
     )
@@ -88,7 +90,7 @@ def test_send_queues_the_letter_and_logs_it_in_the_chatter(
 
 def test_send_with_text_in_the_window_is_refused_on_the_composer(user_client, snailmail, contact):
     response = user_client.post(
-        f"/snailmail/compose/{contact.id}/send",
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
         data={
             "token": str(uuid.uuid4()),
             "mode": "upload",
@@ -172,3 +174,27 @@ def test_outbox_page_lists_letters_with_their_final_pdf(
     sending.send(letter.id)
     page = admin_client.get("/snailmail/outbox").get_data(as_text=True)
     assert f"/snailmail/letters/{letter.id}/pdf" in page and "Final PDF" in page
+
+
+def test_a_records_document_is_sent_as_it_is(user_client, snailmail, contact, give_credits):
+    """The contact sheet (the host's document of a contact) goes by post as it is."""
+    give_credits(5)
+    token = str(uuid.uuid4())
+    user_client.post(
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
+        data={"token": token, "mode": "document"},
+    )
+    letter = Letter.get(Letter.uid == token)
+    assert (letter.state, letter.document_id, letter.subject) == (
+        "sent",
+        "contact-sheet",
+        "Contact sheet",
+    )
+    assert letter.filename == "Marie Dubois.pdf"
+
+
+def test_an_unknown_document_is_a_404(user_client, snailmail, contact):
+    assert (
+        user_client.get(f"/snailmail/compose/contact/{contact.id}/no-such-doc").status_code == 404
+    )
+    assert user_client.get("/snailmail/compose/contact/999/contact-sheet").status_code == 404

@@ -28,6 +28,7 @@ test-deps:
 
 run: $(STAMP) system-deps
 	$(BIN)/iap-host demo
+	$(BIN)/iap-host partner-autocomplete load --sample
 	@echo "Starting the worker and the web server on http://127.0.0.1:5000"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(BIN)/iap-host worker & \

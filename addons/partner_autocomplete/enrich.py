@@ -3,8 +3,6 @@ would overwrite what the user typed, and the company card in the chatter."""
 
 from __future__ import annotations
 
-import hashlib
-
 import peewee
 from stdnum import vatin
 
@@ -67,20 +65,12 @@ def plan(current: dict[str, str], company: Company) -> tuple[dict, list[tuple[st
     return fill, conflicts
 
 
-def initials(name: str) -> str:
-    words = [w for w in name.split() if w[:1].isalnum()]
-    return "".join(w[0] for w in words[:2]).upper() or "?"
-
-
 def suggestion(hit: search.Hit) -> dict:
     """One dropdown row, as JSON."""
     company = hit.company
-    hue = int(hashlib.sha1(str(company.id).encode()).hexdigest()[:4], 16) % 360
     return {
         "id": company.id,
         "name": company.name or "Name not disclosed (VIES)",
-        "initials": initials(company.name or company.vat),
-        "hue": hue,
         "place": ", ".join(p for p in (company.city, addresses.country_name(company.country)) if p),
         "vat": company.vat,
         "domain": company.domain,

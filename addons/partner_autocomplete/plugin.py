@@ -10,7 +10,7 @@ from markupsafe import Markup
 from addons.iap import Service, standard_packs
 from addons.partner_autocomplete import config, jobs  # noqa: F401 - jobs registers the queue's tasks
 from addons.partner_autocomplete.models import MODELS
-from host import Button, FieldButton, Manifest, SettingsBlock, hookimpl, registry
+from host import Button, FieldButton, FieldWidget, Manifest, SettingsBlock, hookimpl, registry
 
 manifest = Manifest(
     name="partner_autocomplete",
@@ -52,11 +52,11 @@ def init_app(app):
 
 
 def _attach_to_contact_form(response):
-    """Add the dropdown's script to the host's contact form.
+    """Add the script that takes over a chosen company on the contact form.
 
-    No host hook puts an addon's script on a host page yet: until one does,
-    the script tag goes in before ``</body>``, with its URLs as data
-    attributes (no inline code, so a strict CSP holds)."""
+    The dropdown is the host's field widget (``record_field_widgets``); no
+    host hook adds an addon's script to a host page yet, so the tag goes in
+    before ``</body>``: a file, no inline code, so a strict CSP holds."""
     if (
         request.endpoint not in CONTACT_FORM_ENDPOINTS
         or response.mimetype != "text/html"
@@ -65,19 +65,32 @@ def _attach_to_contact_form(response):
         or not config.switch("enabled")
     ):
         return response
-    tags = Markup(
-        '<link rel="stylesheet" href="{css}">'
-        '<script src="{js}" defer data-suggest="{suggest}" data-pick="{pick}"></script>'
-    ).format(
+    tags = Markup('<link rel="stylesheet" href="{css}"><script src="{js}" defer></script>').format(
         css=url_for(_STATIC, filename="partner_autocomplete/autocomplete.css"),
-        js=url_for(_STATIC, filename="partner_autocomplete/autocomplete.js"),
-        suggest=url_for("partner_autocomplete.suggest"),
-        pick=url_for("partner_autocomplete.pick"),
+        js=url_for(_STATIC, filename="partner_autocomplete/choice.js"),
     )
     html = response.get_data(as_text=True)
     if "</body>" in html:
         response.set_data(html.replace("</body>", f"{tags}</body>", 1))
     return response
+
+
+@hookimpl
+def record_field_widgets(model, record):
+    if model != "contact" or not config.switch("enabled"):
+        return []
+    if record.id is not None and not record.is_company:
+        return []  # a person: their company is another contact
+    return [
+        FieldWidget(
+            id=f"partner-autocomplete-{name}",
+            field=name,
+            endpoint="partner_autocomplete.suggest",
+            label="Company suggestions",
+            min_chars=3,
+        )
+        for name in ("name", "vat", "website")
+    ]
 
 
 @hookimpl

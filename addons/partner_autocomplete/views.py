@@ -17,7 +17,7 @@ from addons.partner_autocomplete import (
     vies,
 )
 from addons.partner_autocomplete.models import Company, VatCheck
-from host import Contact, admin_required, current_user
+from host import Contact, Suggestion, admin_required, current_user, suggestions_response
 
 blueprint = Blueprint(
     "partner_autocomplete",
@@ -46,25 +46,36 @@ def _vat_feedback(raw: str, country: str) -> dict:
 
 @blueprint.route("/suggest")
 def suggest():
-    """Companies matching what is typed in a field. Free: nothing is charged."""
+    """Companies matching what is typed in a field, in the shape the host's
+    field widget reads (``host.suggestions_response``). Free: nothing is charged."""
     _enabled_or_404()
     field = request.args.get("field", "name")
     if field not in SEARCH_FIELDS:
         field = "name"
     raw = request.args.get("q", "")[: search.MAX_QUERY * 4]
     country = request.args.get("country", "")[:2].upper()
-    answer: dict = {"suggestions": []}
     try:
         hits = search.search(raw, field, country)
     except search.SearchRefused as exc:
-        answer["error"] = str(exc)
-        return jsonify(answer)
+        return suggestions_response([], str(exc))
+    notes: dict = {}
     if field == "vat":
-        answer.update(_vat_feedback(raw, country))
-        if not hits and answer.get("vies_checked") and config.switch("vies"):
-            hits = _from_vies(raw, country, answer)
-    answer["suggestions"] = [enrich.suggestion(hit) for hit in hits]
-    return jsonify(answer)
+        notes = _vat_feedback(raw, country)
+        if not hits and notes.get("vies_checked") and config.switch("vies"):
+            hits = _from_vies(raw, country, notes)
+    rows = [enrich.suggestion(hit) for hit in hits]
+    message = notes.get("vat_error") or notes.get("vies") or ("" if rows else "No company found.")
+    return suggestions_response(
+        [
+            Suggestion(
+                label=row["name"],
+                detail=" · ".join(p for p in (row["place"], row["vat"]) if p),
+                choose_url=url_for("partner_autocomplete.choose", company_id=row["id"]),
+            )
+            for row in rows
+        ],
+        message,
+    )
 
 
 def _from_vies(raw: str, country: str, answer: dict) -> list[search.Hit]:
@@ -80,17 +91,12 @@ def _from_vies(raw: str, country: str, answer: dict) -> list[search.Hit]:
     return [search.Hit(company, 100.0)]
 
 
-def _current_values() -> dict[str, str]:
-    return {name: request.form.get(name, "")[:255] for name in enrich.FIELDS}
-
-
-@blueprint.route("/pick", methods=["POST"])
-def pick():
-    """Choose a company for the form being edited: charge it (once per
-    company) and answer the fields to fill and those that would overwrite
-    what the user typed."""
+@blueprint.route("/choose/<int:company_id>", methods=["POST"])
+def choose(company_id: int):
+    """A company chosen in the dropdown: charge it (once per company) and
+    answer its values; the form fills the empty fields and asks about the others."""
     _enabled_or_404()
-    company = Company.get_or_none(Company.id == request.form.get("company_id", type=int))
+    company = Company.get_or_none(Company.id == company_id)
     if company is None:
         return jsonify({"error": "This company is no longer in the register."}), 404
     user = current_user()
@@ -98,24 +104,16 @@ def pick():
         charged = purchases.buy(company, user.id if user else None)
     except InsufficientCreditError as exc:
         prompt = render_template("iap/insufficient_credit.html", error=exc)
-        return jsonify({"error": str(exc), "insufficient": prompt, **exc.as_dict()}), 402
+        return jsonify({**exc.as_dict(), "insufficient": prompt}), 402
     except purchases.PurchaseBusy as exc:
         return jsonify({"error": str(exc)}), 409
-    fill, conflicts = enrich.plan(_current_values(), company)
+    spent = "1 credit spent" if charged else "already paid for, no credit spent"
     return jsonify(
         {
+            "values": enrich.values(company),
             "company_id": company.id,
             "charged": charged,
-            "fill": fill,
-            "conflicts": [
-                {"field": f, "label": enrich.LABELS[f], "mine": mine, "suggested": theirs}
-                for f, mine, theirs in conflicts
-            ],
-            "message": (
-                f"{company.name}: 1 credit spent."
-                if charged
-                else f"{company.name}: already paid for, no credit spent."
-            ),
+            "message": f"{company.name or company.vat}: {spent}.",
         }
     )
 

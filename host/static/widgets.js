@@ -182,6 +182,12 @@
     try {
       const response = await request(item.choose, { method: "POST" });
       const data = await response.json().catch(() => ({ error: "The choice could not be completed." }));
+      // An addon's script may take the answer over (ask field by field, show
+      // a prompt): it calls preventDefault() on this event.
+      const taken = !input.dispatchEvent(new CustomEvent("host:widget-chosen", {
+        bubbles: true, cancelable: true, detail: { status: response.status, data: data, item: item },
+      }));
+      if (taken) return;
       if (!response.ok || data.error) { notify(data.error || "The choice could not be completed.", "error"); return; }
       fill(input, Object.assign({}, item.values || {}, data.values || {}));
       if (data.message) notify(data.message, data.kind || "success");

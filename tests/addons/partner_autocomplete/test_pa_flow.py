@@ -10,8 +10,8 @@ from host.models import Message
 from tests.addons.partner_autocomplete.conftest import sample_company
 
 
-def _pick(client, company, **typed):
-    return client.post("/partner_autocomplete/pick", data={"company_id": company.id, **typed})
+def _pick(client, company):
+    return client.post(f"/partner_autocomplete/choose/{company.id}")
 
 
 def test_choosing_a_company_charges_one_credit_once(seeded, admin_client, give_credits, pa_balance):
@@ -19,9 +19,9 @@ def test_choosing_a_company_charges_one_credit_once(seeded, admin_client, give_c
     company = sample_company(name="Blue Gruber Textiles AG")
     answer = _pick(admin_client, company).get_json()
     assert answer["charged"] is True
-    assert answer["fill"]["name"] == "Blue Gruber Textiles AG"
-    assert answer["fill"]["vat"] == company.vat and answer["fill"]["country"] == "AT"
-    assert answer["fill"]["city"] == "Wien" and answer["fill"]["website"] == company.website
+    assert answer["values"]["name"] == "Blue Gruber Textiles AG"
+    assert answer["values"]["vat"] == company.vat and answer["values"]["country"] == "AT"
+    assert answer["values"]["city"] == "Wien" and answer["values"]["website"] == company.website
     assert pa_balance() == 2
     again = _pick(admin_client, company).get_json()
     assert again["charged"] is False and "no credit spent" in again["message"]
@@ -33,17 +33,16 @@ def test_choosing_a_company_charges_one_credit_once(seeded, admin_client, give_c
     assert descriptions == [f"Company data: {company.name}", f"Company data: {other.name}"]
 
 
-def test_typed_fields_are_listed_not_overwritten(seeded, admin_client, give_credits):
-    give_credits(1)
+def test_typed_fields_are_listed_not_overwritten(seeded):
+    from addons.partner_autocomplete import enrich
+
     company = sample_company(name="Blue Gruber Textiles AG")
-    answer = _pick(
-        admin_client, company, name="Gruber", city="Wien", phone="+43 1 000", email=""
-    ).get_json()
-    assert "name" not in answer["fill"] and "phone" not in answer["fill"]
-    assert "city" not in answer["fill"]  # same value: nothing to ask
-    assert answer["fill"]["email"] == company.email
-    conflicts = {c["field"]: (c["mine"], c["suggested"]) for c in answer["conflicts"]}
-    assert conflicts == {"name": ("Gruber", company.name), "phone": ("+43 1 000", company.phone)}
+    typed = {"name": "Gruber", "city": "wien", "phone": "+43 1 000", "email": ""}
+    fill, conflicts = enrich.plan(typed, company)
+    assert "name" not in fill and "phone" not in fill
+    assert "city" not in fill  # the same value: nothing to ask
+    assert fill["email"] == company.email
+    assert conflicts == [("name", "Gruber", company.name), ("phone", "+43 1 000", company.phone)]
 
 
 def test_out_of_credits_shows_buy_credits_and_charges_nothing(seeded, admin_client, pa_balance):
@@ -51,7 +50,7 @@ def test_out_of_credits_shows_buy_credits_and_charges_nothing(seeded, admin_clie
     response = _pick(admin_client, company)
     assert response.status_code == 402
     answer = response.get_json()
-    assert "Buy credits" in answer["insufficient"] and "fill" not in answer
+    assert "Buy credits" in answer["insufficient"] and "values" not in answer
     assert answer["buy_url"].endswith("/iap/buy/partner_autocomplete")
     assert pa_balance() == 0
     assert Purchase.select().count() == 0
@@ -63,7 +62,7 @@ def test_out_of_credits_shows_buy_credits_and_charges_nothing(seeded, admin_clie
 def test_saving_the_form_posts_the_company_card(seeded, admin_client, give_credits):
     give_credits(1)
     company = sample_company(name="Blue Gruber Textiles AG")
-    fill = _pick(admin_client, company).get_json()["fill"]
+    fill = _pick(admin_client, company).get_json()["values"]
     form = {**fill, "is_company": "y", "partner_autocomplete_company": str(company.id)}
     assert admin_client.post("/contacts/new", data=form).status_code == 302
     contact = Contact.get(Contact.name == company.name)
@@ -141,14 +140,19 @@ def test_enrich_button_only_on_company_contacts(seeded, admin_client):
     assert "Enrich" not in admin_client.get(f"/contacts/{person.id}").get_data(as_text=True)
 
 
-def test_the_contact_form_loads_the_dropdown_script_without_inline_code(pa, admin_client):
+def test_the_contact_form_has_the_widgets_and_the_choice_script(pa, admin_client):
     page = admin_client.get("/contacts/new").get_data(as_text=True)
-    tag = re.search(r'<script src="([^"]+autocomplete\.js)"[^>]*data-suggest="([^"]+)"', page)
-    assert tag and tag.group(2) == "/partner_autocomplete/suggest"
-    assert admin_client.get(tag.group(1)).status_code == 200
-    inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page)
-    assert inline == []
+    for field in ("name", "vat", "website"):
+        assert re.search(rf'data-widget-id="partner-autocomplete-{field}"[^>]*|id="{field}"', page)
+    assert page.count('data-suggest-url="/partner_autocomplete/suggest"') == 3
+    tag = re.search(r'<script src="([^"]+/choice\.js)"', page)
+    assert tag and admin_client.get(tag.group(1)).status_code == 200
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
     assert not re.search(r"\son[a-z]+=", page)
+    person = Contact.create(name="Jane", is_company=False)
+    assert "data-suggest-url" not in admin_client.get(f"/contacts/{person.id}").get_data(
+        as_text=True
+    )
 
 
 def test_settings_block_switches_the_addon_off(seeded, admin_client):
@@ -159,7 +163,8 @@ def test_settings_block_switches_the_addon_off(seeded, admin_client):
     response = admin_client.post("/partner_autocomplete/settings", data={"vies": "1"})
     assert response.status_code == 302
     assert admin_client.get("/partner_autocomplete/suggest?q=gruber").status_code == 404
-    assert "autocomplete.js" not in admin_client.get("/contacts/new").get_data(as_text=True)
+    new_form = admin_client.get("/contacts/new").get_data(as_text=True)
+    assert "choice.js" not in new_form and "data-suggest-url" not in new_form
     company = Contact.create(name="Acme", is_company=True)
     assert "Enrich" not in admin_client.get(f"/contacts/{company.id}").get_data(as_text=True)
 

@@ -90,12 +90,12 @@ def test_the_suggest_endpoint_answers_rows_for_the_dropdown(seeded, admin_client
         "/partner_autocomplete/suggest", query_string={"q": "gruber text", "field": "name"}
     ).get_json()
     first = answer["suggestions"][0]
-    assert first["name"] == gruber.name
-    assert first["initials"] == "BG"
-    assert first["place"] == "Wien, Austria"
-    assert first["vat"] == gruber.vat
+    assert first["label"] == gruber.name
+    assert first["detail"] == f"Wien, Austria · {gruber.vat}"
+    assert first["choose"] == f"/partner_autocomplete/choose/{gruber.id}"
+    assert first["values"] == {}  # nothing paid for is given away while typing
     short = admin_client.get("/partner_autocomplete/suggest", query_string={"q": "gr"}).get_json()
-    assert short == {"suggestions": [], "error": "Type at least 3 characters to search."}
+    assert short == {"suggestions": [], "message": "Type at least 3 characters to search."}
 
 
 def test_typing_a_bad_vat_number_says_why_at_once(seeded, admin_client):
@@ -103,7 +103,7 @@ def test_typing_a_bad_vat_number_says_why_at_once(seeded, admin_client):
         "/partner_autocomplete/suggest",
         query_string={"q": "BE0477472702", "field": "vat", "country": "BE"},
     ).get_json()
-    assert answer["vat_error"] == (
+    assert answer["message"] == (
         "Wrong check digits for Belgium: expected BE + 10 digits (BE0403019261)."
     )
 

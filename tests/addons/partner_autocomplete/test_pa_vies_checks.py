@@ -90,8 +90,9 @@ def test_undisclosed_vies_name_never_overwrites_data(pa, admin_client, fake_vies
         "/partner_autocomplete/suggest", query_string={"q": "DE136695976", "field": "vat"}
     ).get_json()
     [row] = answer["suggestions"]
-    assert row["name"] == "Name not disclosed (VIES)" and row["source"] == "VIES"
-    company = Company.get_by_id(row["id"])
+    assert row["label"] == "Name not disclosed (VIES)"
+    company = Company.get_by_id(int(row["choose"].rsplit("/", 1)[1]))
+    assert company.source == "vies"
     assert company.name == "" and company.city == "Berlin" and company.zip == "10115"
     from addons.partner_autocomplete import enrich
 
@@ -104,4 +105,4 @@ def test_vies_unavailable_during_typing_says_so(pa, admin_client, fake_vies):
         "/partner_autocomplete/suggest", query_string={"q": "DE136695976", "field": "vat"}
     ).get_json()
     assert answer["suggestions"] == []
-    assert answer["vies"].startswith("VIES: unavailable")
+    assert answer["message"].startswith("VIES: unavailable")

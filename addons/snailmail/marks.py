@@ -5,12 +5,14 @@ state (``q``/``Q``/``cm``), the text position, paths and images, and reports
 the first mark whose extent meets the rectangle. Text extents are estimated
 from the font size (no font metrics): conservative, and fast enough to run on
 every letter. White fills, invisible text (an OCR layer) and clipping paths
-paint nothing and are ignored.
+paint nothing and are ignored. The content stream is split into operators by
+a small tokenizer of its own: pypdf's parser costs several times the whole
+rest of ``prepare``.
 """
 
 from __future__ import annotations
 
-from pypdf.generic import ContentStream
+import re
 
 from addons.snailmail.geometry import Box
 
@@ -20,6 +22,88 @@ _FILL_OPS = {b"f", b"F", b"f*"}
 _STROKE_OPS = {b"S", b"s"}
 _BOTH_OPS = {b"B", b"B*", b"b", b"b*"}
 _MAX_FORM_DEPTH = 6
+
+
+_TOKEN = re.compile(
+    rb"(?P<space>(?:\s|%[^\r\n]*)+)"
+    rb"|(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))"
+    rb"|(?P<name>/[^\s/\[\]()<>{}%]*)"
+    rb"|(?P<string>\()"
+    rb"|(?P<hex><(?!<)[^>]*>)"
+    rb"|(?P<dict><<|>>)"
+    rb"|(?P<array>[\[\]])"
+    rb"|(?P<operator>[A-Za-z'\"*][A-Za-z0-9'\"*]*)"
+    rb"|(?P<other>.)",
+    re.S,
+)
+_END_OF_IMAGE = re.compile(rb"\sEI(?=\s|$)")
+_FLAT_STRING = re.compile(rb"\(((?:[^()\\]|\\.)*)\)", re.S)
+
+
+def _literal(data: bytes, start: int) -> tuple[bytes, int]:
+    """A literal string from its opening parenthesis: its bytes and where it ends."""
+    flat = _FLAT_STRING.match(data, start)
+    if flat:  # no nested parentheses: the common case, in one regular expression
+        return flat.group(1), flat.end()
+    depth, index, out = 1, start + 1, bytearray()
+    while index < len(data) and depth:
+        char = data[index]
+        if char == 0x5C:  # backslash: the next byte is escaped
+            out += data[index : index + 2]
+            index += 2
+            continue
+        if char == 0x28:
+            depth += 1
+        elif char == 0x29:
+            depth -= 1
+            if not depth:
+                break
+        out.append(char)
+        index += 1
+    return bytes(out), index + 1
+
+
+def operations(data: bytes):
+    """``(operands, operator)`` pairs of a content stream, as pypdf's
+    ``ContentStream.operations`` gives them (numbers as floats, names and
+    strings as bytes, arrays as lists); an inline image is ``INLINE IMAGE``."""
+    operands: list = []
+    stack: list[list] = []
+    position = 0
+    while position < len(data):
+        match = _TOKEN.match(data, position)
+        kind = match.lastgroup
+        position = match.end()
+        value = None
+        if kind == "space" or kind == "other" or kind == "dict":
+            continue
+        if kind == "number":
+            value = float(match.group())
+        elif kind == "name" or kind == "hex":
+            value = match.group()
+        elif kind == "string":
+            value, position = _literal(data, match.start())
+        elif kind == "array":
+            if match.group() == b"[":
+                stack.append(operands)
+                operands = []
+            elif stack:
+                inner, operands = operands, stack.pop()
+                operands.append(inner)
+            continue
+        else:
+            operator = match.group()
+            if stack:  # an operator inside an array: malformed, keep going
+                continue
+            if operator == b"ID":
+                end = _END_OF_IMAGE.search(data, position)
+                position = end.end() if end else len(data)
+                yield [], b"INLINE IMAGE"
+            elif operator != b"BI":
+                yield operands, operator
+            operands = []
+            continue
+        operands.append(value)
 
 
 def _multiply(m, n):
@@ -62,81 +146,87 @@ class _Scanner:
     def __init__(self, box: Box):
         self.box = box
 
-    def scan(self, contents, resources, ctm=_IDENTITY, depth=0) -> None:
+    def scan(self, data: bytes, resources, ctm=_IDENTITY, depth=0) -> None:
         stack = []
         fill_white = stroke_white = False
         path: list[tuple[float, float]] = []
         tm = tlm = _IDENTITY
         size, leading, scale, rise, invisible = 0.0, 0.0, 1.0, 0.0, False
-        for operands, op in contents.operations:
-            if op == b"q":
-                stack.append((ctm, fill_white, stroke_white))
-            elif op == b"Q":
-                if stack:
-                    ctm, fill_white, stroke_white = stack.pop()
-            elif op == b"cm":
-                ctm = _multiply(tuple(float(v) for v in operands), ctm)
-            elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
-                fill_white = _is_white(operands)
-            elif op in (b"G", b"RG", b"K", b"SC", b"SCN"):
-                stroke_white = _is_white(operands)
-            elif op in (b"m", b"l"):
-                path.append(_apply(ctm, float(operands[0]), float(operands[1])))
-            elif op in (b"c", b"v", b"y"):
-                values = [float(v) for v in operands]
-                path.extend(_apply(ctm, values[i], values[i + 1]) for i in range(0, len(values), 2))
-            elif op == b"re":
-                x, y, w, h = (float(v) for v in operands)
-                box = _bbox(ctm, x, y, x + w, y + h)
-                path.extend(((box.x0, box.y0), (box.x1, box.y1)))
-            elif op in _FILL_OPS or op in _STROKE_OPS or op in _BOTH_OPS or op == b"n":
-                shows = (
-                    (op in _FILL_OPS and not fill_white)
-                    or (op in _STROKE_OPS and not stroke_white)
-                    or (op in _BOTH_OPS and not (fill_white and stroke_white))
-                )
-                if shows and path:
-                    self._check(Box(*_extent(path)))
-                path = []
-            elif op == b"BT":
-                tm = tlm = _IDENTITY
-            elif op == b"Tf":
-                size = float(operands[1])
-            elif op == b"TL":
-                leading = float(operands[0])
-            elif op == b"Tz":
-                scale = float(operands[0]) / 100
-            elif op == b"Ts":
-                rise = float(operands[0])
-            elif op == b"Tr":
-                invisible = int(operands[0]) in (3, 7)
-            elif op in (b"Td", b"TD"):
-                tx, ty = float(operands[0]), float(operands[1])
-                if op == b"TD":
-                    leading = -ty
-                tm = tlm = _multiply((1, 0, 0, 1, tx, ty), tlm)
-            elif op == b"Tm":
-                tm = tlm = tuple(float(v) for v in operands)
-            elif op == b"T*":
-                tm = tlm = _multiply((1, 0, 0, 1, 0, -leading), tlm)
-            elif op in (b"Tj", b"TJ", b"'", b'"'):
-                if op in (b"'", b'"'):
+        for operands, op in operations(data):
+            try:
+                if op == b"q":
+                    stack.append((ctm, fill_white, stroke_white))
+                elif op == b"Q":
+                    if stack:
+                        ctm, fill_white, stroke_white = stack.pop()
+                elif op == b"cm":
+                    ctm = _multiply(tuple(float(v) for v in operands), ctm)
+                elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
+                    fill_white = _is_white(operands)
+                elif op in (b"G", b"RG", b"K", b"SC", b"SCN"):
+                    stroke_white = _is_white(operands)
+                elif op in (b"m", b"l"):
+                    path.append(_apply(ctm, float(operands[0]), float(operands[1])))
+                elif op in (b"c", b"v", b"y"):
+                    values = [float(v) for v in operands]
+                    path.extend(
+                        _apply(ctm, values[i], values[i + 1]) for i in range(0, len(values), 2)
+                    )
+                elif op == b"re":
+                    x, y, w, h = (float(v) for v in operands)
+                    box = _bbox(ctm, x, y, x + w, y + h)
+                    path.extend(((box.x0, box.y0), (box.x1, box.y1)))
+                elif op in _FILL_OPS or op in _STROKE_OPS or op in _BOTH_OPS or op == b"n":
+                    shows = (
+                        (op in _FILL_OPS and not fill_white)
+                        or (op in _STROKE_OPS and not stroke_white)
+                        or (op in _BOTH_OPS and not (fill_white and stroke_white))
+                    )
+                    if shows and path:
+                        self._check(Box(*_extent(path)))
+                    path = []
+                elif op == b"BT":
+                    tm = tlm = _IDENTITY
+                elif op == b"Tf":
+                    size = float(operands[1])
+                elif op == b"TL":
+                    leading = float(operands[0])
+                elif op == b"Tz":
+                    scale = float(operands[0]) / 100
+                elif op == b"Ts":
+                    rise = float(operands[0])
+                elif op == b"Tr":
+                    invisible = int(operands[0]) in (3, 7)
+                elif op in (b"Td", b"TD"):
+                    tx, ty = float(operands[0]), float(operands[1])
+                    if op == b"TD":
+                        leading = -ty
+                    tm = tlm = _multiply((1, 0, 0, 1, tx, ty), tlm)
+                elif op == b"Tm":
+                    tm = tlm = tuple(float(v) for v in operands)
+                elif op == b"T*":
                     tm = tlm = _multiply((1, 0, 0, 1, 0, -leading), tlm)
-                advance = _glyphs(operands[-1]) * size * 0.6 * scale
-                if advance and not invisible:
-                    trm = _multiply(tm, ctm)
-                    self._check(_bbox(trm, 0, rise - 0.25 * size, advance, rise + size))
-                tm = _multiply((1, 0, 0, 1, advance, 0), tm)
-            elif op == b"Do":
-                self._draw(operands[0], resources, ctm, depth)
-            elif op == b"INLINE IMAGE":
-                self._check(_bbox(ctm, 0, 0, 1, 1))
-            elif op == b"sh":
-                pass  # a shading fills the clip; backgrounds use it, marks rarely
+                elif op in (b"Tj", b"TJ", b"'", b'"'):
+                    if op in (b"'", b'"'):
+                        tm = tlm = _multiply((1, 0, 0, 1, 0, -leading), tlm)
+                    advance = _glyphs(operands[-1]) * size * 0.6 * scale
+                    if advance and not invisible:
+                        trm = _multiply(tm, ctm)
+                        self._check(_bbox(trm, 0, rise - 0.25 * size, advance, rise + size))
+                    tm = _multiply((1, 0, 0, 1, advance, 0), tm)
+                elif op == b"Do":
+                    self._draw(operands[0], resources, ctm, depth)
+                elif op == b"INLINE IMAGE":
+                    self._check(_bbox(ctm, 0, 0, 1, 1))
+                elif op == b"sh":
+                    pass  # a shading fills the clip; backgrounds use it, marks rarely
+            except (IndexError, ValueError, TypeError):
+                continue  # a malformed operator: skip it, as viewers do
 
     def _draw(self, name, resources, ctm, depth) -> None:
         try:
-            xobject = resources["/XObject"][name].get_object()
+            key = name.decode("latin-1") if isinstance(name, bytes) else name
+            xobject = resources["/XObject"][key].get_object()
         except (KeyError, TypeError):
             return
         subtype = xobject.get("/Subtype")
@@ -153,7 +243,7 @@ class _Scanner:
                 return
             inner = xobject.get("/Resources")
             inner = inner.get_object() if inner is not None else resources
-            self.scan(ContentStream(xobject, None), inner, form_ctm, depth + 1)
+            self.scan(xobject.get_data(), inner, form_ctm, depth + 1)
 
     def _check(self, box: Box) -> None:
         if box.overlaps(self.box):
@@ -171,7 +261,9 @@ def _glyphs(shown) -> int:
     if isinstance(shown, list):
         return sum(_glyphs(part) for part in shown if not isinstance(part, int | float))
     data = bytes(shown) if not isinstance(shown, str) else shown.encode("latin-1", "replace")
-    return len(data.replace(b" ", b"").replace(b"\x00 ", b""))
+    if data.startswith(b"<"):  # a hex string: two digits a byte
+        return len(re.sub(rb"[^0-9A-Fa-f]", b"", data)) // 2
+    return len(data.replace(b" ", b""))
 
 
 def paints_in(page, box: Box) -> bool:
@@ -182,7 +274,7 @@ def paints_in(page, box: Box) -> bool:
     resources = page.get("/Resources")
     resources = resources.get_object() if resources is not None else {}
     try:
-        _Scanner(box).scan(contents, resources)
+        _Scanner(box).scan(contents.get_data(), resources)
     except _Found:
         return True
     return False

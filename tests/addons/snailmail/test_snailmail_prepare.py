@@ -175,3 +175,42 @@ def test_a_long_line_that_fits_at_a_smaller_size_is_printed_smaller():
     address = {**ADDRESS, "street": "Avenue du Port 86C boîte 204, Tour et Taxis"}
     letter = prepare_letter(documents.pdf(1), address)
     assert check_letter(letter.pdf, letter.address) == []
+
+
+def test_an_image_or_a_drawing_in_the_window_counts_as_content():
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    for draw in (
+        lambda c: c.rect(130 * mm, 297 * mm - 75 * mm, 20 * mm, 5 * mm, fill=1),
+        lambda c: c.drawInlineImage(
+            documents_image(), 130 * mm, 297 * mm - 80 * mm, 20 * mm, 10 * mm
+        ),
+    ):
+        buffer = io.BytesIO()
+        sheet = canvas.Canvas(buffer, pagesize=documents.A4_LANDSCAPE[::-1])
+        draw(sheet)
+        sheet.showPage()
+        sheet.save()
+        with pytest.raises(LetterError, match="address area of page 1 is not empty"):
+            prepare(buffer.getvalue(), ADDRESS)
+
+
+def documents_image():
+    return Image.new("RGB", (8, 8), "black")
+
+
+def test_the_content_scanner_reads_real_pdfs_as_pypdf_does():
+    """The window check's own tokenizer against pypdf's parser, on the shared corpus."""
+    from pathlib import Path
+
+    from addons.snailmail.marks import operations
+
+    corpus = sorted(Path("/work/shared/corpus").glob("**/*.pdf"))[:25]
+    if not corpus:
+        pytest.skip("no corpus at /work/shared/corpus")
+    for path in corpus:
+        page = pypdf.PdfReader(path).pages[0]
+        contents = page.get_contents()
+        ours = [op for _, op in operations(contents.get_data())]
+        assert ours == [op for _, op in contents.operations], path.name

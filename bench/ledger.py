@@ -242,11 +242,11 @@ class RawLedger:
 
 def charge_once(service: str) -> None:
     from addons.iap.charging import charge
-    from host.plugins import _context_cache
+    from host import request_cache
 
     # As if each charge ran in a job of its own: the per-context caches
     # (enabled addons, services) start empty.
-    cache = _context_cache()
+    cache = request_cache()
     if cache is not None:
         cache.clear()
     with charge(service, 1):

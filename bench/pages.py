@@ -20,7 +20,7 @@ admin (``host.testing.log_in``):
 * ``--before``: the same full page with the country list rendered by wtforms'
   own ``Select`` as before ``host.forms.OptionsOnceSelect``; the HTML is
   compared with the full page's, byte for byte.
-* ``registry.collect("record_field_buttons", model=…, record=…)`` in µs
+* ``registry.hooks.record_field_buttons(model=…, record=…)`` in µs
   (best of 5 ``timeit`` runs): in a request (as a page calls it) and outside
   one, against a plain Python function call and the bare pluggy hook call.
 """
@@ -271,11 +271,11 @@ def _hook_costs(app, contact_id: int, names: list[str], number: int) -> dict:
         with app.test_request_context(f"/contacts/{contact_id}"):
             registry.enabled_names()  # cached for the request, as on a page
             costs["collect() in a request"] = _per_call_us(
-                lambda: registry.collect("record_field_buttons", model="contact", record=record),
+                lambda: registry.hooks.record_field_buttons(model="contact", record=record),
                 number,
             )
         costs["collect() outside a request"] = _per_call_us(
-            lambda: registry.collect("record_field_buttons", model="contact", record=record),
+            lambda: registry.hooks.record_field_buttons(model="contact", record=record),
             max(number // 10, 10),
         )
     return {"implementations": impls, "us": costs}

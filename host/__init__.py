@@ -26,6 +26,7 @@ from host.db import (
     write_transaction,
 )
 from host.documents import Document, Recipient, documents_of, find_document
+from host.hookcalls import Hooks, HostHooks, hooks
 from host.hookspecs import hookimpl, hookspec
 from host.jobs import RetryTask, crontab, job
 from host.mail import send_mail
@@ -52,6 +53,9 @@ __all__ = [
     "FieldButton",
     "FieldWidget",
     "MailTemplate",
+    "Hooks",
+    "HostHooks",
+    "MailTemplate",
     "MailTemplateError",
     "Manifest",
     "MenuItem",
@@ -73,6 +77,7 @@ __all__ = [
     "documents_of",
     "find_document",
     "hookimpl",
+    "hooks",
     "hookspec",
     "is_postgres",
     "job",

@@ -57,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_blueprints(app, registry)
     init_requests(app)
     init_mail(app)
-    registry.call_each_isolated("init_app", app=app)
+    registry.hooks.init_app(app=app)
     app.extensions["host_jobs"] = JobQueue(app)
     with app.app_context():
         registry.upgrade_enabled()
@@ -96,8 +96,8 @@ def init_blueprints(app: Flask, registry: AddonRegistry) -> None:
     from host.views import blueprint as host_blueprint
 
     app.register_blueprint(host_blueprint)
-    for name, blueprints in registry.call_each_isolated("register_blueprints"):
-        for bp in blueprints or []:
+    for name, blueprints in registry.hooks.register_blueprints():
+        for bp in blueprints:
             prefix = bp.url_prefix if bp.url_prefix is not None else f"/{name}"
             app.register_blueprint(bp, url_prefix=prefix)
             registry.blueprint_owner[bp.name] = name

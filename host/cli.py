@@ -63,7 +63,13 @@ def addons_enable(name):
             newly = app.extensions["host"].enable(name)
         except AddonError as exc:
             raise click.ClickException(str(exc)) from None
-    click.echo(f"enabled: {', '.join(newly)}" if newly else f"{name} was already enabled")
+    deps = [n for n in newly if n != name]
+    if not newly:
+        click.echo(f"{name} was already enabled")
+    elif deps:
+        click.echo(f"enabled: {name}, and {', '.join(deps)}, which it depends on")
+    else:
+        click.echo(f"enabled: {name}")
 
 
 @addons.command("disable")
@@ -135,8 +141,7 @@ def main(argv=None):
         except DatabaseURLError as exc:
             click.echo(f"Error: {exc}", err=True)
             return 1
-        for _name, _ in app.extensions["host"].call_each("register_commands", cli=cli):
-            pass
+        app.extensions["host"].hooks.register_commands(cli=cli)
         with app.app_context():
             return cli.main(args=argv, obj={"app": app}, standalone_mode=True)
     return cli.main(args=argv, obj={}, standalone_mode=True)

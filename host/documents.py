@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
-from host.plugins import registry
+from host.hookcalls import hooks
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from host.models import Contact
@@ -118,7 +118,7 @@ def documents_of(model: str, res_id: int) -> list[Document]:
     record = load_record(model, res_id)
     if record is None:
         raise LookupError(f"This record does not exist ({model} {res_id}).")
-    return registry().collect("record_documents", model=model, record=record)
+    return hooks().record_documents(model=model, record=record)
 
 
 def find_document(model: str, res_id: int, document_id: str) -> Document:
@@ -133,16 +133,14 @@ def find_document(model: str, res_id: int, document_id: str) -> Document:
 def actions_offered() -> bool:
     """Whether an enabled addon offers document actions: if none does, a
     form does not ask for its documents at all."""
-    reg = registry()
-    enabled = reg.enabled_names()
-    return any(impl.plugin_name in enabled for impl in reg.pm.hook.document_actions.get_hookimpls())
+    return hooks().document_actions_offered()
 
 
 def action_buttons(model: str, record) -> list:
     """The document actions' header buttons for a saved record."""
     if getattr(record, "id", None) is None or not actions_offered():
         return []
-    documents = registry().collect("record_documents", model=model, record=record)
+    documents = hooks().record_documents(model=model, record=record)
     if not documents:
         return []
-    return registry().collect("document_actions", model=model, record=record, documents=documents)
+    return hooks().document_actions(model=model, record=record, documents=documents)

@@ -10,6 +10,9 @@ without its contribution. Results are lists that the host flattens and sorts
 by ``sequence``; a duplicate ``id`` is dropped with an error in the log.
 
 Load order follows the manifests' ``depends``, never registration order.
+Wrapper implementations are refused at load. The host calls these hooks
+through :class:`host.hookcalls.HostHooks`, one typed method per hook; a new
+hook gets its spec here and its method there.
 """
 
 from __future__ import annotations

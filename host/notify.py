@@ -68,9 +68,9 @@ class RenderedMail:
 
 def templates() -> dict[str, MailTemplate]:
     """The templates of the enabled addons, by id."""
-    from host.plugins import registry
+    from host.hookcalls import hooks
 
-    return {t.id: t for t in registry().collect("mail_templates")}
+    return {t.id: t for t in hooks().mail_templates()}
 
 
 def get_template(template_id: str) -> MailTemplate:

@@ -21,6 +21,7 @@ from flask import current_app, g, has_app_context, has_request_context, request
 from host import hookspecs
 from host import migrations as schema
 from host.db import Prepared, db, utcnow
+from host.hookcalls import F, Hooks, HostHooks
 from host.manifest import AddonError, Manifest, load_order
 from host.models import AddonState
 
@@ -60,6 +61,9 @@ class AddonRegistry:
         self.addons: dict[str, Addon] = {}
         self.order: list[str] = []
         self.blueprint_owner: dict[str, str] = {}
+        self._facades: dict[type, Hooks] = {}
+        # Hook name -> the addon whose manifest publishes it.
+        self._spec_owner: dict[str, str] = {}
         # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
         self.trace = trace
 
@@ -87,6 +91,13 @@ class AddonRegistry:
             if addon.error is None:
                 manifests[addon.name] = addon.manifest
 
+        self._spec_owner = {
+            hook: name
+            for name, manifest in manifests.items()
+            if manifest.hookspecs is not None
+            for hook in dir(manifest.hookspecs)
+            if self.pm.parse_hookspec_opts(manifest.hookspecs, hook) is not None
+        }
         order = load_order(manifests)
         for name, message in order.errors.items():
             self.addons[name].error = message
@@ -139,19 +150,60 @@ class AddonRegistry:
         except Exception as exc:
             addon.error = _describe(exc)
             return
-        unknown = [
-            caller.name
-            for caller in self.pm.get_hookcallers(addon.plugin) or []
-            if not caller.has_spec()
-        ]
-        if unknown:
+        problem = self._refusal(addon)
+        if problem:
             self.pm.unregister(addon.plugin)
-            addon.error = (
-                f"addon {addon.name!r} implements unknown hook(s) {', '.join(sorted(unknown))}"
-                " (misspelled, or a dependency that publishes them is missing)"
-            )
+            addon.error = problem
             return
         self.order.append(addon.name)
+
+    def _refusal(self, addon: Addon) -> str | None:
+        """Why a registered addon's implementations are refused, if they are."""
+        callers = self.pm.get_hookcallers(addon.plugin) or []
+        needs = self._depends_closure(addon.name)
+        foreign = sorted(
+            f"{c.name} (published by {self._spec_owner[c.name]!r})"
+            for c in callers
+            if self._spec_owner.get(c.name) not in (None, addon.name)
+            and self._spec_owner[c.name] not in needs
+        )
+        if foreign:
+            owners = sorted({self._spec_owner[f.split(" ")[0]] for f in foreign})
+            return (
+                f"addon {addon.name!r} implements {', '.join(foreign)} without depending on "
+                f"{', '.join(repr(o) for o in owners)}: add it to the manifest's depends"
+            )
+        unknown = sorted(c.name for c in callers if not c.has_spec())
+        if unknown:
+            return (
+                f"addon {addon.name!r} implements unknown hook(s) {', '.join(unknown)}"
+                " (misspelled, or a dependency that publishes them is missing)"
+            )
+        # A wrapper runs around every other addon's implementation: one that
+        # fails or returns the wrong thing would take the hook down for all.
+        wrappers = sorted(
+            c.name
+            for c in callers
+            for impl in c.get_hookimpls()
+            if impl.plugin is addon.plugin and (impl.wrapper or impl.hookwrapper)
+        )
+        if wrappers:
+            return (
+                f"addon {addon.name!r} declares wrapper implementation(s) of "
+                f"{', '.join(wrappers)}: addons may not wrap other addons' hooks"
+            )
+        return None
+
+    def _depends_closure(self, name: str) -> set[str]:
+        found: set[str] = set()
+        todo = [name]
+        while todo:
+            current = self.addons.get(todo.pop())
+            for dep in current.manifest.depends if current and current.manifest else ():
+                if dep not in found:
+                    found.add(dep)
+                    todo.append(dep)
+        return found
 
     # -- state -----------------------------------------------------------
 
@@ -211,7 +263,7 @@ class AddonRegistry:
         ).execute()
         self.forget_cache()
         newly.append(name)
-        self.call_enabled("addon_enabled", name=name)
+        self.hooks.addon_enabled(name=name)
         return newly
 
     def disable(self, name: str) -> None:
@@ -234,8 +286,8 @@ class AddonRegistry:
         self.forget_cache()
 
     def install(self, name: str) -> None:
-        models = self.call_one(name, "register_models") or []
-        migrations = self.call_one(name, "register_migrations") or []
+        models = self.hooks.register_models(addon=name)
+        migrations = self.hooks.register_migrations(addon=name)
         schema.check_migrations(name, migrations)
         if not schema.install(name, models, migrations):
             db.create_tables(models, safe=True)
@@ -247,16 +299,35 @@ class AddonRegistry:
             if self.is_enabled(name):
                 self.install(name)
 
-    # -- hook calls ------------------------------------------------------
+    # -- hook calls (made through the typed facades of host.hookcalls) -----
 
-    def _impls(self, hookname: str, names: frozenset[str] | None):
-        caller = getattr(self.pm.hook, hookname)
+    def facade(self, cls: type[F]) -> F:
+        """This app's instance of a hook facade (:class:`host.hookcalls.Hooks`)."""
+        found = self._facades.get(cls)
+        if found is None:
+            found = self._facades[cls] = cls(self)
+        return found
+
+    @property
+    def hooks(self) -> HostHooks:
+        """The host's hooks, one typed method each."""
+        return self.facade(HostHooks)
+
+    def _impls(self, caller, names: frozenset[str] | None):
         rank = {name: i for i, name in enumerate(self.order)}
-        impls = [i for i in caller.get_hookimpls() if names is None or i.plugin_name in names]
-        impls = sorted(impls, key=lambda i: rank.get(i.plugin_name, 0))
+        impls = [
+            i
+            for i in caller.get_hookimpls()
+            if i.plugin_name in rank and (names is None or i.plugin_name in names)
+        ]
+        impls.sort(key=lambda i: rank[i.plugin_name])
         if self.trace:
-            log.info("hook %s -> %s", hookname, ", ".join(i.plugin_name for i in impls) or "-")
+            log.info("hook %s -> %s", caller.name, ", ".join(i.plugin_name for i in impls) or "-")
         return impls
+
+    def implemented(self, caller) -> bool:
+        """Whether an enabled addon implements the hook."""
+        return bool(self._impls(caller, self.enabled_names()))
 
     def hooks_of(self, name: str) -> list[str]:
         """The hooks an addon implements (for the Apps page and the CLI)."""
@@ -265,33 +336,39 @@ class AddonRegistry:
             return []
         return sorted(caller.name for caller in self.pm.get_hookcallers(addon.plugin) or [])
 
-    def call_one(self, name: str, hookname: str, **kwargs):
-        """Call one addon's implementation of a hook (None if it has none)."""
-        for impl in self._impls(hookname, frozenset({name})):
-            return impl.function(*[kwargs[arg] for arg in impl.argnames])
-        return None
-
-    def call_each(self, hookname: str, names=None, **kwargs) -> list[tuple[str, object]]:
-        """Call a hook on each addon in ``names`` (default: all loaded), in
-        load order, returning ``(addon, result)`` pairs. Exceptions propagate."""
-        return [
-            (impl.plugin_name, impl.function(*[kwargs[a] for a in impl.argnames]))
-            for impl in self._impls(hookname, frozenset(names) if names is not None else None)
-        ]
-
-    def call_each_isolated(self, hookname: str, **kwargs) -> list[tuple[str, object]]:
-        """Like :meth:`call_each` at start-up: an addon that raises is marked
-        failed (with the addons that depend on it) instead of stopping the app."""
+    def call(
+        self, caller, kwargs: dict, names=None, isolate: bool = False
+    ) -> list[tuple[str, object]]:
+        """Call a hook on each addon in ``names`` (default: every loaded one)
+        in load order, returning ``(addon, result)`` pairs. With ``isolate``,
+        an addon that raises is recorded as failing and skipped; otherwise
+        the exception propagates."""
         results = []
-        for impl in self._impls(hookname, None):
-            if impl.plugin_name not in self.order:
+        for impl in self._impls(caller, frozenset(names) if names is not None else None):
+            try:
+                results.append(
+                    (impl.plugin_name, impl.function(*[kwargs[a] for a in impl.argnames]))
+                )
+            except Exception as exc:
+                if not isolate:
+                    raise
+                self._record_runtime_error(impl.plugin_name, caller.name, exc)
+        return results
+
+    def call_at_build(self, caller, kwargs: dict) -> list[tuple[str, object]]:
+        """Like :meth:`call` while the app is built: an addon that raises is
+        marked failed (with the addons that depend on it) instead of stopping
+        the app."""
+        results = []
+        for impl in self._impls(caller, None):
+            if impl.plugin_name not in self.order:  # failed with a dependency
                 continue
             try:
                 results.append(
                     (impl.plugin_name, impl.function(*[kwargs[a] for a in impl.argnames]))
                 )
             except Exception as exc:
-                self.fail(impl.plugin_name, f"{hookname} failed: {_describe(exc)}")
+                self.fail(impl.plugin_name, f"{caller.name} failed: {_describe(exc)}")
         return results
 
     def fail(self, name: str, message: str) -> None:
@@ -306,47 +383,54 @@ class AddonRegistry:
             if name in self.addons[other].manifest.depends:
                 self.fail(other, f"addon {other!r} depends on {name!r}, which failed to load")
 
-    def call_enabled(self, hookname: str, **kwargs) -> list[tuple[str, object]]:
-        return self.call_each(hookname, names=self.enabled_names(), **kwargs)
-
-    def collect(self, hookname: str, **kwargs) -> list:
+    def collect(self, caller, item_type: type, kwargs: dict) -> list:
         """Flatten a UI hook's lists from every enabled addon.
 
-        Each addon's call is isolated: an exception is logged and recorded on
-        the addon, and the page renders without that addon's items. Items are
-        sorted by sequence then id; a duplicate id is dropped.
+        Each addon's call is isolated: an exception, a result that is not a
+        list, or an item that is not an ``item_type`` is logged and recorded on
+        the addon, and the page renders without it. Items are sorted by
+        sequence then id; a duplicate id is dropped.
         """
         items: list = []
         seen: dict[str, str] = {}
-        for impl in self._impls(hookname, self.enabled_names()):
-            try:
-                result = impl.function(*[kwargs[a] for a in impl.argnames]) or []
-            except Exception as exc:
-                self._record_runtime_error(impl.plugin_name, hookname, exc)
+        for name, result in self.call(caller, kwargs, self.enabled_names(), isolate=True):
+            if result is None:
+                continue
+            if not isinstance(result, list | tuple):
+                # A generator would run the addon's code outside this isolation,
+                # a dict would be read as its keys.
+                self._record_runtime_error(
+                    name,
+                    caller.name,
+                    AddonError(
+                        f"returned {_kind(result)}; expected a list of {item_type.__name__}"
+                    ),
+                )
                 continue
             for item in result:
+                if not isinstance(item, item_type):
+                    self._record_runtime_error(
+                        name,
+                        caller.name,
+                        AddonError(
+                            f"returned {_kind(item)} in its list; expected "
+                            f"{item_type.__name__}, ignored"
+                        ),
+                    )
+                    continue
                 if item.id in seen:
                     self._record_runtime_error(
-                        impl.plugin_name,
-                        hookname,
+                        name,
+                        caller.name,
                         AddonError(
                             f"duplicate id {item.id!r}, already used by addon "
                             f"{seen[item.id]!r}; ignored"
                         ),
                     )
                     continue
-                seen[item.id] = impl.plugin_name
+                seen[item.id] = name
                 items.append(item)
         return sorted(items, key=lambda item: (item.sequence, item.id))
-
-    def notify(self, hookname: str, **kwargs) -> None:
-        """Call an event hook on every enabled addon, each call isolated as in
-        :meth:`collect`: the event happened whatever an addon does with it."""
-        for impl in self._impls(hookname, self.enabled_names()):
-            try:
-                impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception as exc:
-                self._record_runtime_error(impl.plugin_name, hookname, exc)
 
     def _record_runtime_error(self, name: str, hookname: str, exc: Exception) -> None:
         log.error(
@@ -369,7 +453,7 @@ def notify_saved(model: str, ids) -> None:
     ``records_saved`` hook). Call it after the transaction that saved them."""
     ids = [int(i) for i in ids]
     if ids:
-        registry().notify("records_saved", model=model, ids=ids)
+        registry().hooks.records_saved(model=model, ids=ids)
 
 
 def request_cache() -> dict | None:
@@ -410,3 +494,8 @@ def _describe(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _kind(value: object) -> str:
+    text = repr(value)
+    return f"a {type(value).__name__} ({text[:60]}{'…' if len(text) > 60 else ''})"

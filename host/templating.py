@@ -23,13 +23,12 @@ def init_templating(app: Flask) -> None:
             "menu": (
                 lambda: [
                     item
-                    for item in registry.collect("menu_items", user=user)
+                    for item in registry.hooks.menu_items(user=user)
                     if not item.admin_only or (user is not None and user.is_admin)
                 ]
             )
             if user is not None
             else (lambda: []),
-            "collect": registry.collect,
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,
         }

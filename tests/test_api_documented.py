@@ -34,6 +34,12 @@ def _module_sections() -> dict[str, dict[str, str]]:
 
 SECTIONS = _module_sections()
 NAMES = [(module, name) for module, mod in MODULES.items() for name in mod.__all__]
+# Functions whose signature the docs must follow (classes show their own use).
+FUNCTIONS = [
+    (module, name)
+    for module, name in NAMES
+    if inspect.isfunction(getattr(MODULES[module], name)) and name not in ("hookimpl", "hookspec")
+]
 
 
 @pytest.mark.parametrize("module, name", NAMES)
@@ -43,11 +49,9 @@ def test_public_name_is_documented(module, name):
     assert "```python" in sections[name], f"the '{name}' section shows no code"
 
 
-@pytest.mark.parametrize("module, name", NAMES)
+@pytest.mark.parametrize("module, name", FUNCTIONS)
 def test_documented_parameters_are_the_real_ones(module, name):
     obj = getattr(MODULES[module], name)
-    if inspect.isclass(obj) or not callable(obj) or name in ("hookimpl", "hookspec"):
-        return
     text = SECTIONS[module][name]
     for parameter in inspect.signature(obj).parameters:
         assert re.search(rf"\b{parameter}\b", text), f"'{name}' section lacks '{parameter}'"

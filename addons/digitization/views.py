@@ -23,7 +23,7 @@ from addons.digitization import config, documents, fields, pages
 from addons.digitization.kinds import BY_SLUG, Kind
 from addons.digitization.models import BUSY, EDITABLE, STATES, Document, file_data
 from addons.iap import InsufficientCreditError, balance
-from host import current_user, registry
+from host import current_user, hooks
 
 blueprint = Blueprint(
     "digitization",
@@ -147,7 +147,7 @@ def documents_list(slug: str):
     return render_template(
         "digitization/list.html",
         mode=config.mode(kind.key),
-        actions=registry().collect("list_bulk_actions", model=kind.model),
+        actions=hooks().list_bulk_actions(model=kind.model),
         max_size=current_app.config["DIGITIZATION_MAX_FILE_SIZE"],
         **_list_context(kind),
     )
@@ -233,9 +233,7 @@ def _render_form(document: Document, errors: dict | None = None, form=None, stat
         page_count=page_count,
         preview_problem=problem,
         credit_error=credit_error,
-        header_buttons=registry().collect(
-            "record_header_buttons", model=kind.model, record=document
-        ),
+        header_buttons=hooks().record_header_buttons(model=kind.model, record=document),
     ), status
 
 

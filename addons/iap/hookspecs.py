@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import hookspec
+from host import Hooks, hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     from addons.iap.payments import PaymentProvider
@@ -33,3 +33,17 @@ def iap_payment_providers() -> list[PaymentProvider]:
 
     :return: :class:`addons.iap.payments.PaymentProvider` objects.
     """
+
+
+class IapHooks(Hooks):
+    """Typed calls of the hooks above: ``hooks(IapHooks).iap_services()``."""
+
+    def iap_services(self) -> list[Service]:
+        from addons.iap.services import Service
+
+        return self._collect(self._hook.iap_services, Service)
+
+    def iap_payment_providers(self) -> list[PaymentProvider]:
+        from addons.iap.payments import PaymentProvider
+
+        return self._collect(self._hook.iap_payment_providers, PaymentProvider)

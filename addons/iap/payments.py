@@ -16,9 +16,10 @@ from decimal import Decimal
 from flask import current_app, url_for
 
 from addons.iap import alerts, ledger
+from addons.iap.hookspecs import IapHooks
 from addons.iap.models import Account, Order
 from addons.iap.services import Service
-from host import registry, utcnow, write_transaction
+from host import hooks, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ def dispute_order(order_id: int, error: str) -> None:
 
 
 def providers() -> dict[str, PaymentProvider]:
-    return {p.key: p for p in registry().collect("iap_payment_providers")}
+    return {p.key: p for p in hooks(IapHooks).iap_payment_providers()}
 
 
 def active_provider() -> PaymentProvider:

@@ -97,12 +97,13 @@ def _packs(prices: dict[str, str] | None, currency: str) -> tuple:
 
 def all_services() -> list[Service]:
     """Services of the enabled addons, gathered once per request or job."""
-    from host import registry, request_cache
+    from addons.iap.hookspecs import IapHooks
+    from host import hooks, request_cache
 
     cache = request_cache()
     if cache is not None and "iap_services" in cache:
         return cache["iap_services"]
-    services = registry().collect("iap_services")
+    services = hooks(IapHooks).iap_services()
     if cache is not None:
         cache["iap_services"] = services
     return services

@@ -12,8 +12,9 @@ from typing import NamedTuple
 from flask import current_app
 
 from addons.sms import config
+from addons.sms.hookspecs import SmsHooks
 from addons.sms.twilio import GatewayError, TwilioClient
-from host import registry
+from host import hooks
 
 __all__ = ["Accepted", "GatewayError", "Outgoing", "SmsGateway", "active", "available"]
 
@@ -142,7 +143,7 @@ class TwilioGateway(SmsGateway):
 
 def available() -> dict[str, SmsGateway]:
     """Gateways of the enabled addons, by key."""
-    return {gateway.key: gateway for gateway in registry().collect("sms_gateways")}
+    return {gateway.key: gateway for gateway in hooks(SmsHooks).sms_gateways()}
 
 
 def active() -> SmsGateway:

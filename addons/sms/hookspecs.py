@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import hookspec
+from host import Hooks, hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     from addons.sms.gateways import SmsGateway
@@ -27,3 +27,12 @@ def sms_gateways() -> list[SmsGateway]:
     :return: :class:`addons.sms.gateways.SmsGateway` objects, new ones per call
         (a gateway may keep a connection for the messages of one batch).
     """
+
+
+class SmsHooks(Hooks):
+    """Typed calls of the hooks above: ``hooks(SmsHooks).sms_gateways()``."""
+
+    def sms_gateways(self) -> list[SmsGateway]:
+        from addons.sms.gateways import SmsGateway
+
+        return self._collect(self._hook.sms_gateways, SmsGateway)

@@ -30,8 +30,7 @@ def app_action(name: str, action: str):
     try:
         if action == "enable":
             names = reg.enable(name)
-            titles = ", ".join(reg.get(n).manifest.title for n in names) or name
-            flash(f"Enabled {titles}.", "success")
+            flash(_enabled_message(reg, name, names), "success")
         else:
             reg.disable(name)
             flash(f"Disabled {reg.get(name).manifest.title}.", "success")
@@ -39,3 +38,14 @@ def app_action(name: str, action: str):
         flash(str(exc), "error")
         return redirect(url_for("host.apps")), 303
     return redirect(url_for("host.apps"))
+
+
+def _enabled_message(reg, name: str, names: list[str]) -> str:
+    title = reg.get(name).manifest.title
+    if not names:
+        return f"{title} was already enabled."
+    deps = [reg.get(n).manifest.title for n in names if n != name]
+    if not deps:
+        return f"Enabled {title}."
+    listed = deps[0] if len(deps) == 1 else ", ".join(deps[:-1]) + " and " + deps[-1]
+    return f"Enabled {title}, and {listed}, which it depends on."

@@ -8,8 +8,9 @@ from peewee import SQL
 from host import chatter
 from host.db import db, utcnow
 from host.forms import ContactForm, country_name
+from host.hookcalls import hooks
 from host.models import Contact
-from host.plugins import notify_saved, registry
+from host.plugins import notify_saved
 from host.security import current_user
 from host.views.blueprint import blueprint
 from host.widgets import by_field
@@ -68,7 +69,7 @@ def contacts():
     query = contact_query(q)
     total = query.count()
     rows = query.order_by(Contact.name, Contact.id).paginate(page, size)
-    actions = registry().collect("list_bulk_actions", model="contact")
+    actions = hooks().list_bulk_actions(model="contact")
     return render_template(
         "host/contacts.html",
         contacts=rows,
@@ -121,12 +122,11 @@ def _contact_form(record: Contact):
         form = ContactForm(obj=record) if record.id else ContactForm()
         status = 200
     buttons, header = {}, []
-    reg = registry()
-    widgets = by_field(reg.collect("record_field_widgets", model="contact", record=record))
+    widgets = by_field(hooks().record_field_widgets(model="contact", record=record))
     if record.id:
-        for button in reg.collect("record_field_buttons", model="contact", record=record):
+        for button in hooks().record_field_buttons(model="contact", record=record):
             buttons.setdefault(button.field, []).append(button)
-        header = reg.collect("record_header_buttons", model="contact", record=record)
+        header = hooks().record_header_buttons(model="contact", record=record)
     return render_template(
         "host/contact_form.html",
         form=form,

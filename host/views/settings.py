@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from host.db import db
 from host.forms import CompanyForm
+from host.hookcalls import hooks
 from host.models import Setting
-from host.plugins import registry
 from host.security import admin_required
 from host.views.blueprint import blueprint
 
@@ -15,7 +15,7 @@ from host.views.blueprint import blueprint
 @blueprint.route("/settings")
 @admin_required
 def settings():
-    blocks = registry().collect("settings_blocks")
+    blocks = hooks().settings_blocks()
     sections: dict[str, list] = {}
     for block in blocks:
         sections.setdefault(block.section, []).append(block)

@@ -124,7 +124,7 @@ def test_enable_enables_dependencies_first(app, admin_client, enabled_calls):
     # addon_enabled is called for each addon, dependencies first.
     assert enabled_calls == ["bottom", "middle", "top"]
     page = admin_client.get("/apps").get_data(as_text=True)
-    assert flashes(page) == ["Enabled Bottom, Middle, Top."]
+    assert flashes(page) == ["Enabled Top, and Bottom and Middle, which it depends on."]
     # Enabling again changes nothing and calls nothing.
     admin_client.post("/apps/top/enable")
     assert enabled_calls == ["bottom", "middle", "top"]
@@ -329,7 +329,7 @@ def test_cli_lists_addons_with_version_and_state(app, enable):
 def test_cli_enables_and_disables(app):
     result = _run(app, "addons", "enable", "top")
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "enabled: bottom, middle, top"
+    assert result.output.strip() == "enabled: top, and bottom, middle, which it depends on"
     assert _enabled(app) == {"bottom", "middle", "top"}
     assert _run(app, "addons", "enable", "top").output.strip() == "top was already enabled"
 
@@ -483,7 +483,7 @@ def test_trace_logs_every_hook_call(app, caplog):
     try:
         with other.app_context(), caplog.at_level(logging.INFO, logger="host.plugins"):
             other.extensions["host"].enable("traced")
-            other.extensions["host"].collect("record_field_buttons", model="contact", record=None)
+            other.extensions["host"].hooks.record_field_buttons(model="contact", record=None)
         assert "hook record_field_buttons -> traced" in caplog.text
     finally:
         close_app(other)

@@ -141,7 +141,7 @@ def test_duplicate_ids_are_dropped_and_reported(extra, app, admin, contact):
         reg = app2.extensions["host"]
         reg.enable("one")
         reg.enable("two")
-        buttons = reg.collect("record_field_buttons", model="contact", record=contact)
+        buttons = reg.hooks.record_field_buttons(model="contact", record=contact)
         assert [b.id for b in buttons] == ["same"]
         assert any("duplicate id 'same'" in e for e in reg.addons["two"].runtime_errors)
 
@@ -159,7 +159,7 @@ def test_calls_follow_dependency_order(extra, app):
     with app2.app_context():
         reg = app2.extensions["host"]
         assert reg.enable("late") == ["early", "late"]
-        reg.collect("record_field_buttons", model="contact", record=None)
+        reg.hooks.record_field_buttons(model="contact", record=None)
     assert calls == ["early", "late"]
 
 

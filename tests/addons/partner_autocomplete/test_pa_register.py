@@ -78,7 +78,7 @@ def test_a_file_without_the_lei_cdf_columns_is_refused_whole(pa):
 def test_the_command_line_loads_with_a_progress_bar_and_reports(pa, app, tmp_path):
     from host.cli import cli
 
-    app.extensions["host"].call_each("register_commands", cli=cli)
+    app.extensions["host"].hooks.register_commands(cli=cli)
     rows = list(companies(5, seed=5))
     rows[2]["LEI"] = "BAD"
     path = tmp_path / "extract.csv"

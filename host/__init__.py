@@ -14,6 +14,7 @@ from host.chatter import (
     set_message_state,
     set_messages_state,
 )
+from host.configuration import Config, ConfigError, ConfigKey
 from host.db import (
     BaseModel,
     DecimalAsIntegerField,
@@ -47,6 +48,9 @@ __all__ = [
     "BaseModel",
     "BulkAction",
     "Button",
+    "Config",
+    "ConfigError",
+    "ConfigKey",
     "Contact",
     "DecimalAsIntegerField",
     "Document",

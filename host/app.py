@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, appcontext_pushed, render_template, request
+from flask import Config, Flask, appcontext_pushed, current_app, render_template, request
 
 from host import config as host_config
 from host import db as host_db
 from host import security
+from host.configuration import Config as Contract
+from host.configuration import ConfigKey, resolve
 from host.jobs import JobQueue
 from host.mail import init_mail
 from host.migrations import AddonSchema
-from host.models import HOST_MODELS
+from host.models import HOST_MODELS, Setting
 from host.plugins import AddonRegistry
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
     instance = (config or {}).get("HOST_INSTANCE_PATH") or os.environ.get("HOST_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_mapping(host_config.defaults(app.instance_path))
-    app.config.from_pyfile("config.py", silent=True)
+    files = Config(app.instance_path)  # what the config files say, apart
+    files.from_pyfile("config.py", silent=True)
     if os.environ.get("HOST_CONFIG"):
-        app.config.from_pyfile(os.environ["HOST_CONFIG"])
-    app.config.update(host_config.from_environment())
-    if config:
-        app.config.update(config)
+        files.from_pyfile(os.environ["HOST_CONFIG"])
+    app.config.update(files)
+    app.config.update(config or {})
+    read_config(app, host_config.contract(app.instance_path), files, config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = host_config.persistent_secret_key(app.instance_path)
     if app.config.get("SESSION_COOKIE_SECURE") is None:
@@ -54,6 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     init_database(app)
     registry = init_addons(app)
+    for addon in registry.loaded():
+        if addon.manifest.config is not None:
+            read_config(app, addon.manifest.config, files, config or {})
     init_blueprints(app, registry)
     init_requests(app)
     init_mail(app)
@@ -61,7 +67,47 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["host_jobs"] = JobQueue(app)
     with app.app_context():
         registry.upgrade_enabled()
+        log_active_parts(app, registry)
     return app
+
+
+def read_config(app: Flask, contract: Contract, files: dict, given: dict) -> None:
+    """Set ``contract``'s keys: given over environment over files over defaults;
+    a bad value raises :class:`host.ConfigError` naming the key."""
+    app.config.update(resolve(contract, files=files, environ=os.environ, given=given))
+
+
+def log_active_parts(app: Flask, registry: AddonRegistry) -> None:
+    """Say which database, job queue, mail transport and providers are in use."""
+    config = app.config
+    mail = (
+        f"SMTP {config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+        if config.get("MAIL_SERVER")
+        else "kept on the Outbox page (no MAIL_SERVER)"
+    )
+    parts = [
+        f"database {host_db.redact_url(config['DATABASE_URL'])}",
+        f"job queue {app.extensions['host_jobs'].describe()}",
+        f"mail {mail}",
+    ]
+    enabled = registry.enabled_names()
+    for addon in registry.loaded():
+        if addon.name not in enabled or addon.manifest.config is None:
+            continue
+        for key in addon.manifest.config.keys:
+            if key.announce and not key.secret:
+                parts.append(f"{key.name} {_effective(addon.name, addon.manifest.config, key)}")
+    log.info("active: %s", "; ".join(parts))
+
+
+def _effective(addon: str, contract: Contract, key: ConfigKey) -> object:
+    value = current_app.config.get(key.name)
+    if key.editable:
+        suffix = key.name.removeprefix(f"{contract.prefix}_").lower()
+        saved = Setting.read(f"{addon}.{suffix}")
+        if saved:
+            return f"{saved} (set on the Settings page)"
+    return value
 
 
 def init_database(app: Flask) -> None:
@@ -80,7 +126,7 @@ def init_database(app: Flask) -> None:
 def init_addons(app: Flask) -> AddonRegistry:
     from host import core_addon
 
-    trace = bool(app.config.get("IAP_HOST_TRACE_HOOKS") or os.environ.get("IAP_HOST_TRACE_HOOKS"))
+    trace = bool(app.config.get("IAP_HOST_TRACE_HOOKS"))
     registry = AddonRegistry(trace=trace)
     app.extensions["host"] = registry
     registry.load(

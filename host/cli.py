@@ -6,9 +6,11 @@ import os
 import sys
 
 import click
+import peewee
 
 from host.app import create_app
-from host.db import DatabaseURLError
+from host.configuration import ConfigError
+from host.db import DatabaseURLError, redact_url
 from host.manifest import AddonError
 
 
@@ -17,10 +19,25 @@ def _app():
     obj = click.get_current_context().find_root().obj
     if obj.get("app") is None:
         try:
-            obj["app"] = create_app()
-        except DatabaseURLError as exc:
+            obj["app"] = _build()
+        except StartupError as exc:
             raise click.ClickException(str(exc)) from None
     return obj["app"]
+
+
+class StartupError(Exception):
+    """The app cannot start; the message says why in one line."""
+
+
+def _build():
+    try:
+        return create_app()
+    except (DatabaseURLError, ConfigError) as exc:
+        raise StartupError(str(exc)) from None
+    except peewee.OperationalError as exc:
+        url = redact_url(os.environ.get("DATABASE_URL", "the configured database"))
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StartupError(f"cannot open the database {url}: {reason}") from None
 
 
 @click.group()
@@ -137,8 +154,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] not in ("--help", "-h") and os.environ.get("HOST_SKIP_ADDON_CLI") != "1":
         try:
-            app = create_app()
-        except DatabaseURLError as exc:
+            app = _build()
+        except StartupError as exc:
             click.echo(f"Error: {exc}", err=True)
             return 1
         app.extensions["host"].hooks.register_commands(cli=cli)

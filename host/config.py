@@ -1,10 +1,11 @@
-"""Configuration: defaults, then a config file, then the environment, then the caller's."""
+"""The host's configuration: its declared keys, the internal defaults, the secret key."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from host.configuration import Config, ConfigKey
 
 # The addons shipped with the host, loaded in this order of listing (the load
 # order itself follows their ``depends``). Partner Autocomplete, Snailmail,
@@ -17,77 +18,115 @@ BUILTIN_ADDONS = (
     "addons.partner_autocomplete.plugin",
 )
 
-# Read from the environment when set; everything else comes from a config file.
-ENVIRONMENT_KEYS = (
-    "SECRET_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "MAIL_DEFAULT_SENDER",
-    "SESSION_COOKIE_SECURE",
-    "HOST_BASE_URL",
-    "HOST_PROXIES",
-    "HOST_SESSION_IDLE_TIMEOUT",
-    "HOST_SESSION_LIFETIME",
-    "HOST_LOAD_ENTRY_POINTS",
-    "HOST_JOBS_IMMEDIATE",
-    "IAP_EDITION",
-    "IAP_SUBSCRIPTION_EXPIRES",
-    "STRIPE_API_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "STRIPE_API_BASE",
-)
 
-SECRET_KEYS = ("SECRET_KEY", "MAIL_PASSWORD", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET")
+def contract(instance_path: str) -> Config:
+    """The host's own keys, read like every addon's (see :mod:`host.configuration`)."""
+    return Config(
+        "HOST",
+        ConfigKey(
+            name="DATABASE_URL",
+            default=f"sqlite:///{Path(instance_path) / 'iap.db'}",
+            meaning="`sqlite:///path.db` or `postgresql://user:pass@host:5432/name`",
+            example="sqlite:///elsewhere.db",
+            secret=False,
+        ),
+        ConfigKey(
+            name="REDIS_URL",
+            default=None,
+            meaning="Job queue on Redis; unset: on SQLite (`instance/jobs.db`)",
+            example="redis://127.0.0.1:6379/9",
+        ),
+        ConfigKey(
+            name="SECRET_KEY",
+            default=None,
+            meaning="Signs sessions; unset: generated into `instance/secret_key`",
+            secret=True,
+        ),
+        ConfigKey(
+            name="MAIL_SERVER",
+            default=None,
+            meaning="SMTP server; unset: mails are kept on the admin **Outbox** page",
+            example="smtp.example.com",
+        ),
+        ConfigKey(name="MAIL_PORT", default=25, type=int, minimum=1, meaning="SMTP port"),
+        ConfigKey(name="MAIL_USERNAME", default=None, meaning="SMTP user"),
+        ConfigKey(name="MAIL_PASSWORD", default=None, meaning="SMTP password", secret=True),
+        ConfigKey(name="MAIL_USE_TLS", default=False, type=bool, meaning="STARTTLS"),
+        ConfigKey(name="MAIL_USE_SSL", default=False, type=bool, meaning="SMTP over TLS"),
+        ConfigKey(
+            name="MAIL_DEFAULT_SENDER",
+            default="IAP Host <noreply@localhost>",
+            meaning="The From of the mails the app sends",
+        ),
+        ConfigKey(
+            name="SESSION_COOKIE_SECURE",
+            default=None,
+            type=bool,
+            meaning="Session cookies only over HTTPS; unset: `true` when `HOST_BASE_URL` "
+            "is `https://…`",
+        ),
+        ConfigKey(
+            name="HOST_BASE_URL",
+            default="http://127.0.0.1:5000",
+            meaning="Public URL, used in mails and provider callbacks",
+            example="https://iap.example.com",
+        ),
+        ConfigKey(
+            name="HOST_PROXIES",
+            default=0,
+            type=int,
+            minimum=0,
+            meaning="Number of reverse proxies in front of the app whose `X-Forwarded-*` "
+            "headers are trusted",
+        ),
+        # A session ends after this long without a request, and after its
+        # absolute lifetime whatever happens (the cookie expires with it).
+        ConfigKey(
+            name="HOST_SESSION_IDLE_TIMEOUT",
+            default=2 * 60 * 60,
+            type=int,
+            minimum=60,
+            meaning="Seconds without a request after which a session ends",
+        ),
+        ConfigKey(
+            name="HOST_SESSION_LIFETIME",
+            default=12 * 60 * 60,
+            type=int,
+            minimum=60,
+            meaning="Seconds after login after which a session ends whatever happens",
+        ),
+        ConfigKey(
+            name="HOST_LOAD_ENTRY_POINTS",
+            default=True,
+            type=bool,
+            meaning="Load third-party addons from the `iap_host.addons` entry points",
+        ),
+        ConfigKey(
+            name="HOST_JOBS_IMMEDIATE",
+            default=False,
+            type=bool,
+            meaning="Run jobs in the web process as they are queued (tests, debugging)",
+        ),
+        ConfigKey(
+            name="IAP_HOST_TRACE_HOOKS",
+            default=False,
+            type=bool,
+            meaning="Log every hook call and the addons that answered it",
+        ),
+        also=("DATABASE", "REDIS", "SECRET", "MAIL", "SESSION", "IAP_HOST"),
+    )
 
 
 def defaults(instance_path: str) -> dict:
     return {
-        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'iap.db'}",
-        "REDIS_URL": None,
         "HOST_JOBS_PATH": str(Path(instance_path) / "jobs.db"),
-        "HOST_JOBS_IMMEDIATE": False,
         "HOST_BUILTIN_ADDONS": BUILTIN_ADDONS,
         "HOST_EXTRA_ADDONS": (),
-        "HOST_LOAD_ENTRY_POINTS": True,
-        "HOST_BASE_URL": "http://127.0.0.1:5000",
         "HOST_PAGE_SIZE": 50,
-        "MAIL_SERVER": None,
-        "MAIL_DEFAULT_SENDER": "IAP Host <noreply@localhost>",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # None: secure cookies when HOST_BASE_URL is https (see ``create_app``).
-        "SESSION_COOKIE_SECURE": None,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
-        # Seconds: a session ends after this long without a request, and after
-        # its absolute lifetime whatever happens (the cookie expires with it).
-        "HOST_SESSION_IDLE_TIMEOUT": 2 * 60 * 60,
-        "HOST_SESSION_LIFETIME": 12 * 60 * 60,
     }
-
-
-def from_environment(environ=os.environ) -> dict:
-    found = {}
-    for key in ENVIRONMENT_KEYS:
-        if key in environ:
-            found[key] = _coerce(environ[key])
-    return found
-
-
-def _coerce(value: str):
-    lowered = value.strip().lower()
-    if lowered in ("true", "yes", "1", "on"):
-        return True
-    if lowered in ("false", "no", "0", "off"):
-        return False
-    if lowered.isdigit():
-        return int(lowered)
-    return value
 
 
 def persistent_secret_key(instance_path: str) -> str:

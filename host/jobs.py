@@ -105,6 +105,16 @@ class JobQueue:
             self._bind(_JOBS[name])
         return self._tasks[name]
 
+    def describe(self) -> str:
+        """Where the queue lives, for the start-up log (no password)."""
+        from host.db import redact_url
+
+        if isinstance(self.huey, huey.MemoryHuey):
+            return "in-process (HOST_JOBS_IMMEDIATE)"
+        if isinstance(self.huey, huey.RedisHuey):
+            return f"huey on Redis {redact_url(self.app.config['REDIS_URL'])}"
+        return f"huey on SQLite {self.app.config['HOST_JOBS_PATH']}"
+
     def pending(self) -> int:
         return self.huey.pending_count()
 

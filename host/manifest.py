@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from host.configuration import Config
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
@@ -19,7 +21,9 @@ class Manifest:
     ``name`` is the addon's key: its table prefix, URL prefix and template
     folder. ``depends`` lists the addons that must be enabled before it.
     ``hookspecs`` is an optional module or class of hook specifications that
-    the addon publishes for the addons depending on it.
+    the addon publishes for the addons depending on it. ``config`` is its
+    configuration contract (:class:`host.Config`): the keys the host reads
+    from the config files and the environment for it.
     """
 
     name: str
@@ -30,6 +34,8 @@ class Manifest:
     icon: str = "🧩"
     category: str = "Tools"
     hookspecs: object | None = None
+    # The configuration keys it reads (host.Config), with defaults and types.
+    config: Config | None = None
     # Enabled automatically on a new database (the host's own features).
     auto_enable: bool = False
 

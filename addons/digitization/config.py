@@ -1,4 +1,5 @@
-"""Settings: app config (``DIGITIZATION_*``) overridden per kind on the Settings page.
+"""Settings: app config (``DIGITIZATION_*``, declared in :data:`CONFIG`) overridden
+per kind on the Settings page.
 
 The Settings page stores ``digitization.mode.<kind>`` and ``digitization.credits.<kind>``
 in ``host.Setting``; a value never saved there comes from the config
@@ -13,7 +14,7 @@ from flask import current_app
 
 from addons.digitization.extract import DEFAULT_MAX_PAGES
 from addons.digitization.kinds import KINDS
-from host import Setting
+from host import Config, ConfigKey, Setting
 
 # When a document is digitized: on upload, when the user clicks Digitize, or never.
 MODES = {
@@ -23,23 +24,76 @@ MODES = {
 }
 MAX_CREDITS = Decimal(100)
 
-DEFAULTS = {
-    "DIGITIZATION_MAX_PAGES": DEFAULT_MAX_PAGES,
-    "DIGITIZATION_MAX_FILE_SIZE": 20 * 1024 * 1024,
-    "DIGITIZATION_MAX_FILES": 100,
-    # Longest side, in pixels, of a rendered page preview.
-    "DIGITIZATION_PAGE_SIZE": 1600,
-    "DIGITIZATION_OCR_WORKERS": None,
-    # A document still processing after this many seconds was interrupted.
-    "DIGITIZATION_STUCK_AFTER": 1800,
-    **{f"DIGITIZATION_MODE_{key.upper()}": "auto" for key in KINDS},
-    **{f"DIGITIZATION_CREDITS_{key.upper()}": 1 for key in KINDS},
-}
+
+def _credits(raw) -> Decimal:
+    return parse_credits(str(raw))
 
 
-def init_config(app) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+CONFIG = Config(
+    "DIGITIZATION",
+    ConfigKey(
+        name="DIGITIZATION_MAX_PAGES",
+        default=DEFAULT_MAX_PAGES,
+        type=int,
+        minimum=1,
+        meaning="Longer PDFs are refused before any work",
+    ),
+    ConfigKey(
+        name="DIGITIZATION_MAX_FILE_SIZE",
+        default=20 * 1024 * 1024,
+        type=int,
+        minimum=1,
+        meaning="Larger uploads are refused (bytes; default 20 MiB)",
+    ),
+    ConfigKey(
+        name="DIGITIZATION_MAX_FILES",
+        default=100,
+        type=int,
+        minimum=1,
+        meaning="Files in one upload",
+    ),
+    ConfigKey(
+        name="DIGITIZATION_PAGE_SIZE",
+        default=1600,
+        type=int,
+        minimum=100,
+        meaning="Longest side, in pixels, of a rendered page preview",
+    ),
+    ConfigKey(
+        name="DIGITIZATION_OCR_WORKERS",
+        default=None,
+        type=int,
+        minimum=1,
+        meaning="Processes reading scanned pages at once; unset: one per core",
+    ),
+    ConfigKey(
+        name="DIGITIZATION_STUCK_AFTER",
+        default=1800,
+        type=int,
+        minimum=60,
+        meaning="Seconds after which a document still processing counts as interrupted",
+    ),
+    *(
+        ConfigKey(
+            name=f"DIGITIZATION_MODE_{key.upper()}",
+            default="auto",
+            choices=tuple(MODES),
+            example="manual",
+            meaning="`auto` on upload, `manual` on *Digitize*, or `never` (also on the "
+            "Settings page)",
+        )
+        for key in KINDS
+    ),
+    *(
+        ConfigKey(
+            name=f"DIGITIZATION_CREDITS_{key.upper()}",
+            default=Decimal(1),
+            type=_credits,
+            meaning="Credits per document",
+        )
+        for key in KINDS
+    ),
+)
 
 
 def setting(name: str):

@@ -31,6 +31,7 @@ manifest = Manifest(
     depends=("iap",),
     icon="🧾",
     category="Productivity",
+    config=config.CONFIG,
 )
 
 
@@ -54,7 +55,6 @@ def register_blueprints():
 
 @hookimpl
 def init_app(app):
-    config.init_config(app)
     for kind in KINDS.values():
         register_chatter_model(kind.model, Document)
 

@@ -5,9 +5,69 @@ from __future__ import annotations
 from flask import render_template, url_for
 
 from addons.iap import hookspecs, jobs  # noqa: F401 - jobs registers the sweeper
+from addons.iap.editions import EDITIONS
 from addons.iap.models import MODELS
 from addons.iap.payments import DemoProvider, StripeProvider
-from host import Manifest, MenuItem, Migration, SettingsBlock, hookimpl
+from host import Config, ConfigKey, Manifest, MenuItem, Migration, SettingsBlock, hookimpl
+
+
+def _iso_date(raw) -> str:
+    import datetime as dt
+
+    text = str(raw).strip()
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a YYYY-MM-DD date") from None
+    return text
+
+
+CONFIG = Config(
+    "IAP",
+    ConfigKey(
+        name="IAP_EDITION",
+        default="demo",
+        choices=EDITIONS,
+        example="community",
+        meaning="`enterprise`, `demo`, `training`, `educational`, `one_app_free` or "
+        "`community`: who gets trial credits",
+    ),
+    ConfigKey(
+        name="IAP_SUBSCRIPTION_EXPIRES",
+        default=None,
+        type=_iso_date,
+        example="2030-01-31",
+        meaning="`YYYY-MM-DD`; `enterprise` and `one_app_free` need it for trial credits",
+    ),
+    ConfigKey(
+        name="IAP_HOLD_TTL",
+        default=900,
+        type=int,
+        minimum=1,
+        meaning="Seconds before an unfinished charge's hold is released",
+    ),
+    ConfigKey(
+        name="IAP_PAYMENT_PROVIDER",
+        default="demo",
+        example="stripe",
+        announce=True,
+        meaning="`demo` (test card form, offline) or `stripe`",
+    ),
+    ConfigKey(name="STRIPE_API_KEY", default=None, secret=True, meaning="Stripe secret API key"),
+    ConfigKey(
+        name="STRIPE_WEBHOOK_SECRET",
+        default=None,
+        secret=True,
+        meaning="Signs Stripe's calls to `/iap/webhooks/stripe`",
+    ),
+    ConfigKey(
+        name="STRIPE_API_BASE",
+        default=None,
+        example="http://127.0.0.1:12111",
+        meaning="Another Stripe-compatible API (tests); unset: Stripe's own",
+    ),
+    also=("STRIPE",),
+)
 
 manifest = Manifest(
     name="iap",
@@ -17,6 +77,7 @@ manifest = Manifest(
     icon="💳",
     category="Core",
     hookspecs=hookspecs,
+    config=CONFIG,
 )
 
 
@@ -45,13 +106,6 @@ def register_blueprints():
     from addons.iap.views import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def init_app(app):
-    app.config.setdefault("IAP_EDITION", "demo")
-    app.config.setdefault("IAP_HOLD_TTL", 900)
-    app.config.setdefault("IAP_PAYMENT_PROVIDER", "demo")
 
 
 @hookimpl

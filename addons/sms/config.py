@@ -1,4 +1,5 @@
-"""The sms addon's settings: app config (``SMS_*``) overridden by the Settings page.
+"""The sms addon's settings: app config (``SMS_*``, declared in :data:`CONFIG`)
+overridden by the Settings page.
 
 The Settings page stores its values in ``host.Setting`` under ``sms.<name>``;
 a value never saved there comes from ``app.config["SMS_<NAME>"]``.
@@ -6,44 +7,80 @@ a value never saved there comes from ``app.config["SMS_<NAME>"]``.
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app
 
-from host import Setting
+from host import Config, ConfigKey, Setting
 
-DEFAULTS = {
-    "SMS_GATEWAY": "outbox",
-    "SMS_TWILIO_BASE_URL": "https://api.twilio.com",
-    "SMS_TWILIO_ACCOUNT_SID": "",
-    "SMS_TWILIO_AUTH_TOKEN": "",
-    # A sender number (+1…) or a messaging service SID (MG…).
-    "SMS_TWILIO_FROM": "",
-    "SMS_TWILIO_TIMEOUT": 10,
-    "SMS_SMART_ENCODING": False,
-    # Seconds before the outbox reports a message delivered.
-    "SMS_OUTBOX_DELIVERY_DELAY": 3,
-    # Messages per charge in a mass SMS (see ``batches``).
-    "SMS_BATCH_CHUNK": 500,
-}
-# May come from the environment, so secrets stay out of config files.
-_FROM_ENVIRONMENT = (
-    "SMS_GATEWAY",
-    "SMS_TWILIO_BASE_URL",
-    "SMS_TWILIO_ACCOUNT_SID",
-    "SMS_TWILIO_AUTH_TOKEN",
-    "SMS_TWILIO_FROM",
+CONFIG = Config(
+    "SMS",
+    ConfigKey(
+        name="SMS_GATEWAY",
+        default="outbox",
+        example="twilio",
+        editable=True,
+        announce=True,
+        meaning="`outbox` (kept on the *SMS Outbox* page, delivery simulated) or `twilio`; "
+        "the Settings page may change it",
+    ),
+    ConfigKey(
+        name="SMS_TWILIO_BASE_URL",
+        default="https://api.twilio.com",
+        example="http://127.0.0.1:9",
+        editable=True,
+        meaning="A Twilio-compatible REST API",
+    ),
+    ConfigKey(
+        name="SMS_TWILIO_ACCOUNT_SID",
+        default="",
+        example="AC123",
+        editable=True,
+        meaning="Twilio account SID",
+    ),
+    ConfigKey(
+        name="SMS_TWILIO_AUTH_TOKEN",
+        default="",
+        secret=True,
+        meaning="Twilio auth token; signs status callbacks and inbound replies",
+    ),
+    ConfigKey(
+        name="SMS_TWILIO_FROM",
+        default="",
+        example="+15005550006",
+        editable=True,
+        meaning="A sender number (`+1…`) or a messaging service SID (`MG…`)",
+    ),
+    ConfigKey(
+        name="SMS_TWILIO_TIMEOUT",
+        default=10.0,
+        type=float,
+        minimum=0.1,
+        meaning="Seconds to wait for Twilio's answer",
+    ),
+    ConfigKey(
+        name="SMS_SMART_ENCODING",
+        default=False,
+        type=bool,
+        editable=True,
+        meaning="Replace look-alike Unicode characters so a text stays GSM-7",
+    ),
+    ConfigKey(
+        name="SMS_OUTBOX_DELIVERY_DELAY",
+        default=3,
+        type=int,
+        minimum=0,
+        meaning="Seconds before the outbox gateway reports a message delivered",
+    ),
+    ConfigKey(
+        name="SMS_BATCH_CHUNK",
+        default=500,
+        type=int,
+        minimum=1,
+        meaning="Messages per charge in a mass SMS",
+    ),
 )
 # Editable on the Settings page.
 EDITABLE = ("gateway", "twilio_base_url", "twilio_account_sid", "twilio_from", "smart_encoding")
 SECRET = "twilio_auth_token"
-
-
-def init_config(app) -> None:
-    for key, value in DEFAULTS.items():
-        if key in _FROM_ENVIRONMENT and os.environ.get(key):
-            value = os.environ[key]
-        app.config.setdefault(key, value)
 
 
 def get(name: str):

@@ -29,6 +29,7 @@ manifest = Manifest(
     icon="📱",
     category="Marketing",
     hookspecs=hookspecs,
+    config=config.CONFIG,
 )
 
 PHONE_FIELDS = ("phone", "mobile")
@@ -91,11 +92,6 @@ def register_blueprints():
     from addons.sms.views import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def init_app(app):
-    config.init_config(app)
 
 
 @hookimpl

@@ -7,34 +7,97 @@ The Settings page stores its values in ``host.Setting`` under
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app
 
-from host import Setting
+from host import Config, ConfigKey, Setting
 
-DEFAULTS = {
-    "SNAILMAIL_PROVIDER": "outbox",
-    # Pingen-style REST API (https://api.pingen.com, token from identity.pingen.com).
-    "SNAILMAIL_PINGEN_BASE_URL": "https://api.pingen.com",
-    "SNAILMAIL_PINGEN_IDENTITY_URL": "https://identity.pingen.com",
-    "SNAILMAIL_PINGEN_CLIENT_ID": "",
-    "SNAILMAIL_PINGEN_CLIENT_SECRET": "",
-    "SNAILMAIL_PINGEN_ORGANISATION": "",
-    "SNAILMAIL_PINGEN_WEBHOOK_SECRET": "",
-    "SNAILMAIL_PINGEN_TIMEOUT": 20,
-    # Seconds the hand-over waits for the shop to validate a letter before
-    # taking its answer as accepted (a refusal after that is refunded).
-    "SNAILMAIL_PINGEN_VALIDATION_WAIT": 30,
-    # Seconds between the outbox's simulated steps (accepted, printing, posted, delivered).
-    "SNAILMAIL_OUTBOX_STEP_DELAY": 5,
-    # Envelope window: right (Odoo, Pingen) or left (DIN 5008).
-    "SNAILMAIL_WINDOW": "right",
-    # Seconds after which a letter left "sending" lost its worker and is taken up again.
-    "SNAILMAIL_STALE_AFTER": 900,
-}
-_FROM_ENVIRONMENT = tuple(
-    k for k in DEFAULTS if k.startswith("SNAILMAIL_PINGEN") or k in ("SNAILMAIL_PROVIDER",)
+CONFIG = Config(
+    "SNAILMAIL",
+    ConfigKey(
+        name="SNAILMAIL_PROVIDER",
+        default="outbox",
+        example="pingen",
+        editable=True,
+        announce=True,
+        meaning="`outbox` (letters kept on the *Letters outbox* page, posting simulated) or "
+        "`pingen`; the Settings page may change it",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_BASE_URL",
+        default="https://api.pingen.com",
+        example="http://127.0.0.1:9",
+        editable=True,
+        meaning="A Pingen-compatible REST API",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_IDENTITY_URL",
+        default="https://identity.pingen.com",
+        example="http://127.0.0.1:9",
+        editable=True,
+        meaning="Where Pingen's access tokens come from",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_CLIENT_ID",
+        default="",
+        example="client-1",
+        editable=True,
+        meaning="Pingen client id",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_CLIENT_SECRET",
+        default="",
+        secret=True,
+        meaning="Pingen client secret",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_ORGANISATION",
+        default="",
+        example="org-1",
+        editable=True,
+        meaning="Pingen organisation id",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_WEBHOOK_SECRET",
+        default="",
+        secret=True,
+        meaning="Signs Pingen's webhooks",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_TIMEOUT",
+        default=20.0,
+        type=float,
+        minimum=0.1,
+        meaning="Seconds to wait for Pingen's answer",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_PINGEN_VALIDATION_WAIT",
+        default=30.0,
+        type=float,
+        minimum=0,
+        meaning="Seconds the hand-over waits for Pingen to validate a letter before taking "
+        "it as accepted (a later refusal is refunded)",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_OUTBOX_STEP_DELAY",
+        default=5.0,
+        type=float,
+        minimum=0,
+        meaning="Seconds between the outbox's simulated steps",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_WINDOW",
+        default="right",
+        choices=("right", "left"),
+        editable=True,
+        meaning="Envelope window: `right` (Odoo, Pingen) or `left` (DIN 5008)",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_STALE_AFTER",
+        default=900.0,
+        type=float,
+        minimum=1,
+        meaning="Seconds after which a letter left sending lost its worker and is taken up again",
+    ),
 )
 EDITABLE = (
     "provider",
@@ -45,13 +108,6 @@ EDITABLE = (
     "window",
 )
 SECRETS = ("pingen_client_secret", "pingen_webhook_secret")
-
-
-def init_config(app) -> None:
-    for key, value in DEFAULTS.items():
-        if key in _FROM_ENVIRONMENT and os.environ.get(key):
-            value = os.environ[key]
-        app.config.setdefault(key, value)
 
 
 def get(name: str):

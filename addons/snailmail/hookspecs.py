@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from host import hookspec
+from host import Hooks, hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     from addons.snailmail.providers.base import PrintShop
@@ -26,3 +26,12 @@ def snailmail_print_shops() -> list[PrintShop]:
 
     :return: :class:`addons.snailmail.providers.base.PrintShop` objects, new ones per call.
     """
+
+
+class SnailmailHooks(Hooks):
+    """Typed calls of the hooks above: ``hooks(SnailmailHooks).snailmail_print_shops()``."""
+
+    def snailmail_print_shops(self) -> list[PrintShop]:
+        from addons.snailmail.providers.base import PrintShop
+
+        return self._collect(self._hook.snailmail_print_shops, PrintShop)

@@ -22,6 +22,7 @@ manifest = Manifest(
     icon="✉️",
     category="Productivity",
     hookspecs=hookspecs,
+    config=config.CONFIG,
 )
 
 
@@ -53,11 +54,6 @@ def register_blueprints():
     from addons.snailmail.views import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def init_app(app):
-    config.init_config(app)
 
 
 @hookimpl

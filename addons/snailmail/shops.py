@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from addons.snailmail import config
+from addons.snailmail.hookspecs import SnailmailHooks
 from addons.snailmail.providers.base import PrintShop, ShopError
-from host import registry
+from host import hooks
 
 
 def available() -> dict[str, PrintShop]:
-    return {shop.key: shop for shop in registry().collect("snailmail_print_shops")}
+    return {shop.key: shop for shop in hooks(SnailmailHooks).snailmail_print_shops()}
 
 
 def get(key: str) -> PrintShop:

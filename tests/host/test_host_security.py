@@ -1,15 +1,27 @@
 """Login, roles, CSRF, redirects, password storage, cookies and secrets."""
 
+import importlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from host import Contact, Setting, User
-from host.config import SECRET_KEYS
+from host.config import BUILTIN_ADDONS, contract
 from host.testing import PASSWORD, make_user
 from tests.host.addon_kit import blueprint_for, client_as, kit_config, make_addon
 
 PUBLIC_ENDPOINTS = {"host.login", "host.healthz", "static", "host.static"}
+# Every secret key the host and the built-in addons declare.
+SECRET_KEYS = [
+    key.name
+    for config in (
+        contract("instance"),
+        *(importlib.import_module(spec).manifest.config for spec in BUILTIN_ADDONS),
+    )
+    if config
+    for key in config.keys
+    if key.secret
+]
 # Secrets set to values that cannot appear in a page by chance.
 SECRETS = {key: f"sentinel-{key.lower()}-6f1c9e" for key in SECRET_KEYS}
 

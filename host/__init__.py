@@ -56,7 +56,6 @@ __all__ = [
     "Document",
     "FieldButton",
     "FieldWidget",
-    "MailTemplate",
     "Hooks",
     "HostHooks",
     "MailTemplate",

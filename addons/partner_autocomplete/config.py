@@ -7,30 +7,43 @@ or a local one in tests). The Settings page stores its switches in
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app
 
-from host import Setting
+from host import Config, ConfigKey, Setting
 
-DEFAULTS = {
-    "VIES_URL": "https://ec.europa.eu/taxation_customs/vies/services/checkVatService",
-    # Seconds VIES may take to answer one check.
-    "PARTNER_AUTOCOMPLETE_VIES_TIMEOUT": 5,
-    # Checks of a contact's number tried at most this many times (1, 2, 4… minutes apart).
-    "PARTNER_AUTOCOMPLETE_VIES_ATTEMPTS": 8,
-    # Seconds the first retry waits; each next one waits twice as long.
-    "PARTNER_AUTOCOMPLETE_VIES_RETRY_DELAY": 60,
-}
-_FROM_ENVIRONMENT = ("VIES_URL", "PARTNER_AUTOCOMPLETE_VIES_TIMEOUT")
+CONFIG = Config(
+    "PARTNER_AUTOCOMPLETE",
+    ConfigKey(
+        name="VIES_URL",
+        default="https://ec.europa.eu/taxation_customs/vies/services/checkVatService",
+        example="http://127.0.0.1:9/checkVatService",
+        meaning="The VIES `checkVatService` endpoint that checks VAT numbers",
+    ),
+    ConfigKey(
+        name="PARTNER_AUTOCOMPLETE_VIES_TIMEOUT",
+        default=5.0,
+        type=float,
+        minimum=0.1,
+        meaning="Seconds VIES may take to answer one check",
+    ),
+    ConfigKey(
+        name="PARTNER_AUTOCOMPLETE_VIES_ATTEMPTS",
+        default=8,
+        type=int,
+        minimum=1,
+        meaning="Checks of a contact's number tried at most this many times (1, 2, 4… minutes "
+        "apart)",
+    ),
+    ConfigKey(
+        name="PARTNER_AUTOCOMPLETE_VIES_RETRY_DELAY",
+        default=60,
+        type=int,
+        minimum=1,
+        meaning="Seconds the first retry waits; each next one waits twice as long",
+    ),
+    also=("VIES",),
+)
 SWITCHES = ("enabled", "vies")
-
-
-def init_config(app) -> None:
-    for key, value in DEFAULTS.items():
-        if key in _FROM_ENVIRONMENT and os.environ.get(key):
-            value = type(value)(os.environ[key])
-        app.config.setdefault(key, value)
 
 
 def switch(name: str) -> bool:

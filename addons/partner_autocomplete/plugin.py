@@ -21,6 +21,7 @@ manifest = Manifest(
     depends=("iap",),
     icon="🏢",
     category="Sales",
+    config=config.CONFIG,
 )
 
 # The host's contact form pages, where the dropdown is attached.
@@ -47,7 +48,6 @@ def register_blueprints():
 
 @hookimpl
 def init_app(app):
-    config.init_config(app)
     app.after_request(_attach_to_contact_form)
 
 

@@ -314,8 +314,9 @@ def test_failing_on_capture_captures_nothing(widget):
 
 
 def test_services_are_what_the_iap_services_hook_declares(app, widget):
+    from addons.iap.hookspecs import IapHooks
     from addons.iap.services import get_service
 
-    declared = app.extensions["host"].collect("iap_services")
+    declared = app.extensions["host"].facade(IapHooks).iap_services()
     assert [s.key for s in declared] == ["widget"]
     assert get_service("widget").name == "Widgets"

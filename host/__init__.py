@@ -37,6 +37,7 @@ from host.models import Contact, Setting, User
 from host.notify import MailTemplate, MailTemplateError, send_mail_template
 from host.plugins import notify_saved, registry, request_cache
 from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
+from host.secret_store import read_secret, write_secret
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
 from host.views import selected_contacts
@@ -91,6 +92,7 @@ __all__ = [
     "post_messages",
     "public",
     "public_endpoint",
+    "read_secret",
     "read_token",
     "register_chatter_model",
     "registry",
@@ -104,5 +106,6 @@ __all__ = [
     "suggestions_response",
     "utcnow",
     "webhook",
+    "write_secret",
     "write_transaction",
 ]

@@ -17,6 +17,7 @@ from host.mail import init_mail
 from host.migrations import AddonSchema
 from host.models import HOST_MODELS, Setting
 from host.plugins import AddonRegistry
+from host.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     """
     instance = (config or {}).get("HOST_INSTANCE_PATH") or os.environ.get("HOST_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    # Databases, job queue and keys live here: 0700, before anything is written.
+    private_dir(app.instance_path)
     app.config.from_mapping(host_config.defaults(app.instance_path))
     files = Config(app.instance_path)  # what the config files say, apart
     files.from_pyfile("config.py", silent=True)

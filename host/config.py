@@ -96,6 +96,13 @@ def contract(instance_path: str) -> Config:
             meaning="Seconds after login after which a session ends whatever happens",
         ),
         ConfigKey(
+            name="HOST_SECRETS_KEY",
+            default=None,
+            meaning="Encrypts the provider secrets saved on the Settings page (Twilio "
+            "token…), kept out of the database; unset: derived from `SECRET_KEY`",
+            secret=True,
+        ),
+        ConfigKey(
             name="HOST_LOAD_ENTRY_POINTS",
             default=True,
             type=bool,
@@ -130,12 +137,8 @@ def defaults(instance_path: str) -> dict:
 
 
 def persistent_secret_key(instance_path: str) -> str:
-    """A secret key kept in the instance folder, so sessions survive restarts."""
-    path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    """A secret key kept in the instance folder, so sessions survive restarts.
+    Created 0600 from the start: never readable by another local user."""
+    from host.private_files import read_key
+
+    return read_key(Path(instance_path) / "secret_key", lambda: secrets.token_urlsafe(48))

@@ -82,8 +82,11 @@ def parse_database_url(url: str) -> peewee.Database:
                 "DATABASE_URL must name a SQLite file: an in-memory database is lost "
                 "at every connection close"
             )
-        directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
+        from host.private_files import private_dir, private_file
+
+        # It holds password hashes and provider settings: only our user reads it.
+        private_dir(os.path.dirname(os.path.abspath(path)), tighten=False)
+        private_file(path)
         return peewee.SqliteDatabase(
             path,
             # Every write transaction takes the write lock up front, so a

@@ -9,6 +9,7 @@ worker`` consumes the queue. Jobs run inside an app context.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 import huey
@@ -16,6 +17,7 @@ from flask import Flask, current_app, has_app_context
 from huey.exceptions import RetryTask
 
 from host.db import db
+from host.private_files import private_dir, private_file
 
 _JOBS: dict[str, Job] = {}
 
@@ -76,7 +78,10 @@ class JobQueue:
         elif config.get("REDIS_URL"):
             self.huey = huey.RedisHuey(name, url=config["REDIS_URL"], results=False)
         else:
-            self.huey = huey.SqliteHuey(name, filename=config["HOST_JOBS_PATH"], results=False)
+            jobs_path = config["HOST_JOBS_PATH"]
+            private_dir(os.path.dirname(os.path.abspath(jobs_path)), tighten=False)
+            private_file(jobs_path)  # it holds job arguments
+            self.huey = huey.SqliteHuey(name, filename=jobs_path, results=False)
         self._tasks: dict[str, object] = {}
         for spec in list(_JOBS.values()):
             self._bind(spec)

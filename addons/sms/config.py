@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from host import Config, ConfigKey, Setting
+from host import Config, ConfigKey, Setting, read_secret, write_secret
 
 CONFIG = Config(
     "SMS",
@@ -50,6 +50,13 @@ CONFIG = Config(
         meaning="A sender number (`+1…`) or a messaging service SID (`MG…`)",
     ),
     ConfigKey(
+        name="SMS_ALLOW_HTTP_GATEWAY",
+        default=False,
+        type=bool,
+        meaning="Lets the Settings page take an `http://` gateway URL (a test gateway); "
+        "otherwise `https://` only",
+    ),
+    ConfigKey(
         name="SMS_TWILIO_TIMEOUT",
         default=10.0,
         type=float,
@@ -85,6 +92,9 @@ SECRET = "twilio_auth_token"
 
 def get(name: str):
     """The effective value of setting ``name`` (``gateway``, ``twilio_from``…)."""
+    if name == SECRET:
+        stored = read_secret(f"sms.{name}")
+        return stored if stored is not None else current_app.config[f"SMS_{name.upper()}"]
     row = Setting.get_or_none(Setting.key == f"sms.{name}")
     if row is not None:
         if name == "smart_encoding":
@@ -94,6 +104,9 @@ def get(name: str):
 
 
 def put(name: str, value) -> None:
+    if name == SECRET:
+        write_secret(f"sms.{name}", str(value))  # encrypted, the key outside the database
+        return
     if isinstance(value, bool):
         value = "1" if value else "0"
     Setting.write(f"sms.{name}", str(value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from host import Config, ConfigKey, Setting
+from host import Config, ConfigKey, Setting, read_secret, write_secret
 
 CONFIG = Config(
     "SNAILMAIL",
@@ -112,6 +112,9 @@ SECRETS = ("pingen_client_secret", "pingen_webhook_secret")
 
 def get(name: str):
     """The effective value of setting ``name`` (``provider``, ``pingen_client_id``…)."""
+    if name in SECRETS:
+        stored = read_secret(f"snailmail.{name}")
+        return stored if stored is not None else current_app.config[f"SNAILMAIL_{name.upper()}"]
     row = Setting.get_or_none(Setting.key == f"snailmail.{name}")
     if row is not None:
         return row.value
@@ -119,6 +122,9 @@ def get(name: str):
 
 
 def put(name: str, value) -> None:
+    if name in SECRETS:
+        write_secret(f"snailmail.{name}", str(value))  # encrypted, the key outside the database
+        return
     Setting.write(f"snailmail.{name}", str(value))
 
 

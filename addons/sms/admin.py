@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from addons.sms import blacklist, config, gateways, numbers, pricing, recipients, sending
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsMessage, SmsPrice
@@ -224,8 +224,16 @@ def settings():
     errors = []
     if gateway not in gateways.available():
         errors.append("Choose an SMS gateway.")
-    if not base_url.startswith(("http://", "https://")):
+    if not base_url.startswith("https://") and not (
+        base_url.startswith("http://")
+        and str(current_app.config.get("SMS_ALLOW_HTTP_GATEWAY")).lower()
+        in ("1", "true", "yes", "on")
+    ):
         errors.append("The Twilio API URL must start with https://.")
+    if base_url != config.get("twilio_base_url") and not token and config.get(config.SECRET):
+        # Otherwise anyone with the admin's session could send the stored token
+        # to a server of theirs by changing the URL alone.
+        errors.append("Enter the Auth Token again to change the Twilio API URL.")
     if any(len(v) > 255 for v in (base_url, sid, sender, token)):
         errors.append("A Twilio setting is longer than 255 characters.")
     if gateway == "twilio":

@@ -192,3 +192,60 @@ def test_history_survives_a_deleted_contact(sms, admin_client, contact, give_cre
     page = admin_client.get("/sms/?state=delivered").get_data(as_text=True)
     assert "Marie Dubois" in page and "+32 470 12 34 56" in page
     assert "Marie Dubois" in admin_client.get("/sms/outbox").get_data(as_text=True)
+
+
+def test_the_token_is_stored_encrypted_with_a_key_outside_the_database(sms, app, admin_client):
+    """Issue 11 #6: a copy of the database does not give the Twilio token away."""
+    data = {
+        "gateway": "twilio",
+        "twilio_account_sid": "AC123",
+        "twilio_auth_token": "tok-secret-81f3",
+        "twilio_from": "+15005550006",
+    }
+    assert admin_client.post("/sms/settings", data=data).status_code == 302
+    stored = Setting.get(Setting.key == "sms.twilio_auth_token").value
+    assert "tok-secret-81f3" not in stored and stored.startswith("sealed:v1:")
+    assert config.get(config.SECRET) == "tok-secret-81f3"
+    # The key is not in the database: an app with another secret key cannot read it.
+    from host.secret_store import SecretKeyMismatch, unseal
+
+    app.extensions.pop("host_secret_box")
+    app.secret_key = "another-key"
+    with pytest.raises(SecretKeyMismatch):
+        unseal(stored)
+
+
+def test_a_new_gateway_url_needs_the_token_again(sms, admin_client):
+    """Issue 11 #9: changing the URL alone would send the stored token elsewhere."""
+    data = {
+        "gateway": "twilio",
+        "twilio_base_url": "https://api.twilio.com",
+        "twilio_account_sid": "AC123",
+        "twilio_auth_token": "tok-1",
+        "twilio_from": "+15005550006",
+    }
+    admin_client.post("/sms/settings", data=data)
+    moved = {**data, "twilio_base_url": "https://evil.example", "twilio_auth_token": ""}
+    page = admin_client.post("/sms/settings", data=moved, follow_redirects=True)
+    assert "Enter the Auth Token again to change the Twilio API URL" in page.get_data(as_text=True)
+    assert config.get("twilio_base_url") == "https://api.twilio.com"
+    moved["twilio_auth_token"] = "tok-2"
+    admin_client.post("/sms/settings", data=moved)
+    assert config.get("twilio_base_url") == "https://evil.example"
+    assert config.get(config.SECRET) == "tok-2"
+
+
+def test_plain_http_gateways_need_a_setting(sms, app, admin_client):
+    data = {
+        "gateway": "twilio",
+        "twilio_base_url": "http://127.0.0.1:8080",
+        "twilio_account_sid": "AC123",
+        "twilio_auth_token": "tok-1",
+        "twilio_from": "+15005550006",
+    }
+    page = admin_client.post("/sms/settings", data=data, follow_redirects=True)
+    assert "must start with https://" in page.get_data(as_text=True)
+    assert config.get("gateway") == "outbox"
+    app.config["SMS_ALLOW_HTTP_GATEWAY"] = True
+    admin_client.post("/sms/settings", data=data)
+    assert config.get("twilio_base_url") == "http://127.0.0.1:8080"

@@ -10,7 +10,8 @@ def _app(database_url: str):
     return create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "t",
+            # The tests' app's key: provider secrets are encrypted with a key derived from it.
+            "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "HOST_JOBS_IMMEDIATE": True,
             "HOST_LOAD_ENTRY_POINTS": False,

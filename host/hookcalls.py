@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import peewee
 
     from host.documents import Document
+    from host.jobs import Job
     from host.migrations import Migration
     from host.notify import MailTemplate
     from host.plugins import AddonRegistry
@@ -83,6 +84,20 @@ class HostHooks(Hooks):
         return [
             (name, list(bps or [])) for name, bps in self._build(self._hook.register_blueprints)
         ]
+
+    def register_jobs(self) -> list[tuple[str, list[Job]]]:
+        from host.jobs import Job
+
+        found = []
+        for name, jobs in self._build(self._hook.register_jobs):
+            bad = [j for j in jobs or [] if not isinstance(j, Job)]
+            if bad or not isinstance(jobs, list | tuple):
+                self._registry.fail(
+                    name, f"register_jobs returned {jobs!r}: expected a list of @job functions"
+                )
+                continue
+            found.append((name, list(jobs)))
+        return found
 
     def init_app(self, *, app: flask.Flask) -> None:
         self._build(self._hook.init_app, app=app)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import peewee
 
     from host.documents import Document
+    from host.jobs import Job
     from host.migrations import Migration
     from host.notify import MailTemplate
     from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
@@ -208,4 +209,18 @@ def mail_templates() -> list[MailTemplate]:
 
     Called when the addon sends one (:func:`host.send_mail_template`) and when
     the *Mail templates* pages are rendered.
+    """
+
+
+@hookspec
+def register_jobs() -> list[Job]:
+    """The addon's background jobs, declared with :func:`host.job`.
+
+    Called once while the app is built, for every loaded addon. A listed job
+    runs only while its addon is enabled: the worker skips a periodic one and
+    drops a queued one (with a log line) while the addon is disabled, so a
+    disabled or never-enabled addon's jobs neither run nor fail. A periodic
+    job that no addon lists never runs.
+
+    :return: the ``Job`` objects ``@job`` made (``[jobs.sweep, jobs.send]``).
     """

@@ -1,6 +1,7 @@
 """Background jobs on a real huey queue, one queue per app.
 
-Addons declare jobs at import time with :func:`job`; each app binds them to
+Addons declare jobs at import time with :func:`job` and list them in their
+``register_jobs`` hook, so they run only while the addon is enabled; each app binds them to
 its own huey instance: SQLite storage by default, Redis when ``REDIS_URL`` is
 set, immediate (in-process) when ``HOST_JOBS_IMMEDIATE`` is true. ``iap-host
 worker`` consumes the queue. Jobs run inside an app context.
@@ -9,6 +10,7 @@ worker`` consumes the queue. Jobs run inside an app context.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ from huey.exceptions import RetryTask
 
 from host.db import db
 from host.private_files import private_dir, private_file
+
+log = logging.getLogger(__name__)
 
 _JOBS: dict[str, Job] = {}
 
@@ -68,8 +72,18 @@ def job(*, retries: int = 0, retry_delay: int = 0, periodic=None, name: str | No
 
 
 class JobQueue:
+    """The app's huey queue. Jobs listed by an addon's ``register_jobs`` run
+    only while that addon is enabled; the host's own jobs always run."""
+
     def __init__(self, app: Flask):
         self.app = app
+        registry = app.extensions.get("host")
+        # Job name -> the addon that declared it.
+        self.owners: dict[str, str] = {
+            spec.name: addon
+            for addon, specs in (registry.hooks.register_jobs() if registry else [])
+            for spec in specs
+        }
         config = app.config
         name = config.get("HOST_JOBS_NAME", "iap_host")
         if config.get("HOST_JOBS_IMMEDIATE"):
@@ -84,6 +98,11 @@ class JobQueue:
             self.huey = huey.SqliteHuey(name, filename=jobs_path, results=False)
         self._tasks: dict[str, object] = {}
         for spec in list(_JOBS.values()):
+            # A periodic job of an addon not loaded here (imported by another
+            # app of the process) would fail every minute on missing tables.
+            elsewhere = spec.name not in self.owners and not spec.fn.__module__.startswith("host.")
+            if spec.periodic is not None and elsewhere:
+                continue
             self._bind(spec)
 
     def _bind(self, spec: Job):
@@ -92,9 +111,9 @@ class JobQueue:
         @functools.wraps(spec.fn)
         def run(*args, **kwargs):
             if has_app_context() and current_app._get_current_object() is app:
-                return spec.fn(*args, **kwargs)
+                return self._run_if_enabled(spec, args, kwargs)
             with app.app_context():
-                return spec.fn(*args, **kwargs)
+                return self._run_if_enabled(spec, args, kwargs)
 
         if spec.periodic is not None:
             task = self.huey.periodic_task(spec.periodic, name=spec.name)(run)
@@ -104,6 +123,13 @@ class JobQueue:
             )(run)
         self._tasks[spec.name] = task
         return task
+
+    def _run_if_enabled(self, spec: Job, args, kwargs):
+        owner = self.owners.get(spec.name)
+        if owner is not None and not self.app.extensions["host"].is_enabled(owner):
+            log.info("job %s skipped: addon %s is not enabled", spec.name, owner)
+            return None
+        return spec.fn(*args, **kwargs)
 
     def task(self, name: str):
         if name not in self._tasks:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import render_template
 
-from addons.digitization import config, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.digitization import config, jobs
 from addons.digitization.kinds import BY_MODEL, KINDS
 from addons.digitization.models import MODELS, QUEUEABLE, Document, file_data
 from addons.iap import Service, standard_packs
@@ -33,6 +33,11 @@ manifest = Manifest(
     category="Productivity",
     config=config.CONFIG,
 )
+
+
+@hookimpl
+def register_jobs():
+    return [jobs.digitize, jobs.sweep]
 
 
 @hookimpl

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 
-from addons.iap import hookspecs, jobs  # noqa: F401 - jobs registers the sweeper
+from addons.iap import hookspecs, jobs
 from addons.iap.editions import EDITIONS
 from addons.iap.models import MODELS
 from addons.iap.payments import DemoProvider, StripeProvider
@@ -79,6 +79,11 @@ manifest = Manifest(
     hookspecs=hookspecs,
     config=CONFIG,
 )
+
+
+@hookimpl
+def register_jobs():
+    return [jobs.sweep, jobs.auto_topup]
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from markupsafe import Markup
 
 from addons.iap import Service, standard_packs
-from addons.partner_autocomplete import config, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.partner_autocomplete import config, jobs
 from addons.partner_autocomplete.models import MODELS
 from host import Button, FieldButton, FieldWidget, Manifest, SettingsBlock, hookimpl, registry
 
@@ -27,6 +27,11 @@ manifest = Manifest(
 # The host's contact form pages, where the dropdown is attached.
 CONTACT_FORM_ENDPOINTS = ("host.contact_new", "host.contact")
 _STATIC = "partner_autocomplete.static"
+
+
+@hookimpl
+def register_jobs():
+    return [jobs.vies_check, jobs.vies_retry_sweep]
 
 
 @hookimpl

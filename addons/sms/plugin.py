@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import render_template
 
 from addons.iap import Service, standard_packs
-from addons.sms import config, hookspecs, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.sms import config, hookspecs, jobs
 from addons.sms.gateways import OutboxGateway, TwilioGateway
 from addons.sms.models import MODELS
 from host import (
@@ -33,6 +33,17 @@ manifest = Manifest(
 )
 
 PHONE_FIELDS = ("phone", "mobile")
+
+
+@hookimpl
+def register_jobs():
+    return [
+        jobs.send_batch,
+        jobs.outbox_deliver,
+        jobs.outbox_deliver_many,
+        jobs.take_up_lost_work,
+        jobs.outbox_sweep,
+    ]
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import render_template
 
 from addons.iap import Service, standard_packs
-from addons.snailmail import config, hookspecs, jobs  # noqa: F401 - jobs registers the queue's tasks
+from addons.snailmail import config, hookspecs, jobs
 from addons.snailmail.models import MODELS
 from addons.snailmail.providers.outbox import OutboxShop
 from addons.snailmail.providers.pingen import PingenShop
@@ -24,6 +24,17 @@ manifest = Manifest(
     hookspecs=hookspecs,
     config=config.CONFIG,
 )
+
+
+@hookimpl
+def register_jobs():
+    return [
+        jobs.send_letter,
+        jobs.retry_letters,
+        jobs.take_up_lost,
+        jobs.outbox_step,
+        jobs.outbox_sweep,
+    ]
 
 
 @hookimpl

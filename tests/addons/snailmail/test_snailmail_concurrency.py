@@ -4,6 +4,7 @@ processes sending the same letters at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import queue as queue_module
 from decimal import Decimal
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def host_config(host_config):
-    host_config.update(SNAILMAIL_STALE_AFTER=0)
+    host_config.update(SNAILMAIL_STALE_AFTER=1)
     return host_config
 
 
@@ -45,6 +46,9 @@ def test_a_worker_killed_after_the_shop_accepted_is_charged_once(
     assert Hold.get(Hold.reference == f"snailmail.letter:{letter.id}").state == "held"
 
     # The periodic job takes it up: same uid, so the shop keeps one letter.
+    Letter.update(claimed_at=utcnow() - dt.timedelta(seconds=5)).where(
+        Letter.id == letter.id
+    ).execute()
     assert retries.take_up_lost() == 1
     sent = Letter.get_by_id(letter.id)
     assert (sent.state, sent.attempts) == ("sent", 2)

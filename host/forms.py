@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
 import pycountry
 from markupsafe import Markup, escape
 from stdnum import vatin
 from wtforms import BooleanField, EmailField, Form, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import Select, html_params
+
+from host.models import Setting
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -107,6 +110,12 @@ class ContactForm(Form):
         if field.data and field.data not in COUNTRY_CODES:
             raise ValidationError(f"{field.data!r} is not an ISO 3166 country code.")
 
+    def validate_phone(self, field):
+        field.data = _international_number(field.data, self.country.data)
+
+    def validate_mobile(self, field):
+        field.data = _international_number(field.data, self.country.data)
+
     def validate_vat(self, field):
         if not field.data:
             return
@@ -129,6 +138,26 @@ class ContactForm(Form):
         if not WEBSITE.match(url):
             raise ValidationError("Enter a website such as https://example.com.")
         field.data = url
+
+
+def _international_number(raw: str | None, country: str | None) -> str:
+    """A phone number in international format, read with the contact's country
+    (else the company's) as the region of numbers written without +code."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    region = (country or Setting.read("company_country", "") or "").upper() or None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        where = f" of {country_name(region)}" if region else ""
+        raise ValidationError(
+            f"This is not a valid phone number{where}: give it with its country code, "
+            "such as +32 470 12 34 56."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class UserForm(Form):

@@ -198,3 +198,33 @@ def test_settings_search_filters_blocks_without_reloading(page, live_server, adm
     expect(iap).to_be_visible()
     expect(company).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_contact_form_refuses_a_bad_number_and_shows_the_international_format(
+    page, live_server, user
+):
+    login(page, live_server, "user@example.com", PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/contacts/new")
+    # On a phone the labels stand above full-width fields.
+    name = page.get_by_label("Name", exact=True)
+    label = page.locator('[data-field="name"] label').bounding_box()
+    assert name.bounding_box()["width"] > 300
+    assert label["y"] + label["height"] <= name.bounding_box()["y"]
+
+    name.fill("Eva Peeters")
+    page.get_by_label("Country").select_option("BE")
+    page.get_by_label("Mobile").fill("abc123")
+    page.get_by_role("button", name="Save").click()
+    mobile = page.locator('[data-field="mobile"]')
+    expect(mobile).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(mobile.get_by_role("alert")).to_have_text(
+        "This is not a valid phone number of Belgium: give it with its country code, "
+        "such as +32 470 12 34 56."
+    )
+    expect(page.get_by_label("Mobile")).to_have_value("abc123")
+
+    page.get_by_label("Mobile").fill("0470 12 34 56")  # read as a Belgian number
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_have_text("Eva Peeters saved.")
+    expect(page.get_by_label("Mobile")).to_have_value("+32 470 12 34 56")

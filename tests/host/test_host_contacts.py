@@ -14,7 +14,7 @@ from host import (
     selected_contacts,
     set_message_state,
 )
-from host.models import Attachment, Message
+from host.models import Attachment, Message, Setting
 from tests.host.addon_kit import kit_config, make_addon, page_ids
 
 VALID = {
@@ -122,6 +122,8 @@ def test_records_saved_reaches_enabled_addons_after_the_save(user_client, enable
         ("phone", "1" * 33, "Field cannot be longer than 32 characters."),
         ("website", "not a website", "Enter a website such as https://example.com."),
         ("website", "javascript:alert(1)", "Enter a website such as https://example.com."),
+        ("mobile", "abc123", "This is not a valid phone number of Netherlands"),
+        ("phone", "+32 12", "This is not a valid phone number of Netherlands"),
     ],
 )
 def test_invalid_contact_is_refused_and_not_saved(field, value, message, user_client):
@@ -132,6 +134,22 @@ def test_invalid_contact_is_refused_and_not_saved(field, value, message, user_cl
     assert message in html
     assert Contact.select().count() == 0
     assert Message.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    "country, typed, kept",
+    [
+        ("BE", "0470 12 34 56", "+32 470 12 34 56"),  # the contact's country reads it
+        ("FR", "06 12 34 56 78", "+33 6 12 34 56 78"),
+        ("FR", "+32 2 555 12 34", "+32 2 555 12 34"),  # a +code wins over the country
+        ("", "0470123456", "+32 470 12 34 56"),  # no country: the company's (BE)
+    ],
+)
+def test_phone_numbers_are_kept_in_international_format(country, typed, kept, user_client):
+    Setting.write("company_country", "BE")
+    data = {**VALID, "country": country, "mobile": typed, "phone": ""}
+    assert user_client.post("/contacts/new", data=data).status_code == 302
+    assert Contact.get().mobile == kept
 
 
 def test_invalid_edit_changes_nothing(user_client, contact):

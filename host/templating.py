@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask, request
+from flask import Flask, render_template, request
+from markupsafe import Markup
 
 from host import security
 from host.chatter import FINAL_STATES, STATE_ICONS
@@ -32,6 +33,25 @@ def init_templating(app: Flask) -> None:
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,
         }
+
+    @app.after_request
+    def dialog_as_page(response):
+        """A pop-up's URL opened directly (a new tab, a link copied) answers its
+        fragment inside the app's page instead of unstyled HTML. A pop-up is
+        HTML carrying the dialog's title id, ``host-dialog-title``."""
+        if (
+            request.method != "GET"
+            or request.headers.get("X-Requested-With") == "fetch"
+            or response.status_code != 200
+            or response.mimetype != "text/html"
+            or response.direct_passthrough
+        ):
+            return response
+        body = response.get_data(as_text=True)
+        if 'id="host-dialog-title"' not in body or "<html" in body[:1000].lower():
+            return response
+        response.set_data(render_template("host/dialog_page.html", fragment=Markup(body)))
+        return response
 
     @app.template_filter("credits")
     def format_credits(value) -> str:

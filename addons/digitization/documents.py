@@ -36,6 +36,11 @@ def clean_filename(raw: str | None) -> str:
     return name[-255:]
 
 
+# What an upload may be, told by its first bytes (pages.sniff_mimetype).
+ACCEPTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
+ACCEPTED_LABEL = "PDF, PNG, JPEG or TIFF"
+
+
 def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[str]]:
     """One draft per file (``werkzeug`` ``FileStorage``s); queued at once when the
     kind digitizes on upload. Returns the documents and a message per refused file."""
@@ -44,6 +49,8 @@ def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[s
     files = [f for f in files if f is not None and clean_filename(f.filename)]
     if len(files) > max_files:
         return [], [f"Upload at most {max_files} files at once; nothing was uploaded."]
+    from addons.digitization.pages import sniff_mimetype
+
     accepted, errors = [], []
     for storage in files:
         name = clean_filename(storage.filename)
@@ -51,8 +58,11 @@ def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[s
         if len(data) > limit:
             errors.append(f"{name} is larger than {_megabytes(limit)}; it was not uploaded.")
             continue
+        if sniff_mimetype(data) not in ACCEPTED_TYPES:
+            why = "it is empty" if not data else "its type cannot be read"
+            errors.append(f"{name} was not uploaded: {why}. Upload {ACCEPTED_LABEL} files.")
+            continue
         accepted.append((name, data))
-    from addons.digitization.pages import sniff_mimetype
 
     created = []
     with write_transaction():

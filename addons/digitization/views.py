@@ -171,11 +171,9 @@ def upload(slug: str):
     if not created and not errors:
         flash("Choose one or more files to upload.", "error")
     elif created:
-        flash(
-            f"{len(created)} document{'s' if len(created) > 1 else ''} uploaded."
-            + (" Digitizing…" if config.mode(kind.key) == "auto" else ""),
-            "success",
-        )
+        # No "Digitizing…" here: a flash cannot follow the job; the list's
+        # progress and the form's status do, live.
+        flash(f"{len(created)} document{'s' if len(created) > 1 else ''} uploaded.", "success")
     target = (
         _form_url(created[0])
         if len(created) == 1

@@ -34,11 +34,20 @@
     element.dispatchEvent(new CustomEvent("host:loaded", { bubbles: true }));
   }
 
+  // A pop-up opened as a page (its URL opened directly): it stands in for the dialog.
+  const dialogPage = document.querySelector("[data-dialog-page]");
+  const goBack = () => { if (history.length > 1) history.back(); else window.location = "/"; };
+
   async function handleResponse(response) {
     const type = response.headers.get("Content-Type") || "";
     if (type.includes("application/json")) {
       const data = await response.json();
       if (data.error) { toast(data.error, "error"); return; }
+      if (dialogPage && !data.redirect && !data.reload && data.close !== false) {
+        if (data.message) toast(data.message, data.kind || "success");
+        setTimeout(goBack, 1500);
+        return;
+      }
       if (data.close !== false) dialog.close();
       if (data.message) toast(data.message, data.kind || "success");
       if (data.redirect) { window.location = data.redirect; return; }
@@ -46,6 +55,7 @@
       document.dispatchEvent(new CustomEvent("host:refresh"));
       return;
     }
+    if (dialogPage && !dialog.open) { setHTML(dialogPage, await response.text()); return; }
     setHTML(dialogBody, await response.text());
     if (!dialog.open) dialog.showModal();
     // In order of preference, not document order: the close button comes first
@@ -67,7 +77,7 @@
     const link = event.target.closest("a[data-dialog]");
     if (link) { event.preventDefault(); openDialog(link.href); return; }
     const close = event.target.closest("[data-dialog-close]");
-    if (close) { event.preventDefault(); dialog.close(); return; }
+    if (close) { event.preventDefault(); if (dialog.open) dialog.close(); else goBack(); return; }
     const submit = event.target.closest("button[data-dialog-submit]");
     if (submit) {
       event.preventDefault();
@@ -81,7 +91,7 @@
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
-    if (dialog.contains(form) && !form.hasAttribute("data-native")) {
+    if ((dialog.contains(form) || (dialogPage && dialogPage.contains(form))) && !form.hasAttribute("data-native")) {
       event.preventDefault();
       const button = event.submitter;
       const data = new FormData(form);

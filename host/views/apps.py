@@ -18,8 +18,27 @@ def apps():
         (a for a in reg.addons.values() if not a.core),
         key=lambda a: (a.manifest.title if a.manifest else a.name).lower(),
     )
+    enabled = reg.enabled_names()
+
+    def title(name: str) -> str:
+        addon = reg.addons.get(name)
+        return addon.manifest.title if addon is not None and addon.manifest else name
+
+    def needed_by(name: str) -> list[str]:
+        """The enabled addons that depend on ``name``: it cannot be disabled before them."""
+        return sorted(
+            title(other.name)
+            for other in reg.addons.values()
+            if other.manifest and name in other.manifest.depends and other.name in enabled
+        )
+
     return render_template(
-        "host/apps.html", addons=addons, enabled=reg.enabled_names(), hooks_of=reg.hooks_of
+        "host/apps.html",
+        addons=addons,
+        enabled=enabled,
+        hooks_of=reg.hooks_of,
+        title_of=title,
+        needed_by=needed_by,
     )
 
 

@@ -99,7 +99,7 @@ def test_upload_a_scan_correct_it_and_validate(
     # The form of the new bill, served while the job still waits for the worker.
     page.wait_for_url(re.compile(r"/digitization/bills/\d+$"))
     document_id = int(page.url.rsplit("/", 1)[1])
-    expect(page.locator(".flash-success")).to_have_text("1 document uploaded. Digitizing…")
+    expect(page.locator(".flash-success")).to_have_text("1 document uploaded.")
     status = page.locator("#digi-status")
     expect(status).to_have_attribute("data-state", "waiting")
     expect(status).to_contain_text("reading the document…")

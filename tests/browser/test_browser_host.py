@@ -131,6 +131,7 @@ def test_create_a_contact_with_validation_then_find_it(page, live_server, user):
 def _set_addon(page, name, action):
     page.goto("/apps")
     card = page.locator(f'article[data-addon="{name}"]')
+    page.once("dialog", lambda dialog: dialog.accept())  # Disable asks first
     card.get_by_role("button", name=action, exact=True).click()
     expect(card.locator("[data-state]")).to_have_text(f"{action.lower()}d")
 
@@ -228,3 +229,33 @@ def test_contact_form_refuses_a_bad_number_and_shows_the_international_format(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash-success")).to_have_text("Eva Peeters saved.")
     expect(page.get_by_label("Mobile")).to_have_value("+32 470 12 34 56")
+
+
+def test_apps_page_names_what_depends_on_an_addon_and_asks_before_disabling(
+    page, live_server, admin, enable
+):
+    enable("widget")  # and iap, which it needs
+    login(page, live_server, "admin@example.com", PASSWORD)
+    page.goto("/apps")
+    iap = page.locator('article[data-addon="iap"]')
+    widget = page.locator('article[data-addon="widget"]')
+    expect(iap.get_by_role("heading")).to_have_text("In-App Purchases")
+    expect(iap.locator("[data-state]")).to_have_text("enabled")
+    expect(widget.locator("[data-depends]")).to_have_text("Needs: In-App Purchases")
+    # The hooks are behind Technical details.
+    hooks = iap.locator(".hooks")
+    expect(hooks).to_be_hidden()
+    iap.get_by_text("Technical details").click()
+    expect(hooks).to_be_visible()
+    # iap cannot go while Widgets needs it: greyed out, and the reason named.
+    expect(iap.get_by_role("button", name="Disable")).to_be_disabled()
+    expect(iap.locator("[data-needed-by]")).to_have_text("Needed by Widgets: disable it first.")
+    # Disabling asks first; saying no changes nothing.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    widget.get_by_role("button", name="Disable").click()
+    expect(widget.locator("[data-state]")).to_have_text("enabled")
+    assert asked and asked[0].startswith("Disable Widgets?")
+    _set_addon(page, "widget", "Disable")
+    expect(iap.get_by_role("button", name="Disable")).to_be_enabled()
+    expect(iap.locator("[data-needed-by]")).to_have_count(0)

@@ -11,6 +11,7 @@ pop-up's URL opened directly).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -18,8 +19,13 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from host import demo
+from addons.iap import grant
+from host import Contact, demo
 from host.config import BUILTIN_ADDONS
+from host.models import User
+from host.testing import log_in
+from tests.addons.digitization.conftest import corpus_document, upload
+from tests.addons.sms.test_sms_compose import send
 from tests.browser.conftest import TIMEOUT_MS, login
 
 PHONE = {"width": 390, "height": 844}
@@ -28,6 +34,7 @@ DEPTH = 3
 # Links that end the session or leave the app; everything else is walked.
 SKIP = re.compile(r"^/(logout|static/)|/static/")
 
+SHOTS = os.environ.get("WALK_SCREENSHOTS")
 LAYOUT_CHECK = (Path(__file__).parent / "layout_check.js").read_text()
 
 
@@ -44,6 +51,15 @@ def demo_app(app):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     messages = list(demo.load(app))
     assert not [m for m in messages if m.startswith("could not")], messages
+    # A few records, so that the pages of one record are walked too: a
+    # digitized bill and an SMS (jobs run inline here).
+    client = log_in(app.test_client(), User.get(User.email == demo.ADMIN_EMAIL))
+    grant("digitization", 5, reason="page walk")
+    grant("sms", 5, reason="page walk")
+    bill, _ = corpus_document("bill", 0)
+    upload(client, "bills", ("bill.pdf", bill))
+    marie = Contact.get(Contact.name == "Marie Dubois")
+    send(client, marie, "Your order is ready.")
     return app
 
 
@@ -95,6 +111,9 @@ class Walk:
         self.page.set_viewport_size(viewport)
         self.page.goto(path)
         self.page.wait_for_load_state("load")
+        if SHOTS:  # WALK_SCREENSHOTS=dir: a full-page PNG of each page, to look at
+            name = re.sub(r"\W+", "_", path).strip("_") or "home"
+            self.page.screenshot(path=f"{SHOTS}/{name}_{viewport['width']}.png", full_page=True)
         found = self.page.evaluate(LAYOUT_CHECK)
         if not found["styled"]:
             self.problems.append(f"{self.current}: a page without the app's style")

@@ -487,3 +487,20 @@ def test_trace_logs_every_hook_call(app, caplog):
         assert "hook record_field_buttons -> traced" in caplog.text
     finally:
         close_app(other)
+
+
+def test_a_popup_opened_directly_is_served_inside_the_page(app, user_client):
+    from flask import Blueprint
+
+    popup = Blueprint("popup_test", __name__)
+
+    @popup.route("/popup-test")
+    def fragment():
+        return '<header><h2 id="host-dialog-title">Hello</h2></header><p>Body</p>'
+
+    app.register_blueprint(popup)
+    direct = user_client.get("/popup-test").get_data(as_text=True)
+    assert "<!doctype html>" in direct and "data-dialog-page" in direct
+    assert '<h2 id="host-dialog-title">Hello</h2>' in direct and "host.css" in direct
+    fetched = user_client.get("/popup-test", headers={"X-Requested-With": "fetch"})
+    assert fetched.get_data(as_text=True).startswith("<header>")

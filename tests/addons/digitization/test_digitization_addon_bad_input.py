@@ -63,12 +63,6 @@ def _docx() -> bytes:
 
 # code -> (file name, bytes, words of the reason shown to the user)
 BAD = {
-    "empty": ("empty.pdf", lambda: b"", "empty"),
-    "not_pdf": (
-        "random.pdf",
-        lambda: b"\x13\x37" + random.Random(1).randbytes(4096).replace(b"%PDF", b"xxxx"),
-        "not a PDF",
-    ),
     "encrypted": ("locked.pdf", _encrypted, "password-protected"),
     "corrupt": (
         "broken.pdf",
@@ -77,8 +71,31 @@ BAD = {
     ),
     "too_many_pages": ("long.pdf", lambda: _pdf(pages=3), "3 pages; at most 2"),
     "decompression_bomb": ("huge.png", _png_bomb, "too large"),
-    "unsupported_type": ("letter.docx", _docx, "Unsupported file type"),
 }
+# Refused at upload, told by their first bytes whatever their name: no document.
+REFUSED = {
+    "empty.pdf": (lambda: b"", "it is empty"),
+    "random.pdf": (
+        lambda: b"\x13\x37" + random.Random(1).randbytes(4096).replace(b"%PDF", b"xxxx"),
+        "its type cannot be read",
+    ),
+    "letter.docx": (_docx, "its type cannot be read"),
+    "notes.txt": (lambda: b"Total: 12.00 EUR\n", "its type cannot be read"),
+}
+
+
+def test_unsupported_files_are_refused_at_upload_with_the_accepted_types(
+    user_client, give_credits, credits_left
+):
+    give_credits(2)
+    good, _ = corpus_document("bill", 0)
+    files = [(name, make()) for name, (make, _) in REFUSED.items()]
+    response = upload(user_client, "bills", ("good.pdf", good), *files)
+    page = user_client.get(response.location).get_data(as_text=True).replace("&#39;", "'")
+    for name, (_, why) in REFUSED.items():
+        assert f"{name} was not uploaded: {why}. Upload PDF, PNG, JPEG or TIFF files." in page
+    assert [d.filename for d in Document.select()] == ["good.pdf"]
+    assert credits_left() == Decimal(1)
 
 
 @pytest.fixture

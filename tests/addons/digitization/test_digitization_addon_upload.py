@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 from addons.digitization.models import Document, DocumentFile
@@ -18,10 +19,13 @@ def messages(document: Document) -> list[str]:
     ]
 
 
-def test_good_and_empty_bill_in_one_upload(user_client, give_credits, credits_left):
+BROKEN = b"%PDF-1.7\n" + bytes(range(256)) * 8  # a PDF by its first bytes, unreadable
+
+
+def test_good_and_broken_bill_in_one_upload(user_client, give_credits, credits_left):
     give_credits(5)
     data, entry = corpus_document("bill", 0)
-    response = upload(user_client, "bills", ("bill.pdf", data), ("empty.pdf", b""))
+    response = upload(user_client, "bills", ("bill.pdf", data), ("broken.pdf", BROKEN))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/digitization/bills")
 
@@ -41,9 +45,9 @@ def test_good_and_empty_bill_in_one_upload(user_client, give_credits, credits_le
     assert all(0 <= f["confidence"] <= 1 for f in fields.values())
     assert fields["total_amount"]["box"] and fields["total_amount"]["page"] == 1
 
-    bad = Document.get(Document.filename == "empty.pdf")
-    assert bad.state == "failed" and bad.failure_code == "empty"
-    assert bad.failure_reason == "The file is empty."
+    bad = Document.get(Document.filename == "broken.pdf")
+    assert bad.state == "failed" and bad.failure_code == "corrupt"
+    assert "damaged" in bad.failure_reason
     assert bad.charged == 0
 
     assert credits_left() == Decimal(4)  # one credit, for the good bill only
@@ -55,11 +59,11 @@ def test_good_and_empty_bill_in_one_upload(user_client, give_credits, credits_le
         "Uploaded bill.pdf.",
         "Digitized: 12 of 12 fields read (1 credit used).",
     ]
-    assert messages(bad)[-1] == "Digitization failed: The file is empty. No credit was used."
+    assert messages(bad)[-1] == f"Digitization failed: {bad.failure_reason} No credit was used."
 
     page = user_client.get("/digitization/bills").get_data(as_text=True)
     assert truth["vendor_name"] in page and truth["invoice_number"] in page
-    assert "The file is empty." in page and 'data-state="failed"' in page
+    assert bad.failure_reason in html.unescape(page) and 'data-state="failed"' in page
 
 
 def test_one_file_opens_its_form(user_client, give_credits):

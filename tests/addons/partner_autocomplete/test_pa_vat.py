@@ -22,6 +22,12 @@ from addons.partner_autocomplete import vat
         ("NL004495445B01", "", "NL004495445B01"),
         ("ATU13585627", "", "ATU13585627"),
         ("BR16.727.230/0001-97", "", "BR16727230000197"),
+        ("BE (0)468.561.072", "", "BE0468561072"),
+        ("DK: 21599336", "", "DK21599336"),
+        ("EU372022452", "", "EU372022452"),
+        ("ALC920108P18", "MX", "MXALC920108P18"),  # AL is Albania, but this is an RFC
+        ("МК 4004991103546", "", "MK4004991103546"),
+        ("421 – 159 – 723", "EG", "EG421159723"),
     ],
 )
 def test_valid_numbers_are_accepted_and_compacted(raw, country, compact):

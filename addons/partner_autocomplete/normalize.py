@@ -144,9 +144,10 @@ def registrable_domain(text: str) -> str:
 
 
 def is_free_mail(domain: str) -> bool:
+    """Whether a registrable domain (``gmail.com``, ``hotmail.co.uk``) is a free mail provider."""
     if not domain or domain in _FREE_MAIL_EXCEPTIONS:
         return False
-    return _EXTRACT(domain).domain in FREE_MAIL_NAMES
+    return domain.split(".", 1)[0] in FREE_MAIL_NAMES
 
 
 def vat_digits(vat: str) -> str:

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,7 @@ from host import db, is_postgres, utcnow
 
 REQUIRED = ("LEI", "Entity.LegalName", "Entity.LegalAddress.Country")
 BATCH = 500
+PARALLEL_BYTES = 20 * 1024 * 1024
 MAX_REPORTED = 200
 SAMPLE = Path(__file__).parent / "data" / "sample_companies.csv"
 
@@ -54,12 +58,13 @@ _UPDATED = [f for f in Company._meta.sorted_fields if f.name not in ("id", "lei"
 
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes surrogateescape could not decode
 _LEI = re.compile(r"[0-9A-Z]{18}[0-9]{2}")
+_LEI_DIGITS = str.maketrans({chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)})
 
 
 def is_lei(code: str) -> bool:
     """ISO 17442: 20 characters whose ISO 7064 mod 97-10 check holds (what
     python-stdnum's ``lei`` checks, without its per-call cleaning)."""
-    return bool(_LEI.fullmatch(code)) and int("".join(str(int(c, 36)) for c in code)) % 97 == 1
+    return bool(_LEI.fullmatch(code)) and int(code.translate(_LEI_DIGITS)) % 97 == 1
 
 
 class RegisterFileError(ValueError):
@@ -79,45 +84,70 @@ class LoadReport:
             self.problems.append((line, message))
 
 
-def _text(row: dict, column: str, limit: int | None = None) -> str:
-    value = " ".join((row.get(column) or "").split())
-    return value[:limit] if limit else value
+def _clean(value: str | None) -> str:
+    if not value:
+        return ""
+    value = value.strip()
+    if "  " in value or "\n" in value or "\t" in value or "\r" in value:
+        return " ".join(value.split())
+    return value
 
 
-def company_row(row: dict) -> dict:
+def _text(row: dict, column: str) -> str:
+    return _clean(row.get(column))
+
+
+_YEAR = re.compile(r"\d{4}")
+_SCHEME = re.compile(r"https?://", re.I)
+
+
+def company_row(row: dict, now=None) -> dict:
     """The register columns of one CSV row (already checked for a LEI and a name)."""
-    values = {key: _text(row, column) for key, column in _COLUMNS.items()}
-    name = _text(row, "Entity.LegalName")
-    country = addresses.country_code(_text(row, "Entity.LegalAddress.Country"))
+    get = row.get
+    name = _clean(get("Entity.LegalName"))
+    country = addresses.country_code(_clean(get("Entity.LegalAddress.Country")))
+    created = _clean(get(_COLUMNS["created"]))
     record = {
-        "lei": _text(row, "LEI").upper(),
+        "lei": _clean(get("LEI")).upper(),
         "source": "register",
         "name": name,
         "name_key": normalize.name_key(name),
         "country": country,
-        "region": addresses.region_code(values["region"], country),
-        "legal_form": values["other_form"] or normalize.legal_form(name),
-        "founded": int(values["created"][:4]) if re.match(r"\d{4}", values["created"]) else None,
-        "updated_at": utcnow(),
+        "region": addresses.region_code(_clean(get(_COLUMNS["region"])), country),
+        "legal_form": _clean(get(_COLUMNS["other_form"])) or normalize.legal_form(name),
+        "founded": int(created[:4]) if _YEAR.match(created) else None,
+        "updated_at": now or utcnow(),
     }
-    for key in ("street", "street2", "city", "zip", "website", "email", "phone", "industry"):
-        record[key] = values[key]
-    record["employees"] = values["employees"]
-    record["description"] = values["description"]
-    number = ""
-    if values["vat"]:
-        number = vat.parse(values["vat"], country).compact
+    for key in _PLAIN:
+        record[key] = _clean(get(_COLUMNS[key]))
+    raw_vat = _clean(get(_COLUMNS["vat"]))
+    number = vat.parse(raw_vat, country).compact if raw_vat else ""
     record["vat"] = number
     record["vat_digits"] = normalize.vat_digits(number) if number else ""
-    site = values["website"] or values["email"]
+    site = record["website"] or record["email"]
     domain = normalize.registrable_domain(site) if site else ""
     record["domain"] = "" if normalize.is_free_mail(domain) else domain
-    if record["website"] and not re.match(r"https?://", record["website"], re.I):
+    if record["website"] and not _SCHEME.match(record["website"]):
         record["website"] = "https://" + record["website"]
     for key, limit in _LIMITS.items():
-        if isinstance(record.get(key), str):
-            record[key] = record[key][:limit]
+        value = record.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            record[key] = value[:limit]
     return record
+
+
+_PLAIN = (
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "website",
+    "email",
+    "phone",
+    "industry",
+    "employees",
+    "description",
+)
 
 
 _INSERTED = [f for f in Company._meta.sorted_fields if f.name != "id"]
@@ -146,7 +176,7 @@ def _write(batch: list[dict]) -> None:
             cursor.executemany(_upsert_sql("(" + ", ".join("?" * len(_INSERTED)) + ")"), rows)
 
 
-def _check(row: dict, line: int, columns: int, seen: set, report: LoadReport) -> dict | None:
+def _check(row: dict, line: int, seen: set, report: LoadReport) -> dict | None:
     if None in row or any(v is None for v in row.values()):
         report.problem(line, f"has {len(row.get(None) or [])} extra or missing columns")
         return None
@@ -167,12 +197,47 @@ def _check(row: dict, line: int, columns: int, seen: set, report: LoadReport) ->
         report.problem(line, f"LEI {code} has no legal name")
         return None
     seen.add(code)
-    try:
-        return company_row(row)
-    except vat.VatError as exc:
-        report.problem(line, f"LEI {code}: VAT number refused ({exc}); loaded without it", False)
-        row = dict(row, **{"Extra.VAT": ""})
-        return company_row(row)
+    return row
+
+
+def _prepare(batch: list[tuple[int, dict]]) -> list[tuple[int, dict, str]]:
+    """Register rows of checked CSV rows, as ``(line, record, problem)``: the
+    costly part of a load (VAT checks, names, domains), run in worker
+    processes for a big file. A VAT number stdnum refuses is dropped and the
+    row kept."""
+    now = utcnow()
+    prepared = []
+    for line, row in batch:
+        try:
+            prepared.append((line, company_row(row, now), ""))
+        except vat.VatError as exc:
+            record = company_row(dict(row, **{_COLUMNS["vat"]: ""}), now)
+            message = f"LEI {record['lei']}: VAT number refused ({exc}); loaded without it"
+            prepared.append((line, record, message))
+    return prepared
+
+
+def _batches(reader, seen: set, report: LoadReport):
+    batch = []
+    for row in reader:
+        if _check(row, reader.line_num, seen, report) is not None:
+            batch.append((reader.line_num, row))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _preparer(parallel: bool):
+    """``map`` over the batches: here, or in a pool of worker processes
+    (spawned: a forked child would share the parent's database connection)."""
+    if not parallel or (os.cpu_count() or 1) < 2:
+        yield map
+        return
+    with multiprocessing.get_context("spawn").Pool(os.cpu_count()) as pool:
+        yield lambda fn, items: pool.imap(fn, items, chunksize=1)
 
 
 def load(
@@ -180,12 +245,16 @@ def load(
     *,
     progress: Callable[[int], None] | None = None,
     filename: str | None = None,
+    parallel: bool | None = None,
 ) -> LoadReport:
     """Load a LEI-CDF CSV file into the register. ``progress(n)`` is called
-    with the number of bytes read since its last call."""
+    with the number of bytes read since its last call. ``parallel`` prepares
+    rows in worker processes (default: for files over 20 MB)."""
     raw = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "upload")
     name_index.ensure()
+    if parallel is None:
+        parallel = isinstance(source, (str, Path)) and os.path.getsize(source) > PARALLEL_BYTES
     report = LoadReport()
     run = RegisterLoad.create(filename=name[:255])
     try:
@@ -198,23 +267,18 @@ def load(
                 f"{name} is not a LEI-CDF CSV file: columns missing: {', '.join(missing)}"
             )
         seen: set[str] = set()
-        batch: list[dict] = []
         position = raw.tell()
-        for row in reader:
-            record = _check(row, reader.line_num, len(header), seen, report)
-            if record is not None:
-                batch.append(record)
-            if len(batch) >= BATCH:
-                _write(batch)
-                report.loaded += len(batch)
-                batch = []
+        with _preparer(parallel) as mapper:
+            for prepared in mapper(_prepare, _batches(reader, seen, report)):
+                for line, _record, message in prepared:
+                    if message:
+                        report.problem(line, message, refused=False)
+                _write([record for _line, record, _message in prepared])
+                report.loaded += len(prepared)
                 if progress is not None:
                     now = raw.tell()
                     progress(now - position)
                     position = now
-        if batch:
-            _write(batch)
-            report.loaded += len(batch)
         if progress is not None:
             progress(raw.tell() - position)
         name_index.refresh()

@@ -89,3 +89,16 @@ def test_the_command_line_loads_with_a_progress_bar_and_reports(pa, app, tmp_pat
     assert "4 companies loaded, 1 rows refused." in result.output
     assert "line 4: LEI 'BAD' is not a valid LEI" in result.output
     assert register.last_load().filename == "extract.csv"
+
+
+def test_a_big_file_is_prepared_in_worker_processes_with_the_same_result(pa, tmp_path):
+    rows = list(companies(40, seed=6))
+    rows[3]["Extra.VAT"] = "DE000000000"
+    rows[5]["LEI"] = rows[4]["LEI"]
+    path = tmp_path / "big.csv"
+    path.write_bytes(_csv(rows))
+    report = register.load(path, parallel=True)
+    assert report.loaded == 39 and report.refused == 1
+    assert sorted(line for line, _ in report.problems) == [5, 7]
+    assert Company.get(Company.lei == rows[3]["LEI"]).vat == ""
+    assert Company.get(Company.lei == rows[39]["LEI"]).name == rows[39]["Entity.LegalName"]

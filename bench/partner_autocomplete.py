@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 import sqlite3
@@ -305,13 +306,14 @@ def score(queries, find) -> dict:
     }
 
 
-def bench_quality(app) -> dict:
+def bench_quality(app, companies: int = 320) -> dict:
     from addons.partner_autocomplete import search
     from addons.partner_autocomplete.models import Company
 
     rng = random.Random(11)
     with app.app_context():
         seed = list(Company.select().where(Company.id <= 320).order_by(Company.id))
+        seed = seed[:: max(1, len(seed) // companies)][:companies]
         return {
             "name": score(name_queries(seed, rng), lambda t: search.by_name(t, limit=10)),
             "vat": score(vat_queries(seed), lambda t: search.by_vat(t, limit=10)),
@@ -426,7 +428,9 @@ def bench_load(database_url: str, path: Path) -> dict:
 # -- main ---------------------------------------------------------------------------
 
 
-def run_backend(label: str, database_url: str, register_csv: Path, load_csv: Path | None, rounds):
+def run_backend(
+    label: str, database_url: str, register_csv: Path, load_csv: Path | None, rounds, companies
+):
     from addons.partner_autocomplete import register
 
     result = {}
@@ -438,7 +442,7 @@ def run_backend(label: str, database_url: str, register_csv: Path, load_csv: Pat
             result["register_rows"] = report.loaded
             result["register_load_s"] = round(time.perf_counter() - started, 1)
         print(f"[{label}] register of {report.loaded} rows loaded in {result['register_load_s']} s")
-        result["quality"] = bench_quality(app)
+        result["quality"] = bench_quality(app, companies)
         print(f"[{label}] quality: " + _quality_line(result["quality"]))
         result["speed"] = bench_speed(app, database_url, rounds)
         s = result["speed"]
@@ -491,11 +495,13 @@ def main(argv=None):
     parser.add_argument("--load-rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=400)
     parser.add_argument("--skip-validation", action="store_true")
+    parser.add_argument("--companies", type=int, default=320, help="seed companies queried")
+    parser.add_argument("--no-load", action="store_true", help="skip the 1M-row load")
     args = parser.parse_args(argv)
     if args.quick:
         args.load_rows, args.rounds = 100_000, 150
     print(machine())
-    figures = {}
+    figures = {"args": vars(args)}
     if not args.skip_validation:
         figures["validation"] = bench_validation()
         v = figures["validation"]
@@ -506,10 +512,15 @@ def main(argv=None):
             f"accepts, {v['mutation_false_rejects']} false rejects ({v['seconds']} s)"
         )
     register_csv = generated_rows(args.rows)
-    load_csv = million_rows(register_csv, args.load_rows)
+    load_csv = None if args.no_load else million_rows(register_csv, args.load_rows)
     with tempfile.TemporaryDirectory() as tmp:
         figures["sqlite"] = run_backend(
-            "SQLite", f"sqlite:///{tmp}/bench.db", register_csv, load_csv, args.rounds
+            "SQLite",
+            f"sqlite:///{tmp}/bench.db",
+            register_csv,
+            load_csv,
+            args.rounds,
+            args.companies,
         )
     if not args.no_pg:
         reason = pg_unreachable(pg_base_url())
@@ -518,8 +529,9 @@ def main(argv=None):
         else:
             with pg_schema(pg_base_url(), "bench_pa") as (url, _schema):
                 figures["postgresql"] = run_backend(
-                    "PostgreSQL", url, register_csv, load_csv, args.rounds
+                    "PostgreSQL", url, register_csv, load_csv, args.rounds, args.companies
                 )
+    print(json.dumps(figures, indent=1, default=str))
     return figures
 
 

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 
 TABLE = "partner_autocomplete_company"
 FTS = "partner_autocomplete_company_fts"
+VOCAB = "partner_autocomplete_company_fts_vocab"
+# Trigrams asked per word: the rarest ones, so a common "ing" or "ter" does
+# not make FTS5 rank half the register.
+PER_WORD = 3
 # Lower than pg_trgm's 0.6: a three-letter typo in a short name still counts.
 WORD_SIMILARITY = 0.3
 
@@ -50,6 +54,7 @@ def ensure() -> None:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5("
             f"name_key, content='{TABLE}', content_rowid='id', tokenize='trigram')"
         )
+        db.execute_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB} USING fts5vocab({FTS}, 'row')")
 
 
 def refresh() -> None:
@@ -98,7 +103,7 @@ def candidates(key: str, limit: int = 60) -> list[int]:
             (key, key, limit),
         )
         return [row[0] for row in cursor.fetchall()]
-    grams = _trigrams(key)
+    grams = _rare_trigrams(key)
     if not grams:
         return []
     expression = " OR ".join(f'"{g}"' for g in grams)
@@ -106,3 +111,21 @@ def candidates(key: str, limit: int = 60) -> list[int]:
         f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
     )
     return [row[0] for row in cursor.fetchall()]
+
+
+def _rare_trigrams(key: str) -> list[str]:
+    """The rarest trigrams of each word of ``key`` that the register has at all."""
+    words = [w for w in key.split() if len(w) >= 3]
+    grams = {w: [w[i : i + 3] for i in range(len(w) - 2)] for w in words}
+    every = sorted({g for gs in grams.values() for g in gs})
+    if not every:
+        return []
+    marks = ", ".join("?" * len(every))
+    counts = dict(
+        db.execute_sql(f"SELECT term, doc FROM {VOCAB} WHERE term IN ({marks})", every).fetchall()
+    )
+    chosen = []
+    for word_grams in grams.values():
+        known = sorted((counts[g], g) for g in set(word_grams) if g in counts)
+        chosen.extend(g for _count, g in known[:PER_WORD])
+    return list(dict.fromkeys(chosen))

@@ -10,7 +10,16 @@ from markupsafe import Markup
 from addons.iap import Service, standard_packs
 from addons.partner_autocomplete import config, jobs
 from addons.partner_autocomplete.models import MODELS
-from host import Button, FieldButton, FieldWidget, Manifest, SettingsBlock, hookimpl, registry
+from host import (
+    Button,
+    FieldButton,
+    FieldWidget,
+    Manifest,
+    Migration,
+    SettingsBlock,
+    hookimpl,
+    registry,
+)
 
 manifest = Manifest(
     name="partner_autocomplete",
@@ -39,9 +48,17 @@ def register_models():
     return MODELS
 
 
+def _index_vocabulary(migrator, database):
+    """Version 1: SQLite's name index keeps a vocabulary (fts5vocab), so a
+    search asks only for the rarest trigrams of each word."""
+    from addons.partner_autocomplete import name_index
+
+    name_index.ensure()
+
+
 @hookimpl
 def register_migrations():
-    return []
+    return [Migration(1, "vocabulary of the name index", _index_vocabulary)]
 
 
 @hookimpl

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from addons.partner_autocomplete import vat_checks
-from host import crontab, job, registry
+from host import crontab, job
 
 
 @job(name="partner_autocomplete.vies_check")
@@ -16,8 +16,6 @@ def vies_check(contact_id: int):
 @job(periodic=crontab(minute="*/5"), name="partner_autocomplete.vies_retry_sweep")
 def vies_retry_sweep() -> int:
     """Every five minutes: ask again for checks whose retry was lost with a worker."""
-    if not registry().is_enabled("partner_autocomplete"):
-        return 0
     due = vat_checks.due_retries()
     for contact_id in due:
         vat_checks.run(contact_id)

@@ -1,8 +1,9 @@
 """A third-party addon written only from docs/: it imports nothing but the
-public names, and its header button, public endpoint and field widget work
-as the docs say."""
+public names, and its header button, public endpoint, field widget and
+periodic job work as the docs say."""
 
 import ast
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 import addons.iap
 import host
 from addons.iap import balance
+from host import utcnow
 from host.models import Message
+from tests.host.addon_kit import close_app, rebuild
 from tests.third_party import visits_addon
 
 SOURCE = Path(visits_addon.__file__)
@@ -82,3 +85,38 @@ def test_disabled_it_answers_nobody(app, client, admin_client, contact):
         url = visits_addon.tracking_url(contact)
     assert client.post(url, csrf=False).status_code == 404
     assert "visits-report" not in admin_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+
+
+@pytest.fixture
+def worker_app(app):
+    """The same addons on a real (not immediate) huey queue, as the worker runs it."""
+    new = rebuild(
+        app,
+        visits_addon,
+        HOST_BUILTIN_ADDONS=("addons.iap.plugin",),
+        HOST_JOBS_IMMEDIATE=False,
+    )
+    yield new
+    close_app(new)
+
+
+def _run_periodic(new, name):
+    huey = new.extensions["host_jobs"].huey
+    at_three = dt.datetime(2030, 1, 1, 3, 0)
+    tasks = [t for t in huey.read_periodic(at_three) if t.name == name]
+    assert len(tasks) == 1, "the job is not scheduled at 03:00"
+    huey.enqueue(tasks[0])
+    return huey.execute(huey.dequeue())
+
+
+def test_periodic_job_forgets_old_visits_only_while_enabled(worker_app, contact):
+    visits = visits_addon.Visit
+    with worker_app.app_context():
+        assert _run_periodic(worker_app, "visits.forget_old_visits") is None  # not enabled
+        worker_app.extensions["host"].enable("visits")
+        old = utcnow() - dt.timedelta(days=visits_addon.KEEP_DAYS + 1)
+        visits.create(contact=contact.id, page="old", created_at=old)
+        visits.create(contact=contact.id, page="recent")
+    with worker_app.app_context():
+        assert _run_periodic(worker_app, "visits.forget_old_visits") == 1
+        assert [v.page for v in visits.select()] == ["recent"]

@@ -5,10 +5,13 @@ docs/hooks.md, docs/api.md), importing only the public names of ``host`` and
 A contact's website embeds a tracking link carrying a signed token; each
 visit is recorded without a login (a public endpoint with a rate limit). A
 "Visit report" header button charges one credit and logs the count in the
-chatter. The Website field suggests the domains seen in visits.
+chatter. The Website field suggests the pages seen in visits. A periodic job
+forgets visits older than 90 days.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import peewee
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -22,8 +25,10 @@ from host import (
     FieldWidget,
     Manifest,
     Suggestion,
+    crontab,
     current_user,
     hookimpl,
+    job,
     post_message,
     public_endpoint,
     read_token,
@@ -99,6 +104,20 @@ def suggest():
     return suggestions_response(
         [Suggestion(label=v.page, values={"website": v.page}) for v in pages.limit(8)]
     )
+
+
+KEEP_DAYS = 90
+
+
+@job(periodic=crontab(minute="0", hour="3"), name="visits.forget_old_visits")
+def forget_old_visits():
+    cutoff = utcnow() - dt.timedelta(days=KEEP_DAYS)
+    return Visit.delete().where(Visit.created_at < cutoff).execute()
+
+
+@hookimpl
+def register_jobs():
+    return [forget_old_visits]
 
 
 @hookimpl

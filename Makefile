@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make run HOST=0.0.0.0 PORT=5001`; not taken from the environment, where
+# HOST is often the machine's name.
+HOST := 127.0.0.1
+PORT := 5000
 export HOST_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test lint test-sqlite test-postgres bench system-deps test-deps install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools
 	$(BIN)/pip install --quiet -e '.[test,postgres,redis,server]'
 	touch $(STAMP)
 
@@ -29,10 +33,10 @@ test-deps:
 run: $(STAMP) system-deps
 	$(BIN)/iap-host demo
 	$(BIN)/iap-host partner-autocomplete load --sample
-	@echo "Starting the worker and the web server on http://127.0.0.1:5000"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(BIN)/iap-host worker & \
-	  $(BIN)/iap-host serve --host 127.0.0.1 --port 5000
+	@echo "Starting the worker and the web server on http://$(HOST):$(PORT)"
+	@$(BIN)/iap-host worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' EXIT INT TERM; \
+	  $(BIN)/iap-host serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

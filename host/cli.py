@@ -102,19 +102,36 @@ def addons_disable(name):
 
 
 @cli.command("create-user")
-@click.option("--email", required=True)
-@click.option("--name", default="Administrator")
-@click.option("--password", prompt=True, hide_input=True)
-@click.option("--admin/--no-admin", default=True)
+@click.option("--email", required=True, help="The login; must be unused.")
+@click.option("--name", default="Administrator", show_default=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 8 characters, as on the Users page; asked for (hidden) when not given.",
+)
+@click.option("--admin/--no-admin", default=True, help="An administrator (the default) or not.")
 def create_user(email, name, password, admin):
-    """Create a user (an administrator by default)."""
+    """Create a user (an administrator by default), with the Users page's rules."""
+    from peewee import fn
+    from werkzeug.datastructures import MultiDict
+
+    from host.forms import UserForm
     from host.models import User
 
+    form = UserForm(MultiDict({"email": email, "name": name, "password": password}))
+    if not form.validate():
+        problems = [
+            f"{form[field].label.text}: {e}" for field, errs in form.errors.items() for e in errs
+        ]
+        raise click.ClickException("; ".join(problems))
+    email = form.email.data.strip().lower()
     app = _app()
     with app.app_context():
-        if User.get_or_none(User.email == email.lower()):
+        if User.select().where(fn.LOWER(User.email) == email).exists():
             raise click.ClickException(f"a user {email} exists already")
-        user = User(email=email.lower(), name=name, is_admin=admin)
+        user = User(email=email, name=form.name.data.strip(), is_admin=admin)
         user.set_password(password)
         user.save()
     click.echo(f"created {email}")
@@ -150,18 +167,22 @@ def worker(workers):
 
 
 def main(argv=None):
-    # Addon commands need the addons, so the app is built before parsing.
+    # Addon commands need the addons, so the app is built before parsing,
+    # for --help too (it lists them).
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] not in ("--help", "-h") and os.environ.get("HOST_SKIP_ADDON_CLI") != "1":
-        try:
-            app = _build()
-        except StartupError as exc:
+    if os.environ.get("HOST_SKIP_ADDON_CLI") == "1":
+        return cli.main(args=argv, obj={}, standalone_mode=True)
+    try:
+        app = _build()
+    except StartupError as exc:
+        if argv and argv[0] not in ("--help", "-h"):
             click.echo(f"Error: {exc}", err=True)
             return 1
-        app.extensions["host"].hooks.register_commands(cli=cli)
-        with app.app_context():
-            return cli.main(args=argv, obj={"app": app}, standalone_mode=True)
-    return cli.main(args=argv, obj={}, standalone_mode=True)
+        click.echo(f"(addon commands not listed: {exc})", err=True)
+        return cli.main(args=argv, obj={}, standalone_mode=True)
+    app.extensions["host"].hooks.register_commands(cli=cli)
+    with app.app_context():
+        return cli.main(args=argv, obj={"app": app}, standalone_mode=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ import click
 from addons.iap import ledger
 from addons.iap.charging import grant as grant_credits
 from addons.iap.models import Account, Entry
+from addons.iap.services import UnknownServiceError, all_services, get_service
 
 
 @click.group()
@@ -38,7 +39,12 @@ def balance(service):
 @click.option("--reason", required=True, help="Why the credits are granted (kept in the journal).")
 @click.option("--idempotency-key", default=None)
 def grant(service, amount, reason, idempotency_key):
-    """Add AMOUNT credits to SERVICE."""
+    """Add AMOUNT credits to SERVICE (a service an enabled addon declares)."""
+    try:
+        get_service(service)
+    except UnknownServiceError as exc:
+        known = ", ".join(s.key for s in all_services()) or "none"
+        raise click.ClickException(f"{exc} (enabled services: {known})") from None
     try:
         lot = grant_credits(service, amount, reason=reason, idempotency_key=idempotency_key)
     except (ValueError, TypeError, ledger.LedgerError) as exc:

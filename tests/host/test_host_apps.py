@@ -358,8 +358,50 @@ def test_cli_create_user_stores_a_hash(app):
     user = User.get(User.email == "root@example.com")
     assert user.is_admin and user.check_password("pw-12345678")
     assert "pw-12345678" not in user.password_hash
-    again = _run(app, "create-user", "--email", "root@example.com", "--password", "x")
+    again = _run(app, "create-user", "--email", "root@example.com", "--password", "pw-87654321")
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("new@example.com", "short", "Password: Field must be between 8 and 1024"),
+        ("not-an-email", "pw-12345678", "Email: Enter a valid email."),
+    ],
+)
+def test_cli_create_user_applies_the_users_page_rules(app, email, password, message):
+    from host import User
+
+    result = _run(app, "create-user", "--email", email, "--password", password)
+    assert result.exit_code == 1 and message in result.output
+    assert User.select().count() == 0
+
+
+def test_cli_help_lists_every_command_group(app, monkeypatch, capsys):
+    from host.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("HOST_INSTANCE_PATH", app.instance_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    listed = capsys.readouterr().out
+    for group in ("addons", "credits", "create-user", "demo", "serve", "worker"):
+        assert f"  {group} " in listed, f"iap-host --help does not list {group}"
+
+
+def test_cli_names_a_missing_database_in_one_line(monkeypatch, capsys, tmp_path):
+    from host.cli import main
+    from host.testing import backend
+
+    if backend() != "postgresql":
+        pytest.skip("a missing database is a PostgreSQL case (SQLite creates its file)")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/iap_no_such_db")
+    monkeypatch.setenv("HOST_INSTANCE_PATH", str(tmp_path))
+    assert main(["addons", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: cannot open the database postgresql://postgres@127.0.0.1")
+    assert "iap_no_such_db" in err and "Traceback" not in err and len(err.splitlines()) == 1
 
 
 @pytest.fixture

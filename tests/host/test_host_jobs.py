@@ -1,7 +1,9 @@
 """Background jobs on a real huey queue: they survive a restart and wait for commits."""
 
+import os
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from flask import current_app
@@ -143,27 +145,30 @@ def test_immediate_mode_runs_the_job_at_once(app):
         close_app(immediate)
 
 
+# Another user of the same server picks its own database: TEST_REDIS_URL=redis://…/5
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
 def _redis_up() -> bool:
+    parts = urlsplit(REDIS_URL)
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1):
             return True
     except OSError:
         return False
 
 
-@pytest.mark.skipif(not _redis_up(), reason="no Redis server on 127.0.0.1:6379")
+@pytest.mark.skipif(not _redis_up(), reason=f"no Redis server at {REDIS_URL}")
 def test_queue_on_redis_survives_a_restart(app):
     import uuid
 
     name = f"iap_test_{uuid.uuid4().hex[:8]}"
-    first = rebuild(app, REDIS_URL="redis://127.0.0.1:6379/0", HOST_JOBS_NAME=name)
+    first = rebuild(app, REDIS_URL=REDIS_URL, HOST_JOBS_NAME=name)
     try:
         assert type(first.extensions["host_jobs"].huey).__name__ == "RedisHuey"
         with first.app_context():
             record_marker.delay("via redis")
-        second = rebuild(
-            app, REDIS_URL="redis://127.0.0.1:6379/0", HOST_JOBS_NAME=name, JOB_OWNER="second"
-        )
+        second = rebuild(app, REDIS_URL=REDIS_URL, HOST_JOBS_NAME=name, JOB_OWNER="second")
         try:
             huey = second.extensions["host_jobs"].huey
             assert huey.pending_count() == 1

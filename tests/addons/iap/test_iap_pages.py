@@ -117,3 +117,8 @@ def test_cli_balance_grant_history_verify(widget, app):
     result = run("verify")
     assert result.exit_code == 1 and "available balance" in result.output
     assert run("balance", "nope").exit_code == 1
+    # A service no enabled addon declares: refused, no account made for it.
+    refused = run("grant", "nope", "5", "--reason", "typo")
+    assert refused.exit_code == 1 and "no credit service 'nope' is enabled" in refused.output
+    assert "(enabled services: widget)" in refused.output
+    assert not Account.select().where(Account.service == "nope").exists()

@@ -9,12 +9,15 @@ Cross-checks in ``checks.py`` then lower confidences that do not add up.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from . import checks
 from .context import Doc, empty_field, find_in_words, first_in_lines
-from .layout import Line, Word, split_segments
+from .layout import Line, Word, fold, split_segments
+from .regions import Region, customer_regions, in_regions
+from .totals import find_totals
 from .values import (
     Match,
     find_amounts,
@@ -32,49 +35,11 @@ LEGAL_SUFFIXES = {
     "nv", "n.v", "bv", "b.v", "sa", "s.a", "srl", "sprl", "bvba", "vof", "cv", "sas", "sarl",
     "s.a.r.l", "eurl", "sasu", "gmbh", "ag", "kg", "ohg", "ug", "e.k", "ltd", "limited",
     "llc", "inc", "plc", "llp", "oy", "ab", "spa", "s.p.a", "sl", "s.l", "co",
+    "a.g", "e.v", "ev", "ggmbh", "gbr", "mbh", "kgaa", "se", "eg", "bhd", "s/b", "pte",
+    "pty", "corp", "corporation", "gmbh & co. kg", "ek", "e.u", "as", "a/s", "aps", "sp",
+    "z.o.o", "kft", "comm.v", "scrl", "sc", "snc", "ltda",
 }  # fmt: skip
 _NAME_SEPARATORS = re.compile(r"\s+[·|•–]\s+")
-
-
-# ------------------------------------------------------------------ customer block
-@dataclass
-class Region:
-    page: int
-    left: float
-    right: float
-    top: float
-    bottom: float
-
-    def contains(self, word: Word) -> bool:
-        return (
-            word.page == self.page
-            and self.left <= word.x0 <= self.right
-            and self.top <= word.top <= self.bottom
-        )
-
-
-def customer_regions(doc: Doc) -> list[Region]:
-    """Blocks introduced by 'Bill to' / 'Client' / 'Kunde'...: the customer, not the vendor."""
-    regions = []
-    for hit in doc.hits_for("bill_to"):
-        page = doc.page_of(hit.line)
-        left, right = hit.x0 - 15, hit.x0 + 0.42 * page.width
-        bottom = hit.line.bottom
-        gap_limit = 2.4 * max(hit.line.height, 6)
-        for line in page.lines:
-            if line.top <= hit.line.top + 1:
-                continue
-            if not any(left <= w.x0 <= right for w in line.words):
-                continue
-            if line.top - bottom > gap_limit:
-                break
-            bottom = line.bottom
-        regions.append(Region(page.number, left, right, hit.line.top - 2, bottom + 1))
-    return regions
-
-
-def _in_regions(words: list[Word], regions: list[Region]) -> bool:
-    return any(r.contains(w) for r in regions for w in words)
 
 
 # ------------------------------------------------------------------ simple labelled fields
@@ -95,6 +60,9 @@ def find_invoice_number(doc: Doc) -> dict:
         result = doc.value_near(hit, finder)
         if result:
             found.append(result)
+    # 'Handelsrechnung Nr. 471102 vom …', 'Facture n° F-12': the document's own name
+    # followed by a number sign.
+    found += [m for line in doc.lines for m in find_in_words(line.words, _inline_numbers)]
     if not found:
         # Label lost (OCR) or absent: a typical invoice-number shape, low confidence.
         shaped = first_in_lines(doc, _number_shapes)
@@ -103,7 +71,25 @@ def find_invoice_number(doc: Doc) -> dict:
             return doc.field(match.value, 0.4, words)
         return empty_field()
     (match, words), *rest = found
-    return doc.field(match.value, 0.95, words, [m.value for m, _ in rest])
+    others = [m.value for m, _ in rest if m.value != match.value]
+    return doc.field(match.value, 0.95, words, others)
+
+
+_INLINE_NUMBER = re.compile(
+    r"(?i)\b\w*(?:rechnung|korrektur|gutschrift|invoice|facture|factuur|creditnota|avoir|"
+    r"credit note|receipt|quittung|beleg)\w*(?:\s+\([^)]{0,40}\)|\s+(?:des|der|de|du|of|van)"
+    r"\s+\w+)?\s*[-]?(?:nr|no|n°|nº|nummer|number|num|#)\.?\s*[:.]?\s*"
+    r"([A-Z0-9][A-Z0-9/_.\-]*)"
+)
+
+
+def _inline_numbers(text: str) -> list[Match]:
+    out = []
+    for m in _INLINE_NUMBER.finditer(text):
+        token = m[1].rstrip(".-/")
+        if len(token) >= 3 and any(c.isdigit() for c in token):
+            out.append(Match(token, m.start(1), m.start(1) + len(token)))
+    return out
 
 
 _NUMBER_SHAPE = re.compile(r"(?<![\w/-])([A-Z]{1,5}[-/]?\d{4}[-/]\d{3,6})(?![\w/-])")
@@ -113,13 +99,37 @@ def _number_shapes(text: str) -> list[Match]:
     return [Match(m[1], m.start(1), m.end(1)) for m in _NUMBER_SHAPE.finditer(text)]
 
 
+_GENERIC_DATE_LABELS = {("date",), ("datum",)}
+
+
 def _labelled_date(doc: Doc, field: str):
+    """Dates after (or under) the field's labels; specific labels ('Invoice date',
+    'Rechnungsdatum') before a bare 'Date'."""
     found = []
     for hit in doc.hits_for(field):
         result = doc.value_near(hit, find_dates)
         if result:
-            found.append(result)
-    return found
+            generic = tuple(w.norm for w in hit.words) in _GENERIC_DATE_LABELS
+            found.append((generic, len(found), result))
+    return [result for _, _, result in sorted(found, key=lambda f: f[:2])]
+
+
+_INLINE_DATE = re.compile(r"(?i)(?:\bvom|\bdu|\bof|\bdated|\bvan|\bdate)\s*:?\s*$")
+_DUE_PHRASE = re.compile(
+    r"(?i)\b(?:zahlbar|payable|remit|pay|due|fallig|faellig|a payer|te betalen|zu zahlen|"
+    r"betalen|payer)\b[^.\n]{0,60}?\b(?:bis|until|by|before|avant|voor|vor|uiterlijk|"
+    r"spatestens|am|on|le)\b(?:\s+(?:zum|le|de|the|op))?\s*:?\s*$"
+)
+
+
+def _dates_after(pattern: re.Pattern) -> Callable[[str], list[Match]]:
+    def finder(text: str) -> list[Match]:
+        folded = fold(text)
+        return [
+            m for m in find_dates(text) if pattern.search(folded[max(0, m.start - 90) : m.start])
+        ]
+
+    return finder
 
 
 def find_dates_fields(doc: Doc) -> tuple[dict, dict]:
@@ -130,68 +140,58 @@ def find_dates_fields(doc: Doc) -> tuple[dict, dict]:
         invoice_field = doc.field(
             m.value.isoformat(), 0.95, words, [r.value.isoformat() for r, _ in rest]
         )
+    elif inline := _inline_date(doc):
+        m, words = inline
+        invoice_field = doc.field(m.value.isoformat(), 0.9, words)
     else:
-        # No label: the first date printed is usually the issue date.
-        all_dates = [d for line in doc.lines for d in find_in_words(line.words, find_dates)]
+        # No label: the first date printed that no other label claims.
+        claimed = {
+            id(w)
+            for line in doc.lines
+            for h in doc.hits[id(line)]
+            if h.field in ("other_date", "due_date")
+            for w in doc.tail(h)
+        }
+        all_dates = [
+            d
+            for line in doc.lines
+            for d in find_in_words(line.words, find_dates)
+            if not any(id(w) in claimed for w in d[1])
+        ]
         if all_dates:
             m, words = all_dates[0]
             invoice_field = doc.field(m.value.isoformat(), 0.4, words)
         else:
             invoice_field = empty_field()
+    if not due:
+        due = [
+            d for line in doc.lines for d in find_in_words(line.words, _dates_after(_DUE_PHRASE))
+        ]
+        confidence = 0.85
+    else:
+        confidence = 0.95
     if due:
         (m, words), *rest = due
         due_field = doc.field(
-            m.value.isoformat(), 0.95, words, [r.value.isoformat() for r, _ in rest]
+            m.value.isoformat(), confidence, words, [r.value.isoformat() for r, _ in rest]
         )
     else:
         due_field = empty_field()
     return invoice_field, due_field
 
 
-# ------------------------------------------------------------------ amounts
-def _amount_after_label(doc: Doc, field: str, regions: list[Region]):
-    """(amount, words, line) right of each label of ``field``: the right-most amount."""
-    found = []
-    for hit in doc.hits_for(field):
-        tail = doc.tail(hit)
-        if not tail or _in_regions(tail, regions):
+def _inline_date(doc: Doc):
+    """'Rechnung Nr. 4711 vom 05.03.2018': the date right after the document's number."""
+    for line in doc.lines:
+        if not _inline_numbers(line.text):
             continue
-        text = " ".join(w.text for w in tail)
-        if field == "tax_amount" and find_vats(text):
-            continue  # 'VAT: BE0123...' is an identifier line, not the tax amount
-        amounts = find_in_words(tail, find_amounts)
-        if amounts:
-            match, words = amounts[-1]
-            found.append((match.value, words, hit.line))
-    return found
+        found = find_in_words(line.words, _dates_after(_INLINE_DATE))
+        if found:
+            return found[0]
+    return None
 
 
-def find_totals(doc: Doc, regions: list[Region]) -> dict[str, dict]:
-    untaxed = _amount_after_label(doc, "untaxed_amount", regions)
-    tax = _amount_after_label(doc, "tax_amount", regions)
-    total = _amount_after_label(doc, "total_amount", regions)
-    # The grand total is the largest labelled total; the subtotal is printed first.
-    total.sort(key=lambda t: t[0], reverse=True)
-    picks = {
-        "untaxed_amount": untaxed[0] if untaxed else None,
-        "tax_amount": tax[0] if tax else None,
-        "total_amount": total[0] if total else None,
-    }
-    values = {k: (v[0] if v else None) for k, v in picks.items()}
-    derived = checks.complete_totals(values)
-    out = {}
-    for name, pick in picks.items():
-        others = {"untaxed_amount": untaxed, "tax_amount": tax, "total_amount": total}[name]
-        cands = [money_str(v) for v, _, _ in others]
-        if pick is not None:
-            out[name] = doc.field(money_str(pick[0]), 0.9, pick[1], cands)
-        elif derived.get(name) is not None:
-            out[name] = doc.field(money_str(derived[name]), 0.6, None, cands)
-        else:
-            out[name] = empty_field()
-    return out
-
-
+# ------------------------------------------------------------------ currency
 def find_currency(doc: Doc) -> dict:
     votes: dict[str, int] = {}
     first_words: dict[str, list[Word]] = {}
@@ -213,7 +213,7 @@ def find_vendor_vat(doc: Doc, regions: list[Region]) -> tuple[dict, list[tuple[M
     vendor, customer = [], []
     for line in doc.lines:
         for match, words in find_in_words(line.words, lambda t: find_vats(t, doc.is_ocr)):
-            (customer if _in_regions(words, regions) else vendor).append((match, words))
+            (customer if in_regions(words, regions) else vendor).append((match, words))
     iban_lines = {
         (ws[0].page, ws[0].top)
         for line in doc.lines
@@ -260,12 +260,109 @@ def _has_legal_suffix(words: list[Word]) -> bool:
     return last in LEGAL_SUFFIXES and not any(c.isdigit() for w in words for c in w.text)
 
 
+def _after_key(words: list[Word]) -> list[Word]:
+    """'Kontoname : Verkehrsbetriebe GmbH' -> the words after the last 'key :'."""
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].text.endswith(":"):
+            return words[i + 1 :]
+    return words
+
+
+def _is_name_line(doc: Doc, words: list[Word]) -> bool:
+    text = " ".join(w.text for w in words)
+    letters = sum(c.isalpha() for c in text)
+    digits = sum(c.isdigit() for c in text)
+    ids = {id(w) for w in words}
+    labels = [
+        h
+        for h in doc.hits[id(doc.line_of(words[0]))]
+        if any(id(w) in ids for w in h.words) and h.field != "seller"
+    ]
+    bare_label = all(w.norm in {"nummer", "number", "nr", "no"} for w in words)
+    return (
+        letters >= 3
+        and digits <= 0.3 * letters
+        and ":" not in text
+        and "@" not in text
+        and not labels
+        and not bare_label
+    )
+
+
+def _neighbour_line(doc: Doc, words: list[Word], step: int) -> list[Word] | None:
+    """Words of the line just above (step -1) or below (+1) in the same column and type,
+    with no more than half a line between."""
+    line = doc.line_of(words[0])
+    page = doc.page_of(line)
+    index = page.lines.index(line) + step
+    if not 0 <= index < len(page.lines):
+        return None
+    other = page.lines[index]
+    near = [w for w in other.words if words[0].x0 - 3 <= w.x0 <= max(words[-1].x1, w.x0 + 1)]
+    near = [w for w in near if w.x0 <= words[-1].x1]
+    if not near or abs(near[0].x0 - words[0].x0) > 3:
+        return None
+    gap = (line.top - other.bottom) if step < 0 else (other.top - line.bottom)
+    size = max(w.size for w in words)
+    if gap < 0.6 * size and all(abs(w.size - size) < 0.5 for w in near):
+        return near
+    return None
+
+
+def _whole_name(doc: Doc, words: list[Word]) -> list[Word]:
+    """'MVM Musterhafter' over 'Versicherungsverein Musterstadt a.G.': a name line without
+    a legal form right above one ending with one is its first half."""
+    if _has_legal_suffix(words):
+        above = _neighbour_line(doc, words, -1)
+        if above and len(above) <= 4 and not _has_legal_suffix(above) and _is_name_line(doc, above):
+            return above + words
+        return words
+    below = _neighbour_line(doc, words, 1)
+    if below and _has_legal_suffix(below) and _is_name_line(doc, below):
+        return words + below
+    return words
+
+
+def seller_block_name(doc: Doc, regions: list[Region]) -> list[Word] | None:
+    """The first name-like line of the block a 'Seller' / 'Verkäufer' label opens."""
+    for hit in doc.hits_for("seller"):
+        segment = next(s for s in hit.line.segments if hit.words[0] in s.words)
+        if segment.words[0] is not hit.words[0] or len(segment.words) > len(hit.words) + 4:
+            continue  # 'Der Lieferant bleibt Eigentümer…': a word in a sentence
+        tail = [w for w in doc.tail(hit) if w.text != ":"]
+        if tail and _is_name_line(doc, tail) and not in_regions(tail, regions):
+            return tail
+        page = doc.page_of(hit.line)
+        left, right = hit.x0 - 10, hit.x0 + 0.3 * page.width
+        previous, seen = hit.line.bottom, 0
+        for line in page.lines:
+            if line.top <= hit.line.bottom - 1:
+                continue
+            words = [w for w in line.words if left <= w.x0 < right]
+            if not words:
+                continue
+            if line.top - previous > 3 * max(line.height, 6) or seen >= 5:
+                break
+            if in_regions(words, regions) or any(h.field == "bill_to" for h in doc.hits[id(line)]):
+                break
+            previous, seen = line.bottom, seen + 1
+            segment = next(s.words for s in split_segments(words))
+            if _is_name_line(doc, words) and _is_name_line(doc, segment):
+                return _whole_name(doc, segment)
+    return None
+
+
 def find_vendor_name(doc: Doc, regions: list[Region], vendor_vats) -> dict:
+    labelled = seller_block_name(doc, regions)
+    if labelled:
+        return doc.field(" ".join(clean_words(labelled, doc.is_ocr)), 0.9, labelled)
     candidates = []
     for line in doc.lines:
         for words in _name_parts(line):
-            if _in_regions(words, regions) or not _has_legal_suffix(words):
+            words = _after_key(words)
+            if in_regions(words, regions) or not _has_legal_suffix(words):
                 continue
+            words = _whole_name(doc, words)
             page = doc.page_of(line)
             size = max(w.size for w in words)
             # Bigger and higher on the page wins; the footer repeats the vendor too.
@@ -313,7 +410,7 @@ def find_iban(doc: Doc, regions: list[Region]) -> dict:
     for line in doc.lines:
         labelled = any(h.field == "iban" for h in doc.hits[id(line)])
         for match, words in find_in_words(line.words, find_ibans):
-            if _in_regions(words, regions):
+            if in_regions(words, regions):
                 continue
             found.append((not match.valid, not labelled, match, words))
     if not found:

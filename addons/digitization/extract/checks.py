@@ -59,13 +59,13 @@ def check_bill(fields: dict[str, dict]) -> None:
         _dec(fields["total_amount"]),
     )
     amount_fields = [fields[k] for k in ("untaxed_amount", "tax_amount", "total_amount")]
-    if None not in (untaxed, tax, total):
-        if abs(untaxed + tax - total) <= CENT:
-            for field in amount_fields:
-                _floor(field, 0.97 if field["confidence"] >= 0.6 else 0.8)
-        else:
-            for field in amount_fields:
-                _cap(field, FAILED_CHECK_CAP)
+    # Agreeing amounts keep the confidence their finder gave (net and tax swapped agree
+    # too); a tax larger than its base is a swap.
+    if None not in (untaxed, tax, total) and (
+        abs(untaxed + tax - total) > CENT or abs(tax) > abs(untaxed)
+    ):
+        for field in amount_fields:
+            _cap(field, FAILED_CHECK_CAP)
 
     lines = fields["lines"]
     if lines.get("value"):

@@ -22,6 +22,7 @@ class Doc:
         self.hits: dict[int, list[LabelHit]] = {id(line): find_labels(line) for line in self.lines}
         self.is_ocr = any(p.origin == "ocr" for p in pages)
         self.decimal_sep = self._decimal_separator()
+        self._line_of: dict[int, Line] | None = None
 
     def _decimal_separator(self) -> str:
         votes = Counter()
@@ -33,6 +34,11 @@ class Doc:
 
     def hits_for(self, field: str) -> list[LabelHit]:
         return [h for line in self.lines for h in self.hits[id(line)] if h.field == field]
+
+    def line_of(self, word: Word) -> Line:
+        if self._line_of is None:
+            self._line_of = {id(w): line for line in self.lines for w in line.words}
+        return self._line_of[id(word)]
 
     def page_of(self, line: Line) -> Page:
         return self.by_number[line.page]

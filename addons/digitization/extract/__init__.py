@@ -7,8 +7,9 @@ Public API::
     ExtractionError  (ValueError with .code and a user-facing .reason)
 
 ``source`` is a path or bytes: a PDF (text layer read directly; embedded Factur-X /
-ZUGFeRD / UBL XML read first for bills), or a scan (image-only PDF, PNG, JPEG, TIFF)
-read with Tesseract. ``extract`` returns::
+ZUGFeRD / UBL XML read first for bills, fields it lacks read from the page), a bare
+e-invoice XML (CII or UBL invoice or credit note; bills only), or a scan (image-only
+PDF, PNG, JPEG, TIFF) read with Tesseract. ``extract`` returns::
 
     {"fields": {name: {"value": ..., "confidence": 0..1, "candidates": [...],
                        "page": n | None, "box": [x, y, w, h] | None}},
@@ -25,13 +26,13 @@ from __future__ import annotations
 from . import checks
 from .bill import extract_bill
 from .context import Doc
-from .einvoice import read_embedded_invoice
+from .einvoice import looks_like_xml, parse_invoice_xml, read_embedded_invoice
 from .errors import CODES, ExtractionError
 from .expense import extract_expense
 from .layout import Page, page_text
 from .ocr import ocr_source
 from .resume import extract_resume
-from .source import DEFAULT_MAX_PAGES, MAX_IMAGE_PIXELS, load
+from .source import DEFAULT_MAX_PAGES, MAX_IMAGE_PIXELS, load, read_bytes
 from .text_layer import read_pages
 
 __all__ = [
@@ -56,8 +57,25 @@ _EXTRACTORS = {"bill": extract_bill, "expense": extract_expense, "resume": extra
 
 
 def count_pages(source, max_pages: int | None = None) -> int:
-    """Number of pages (PDF page tree /Count or image frames); no page is parsed."""
-    return load(source, max_pages=max_pages).pages
+    """Number of pages (PDF page tree /Count or image frames); no page is parsed.
+
+    A bare e-invoice XML counts as one page."""
+    data = read_bytes(source)
+    if data and looks_like_xml(data):
+        _xml_upload(data)
+        return 1
+    return load(data, max_pages=max_pages).pages
+
+
+def _xml_upload(data: bytes) -> dict:
+    parsed = parse_invoice_xml(data)
+    if parsed is None:
+        raise ExtractionError(
+            "unsupported_type",
+            "This XML file is not an e-invoice this reader knows (Factur-X/ZUGFeRD/XRechnung "
+            "CII or UBL/Peppol invoice or credit note).",
+        )
+    return parsed[1]
 
 
 def _pages(src, max_pages: int, ocr_workers: int | None) -> list[Page]:
@@ -85,6 +103,14 @@ def _from_xml(values: dict) -> dict[str, dict]:
     return fields
 
 
+def _fill_from_page(fields: dict, page_fields: dict) -> None:
+    """Fields the embedded XML leaves out (a MINIMUM profile has no IBAN or lines) are
+    read from the printed page, with the page's own confidence."""
+    for name, field in fields.items():
+        if field["value"] in (None, "", []) and page_fields[name]["value"] not in (None, "", []):
+            fields[name] = page_fields[name]
+
+
 def extract(
     source,
     kind: str = "bill",
@@ -98,14 +124,20 @@ def extract(
     """
     if kind not in _EXTRACTORS:
         raise ValueError(f"kind must be one of {sorted(_EXTRACTORS)}, not {kind!r}")
-    src = load(source, max_pages=max_pages)
+    data = read_bytes(source)
+    if kind == "bill" and data and looks_like_xml(data):
+        return {"fields": _from_xml(_xml_upload(data)), "text": "", "pages": 1, "origin": "xml"}
+    src = load(data, max_pages=max_pages)
     if kind == "bill" and src.reader is not None:
         embedded = read_embedded_invoice(src.reader)
         if embedded is not None:
             text_pages, _ = read_pages(src.data, max_pages)
-            text = "\f".join(page_text(p) for p in text_pages if p is not None)
-            return {"fields": _from_xml(embedded[1]), "text": text, "pages": src.pages,
-                    "origin": "xml"}  # fmt: skip
+            fields = _from_xml(embedded[1])
+            printed = [p for p in text_pages if p is not None]
+            if printed and any(f["value"] in (None, "", []) for f in fields.values()):
+                _fill_from_page(fields, extract_bill(Doc(printed)))
+            text = "\f".join(page_text(p) for p in printed)
+            return {"fields": fields, "text": text, "pages": src.pages, "origin": "xml"}
     pages = _pages(src, max_pages, ocr_workers)
     doc = Doc(pages)
     fields = _EXTRACTORS[kind](doc)

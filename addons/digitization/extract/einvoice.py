@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from pypdf import PdfReader
 
+from .checks import valid_reference
 from .values import money_str, quantity_str
 
 _RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
@@ -17,7 +18,10 @@ _RSM = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}"
 _UDT = "{urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100}"
 _CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
 _CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
-_UBL_ROOT = "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice"
+_UBL_ROOTS = {
+    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice",
+    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote",
+}
 
 MAX_XML_BYTES = 5_000_000
 
@@ -86,54 +90,108 @@ def _compact(text: str | None) -> str | None:
     return re.sub(r"[\s.\-]", "", text).upper() if text else None
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(node: ET.Element | None, *names: str) -> ET.Element | None:
+    """First direct child whose local name is one of ``names`` (any CII version)."""
+    if node is None:
+        return None
+    return next((e for e in node if _local(e.tag) in names), None)
+
+
+def _deep(node: ET.Element | None, *path: str) -> ET.Element | None:
+    """First descendant reached through the local names of ``path``, any depth per step."""
+    for name in path:
+        if node is None:
+            return None
+        node = next((e for e in node.iter() if e is not node and _local(e.tag) == name), None)
+    return node
+
+
+def _deep_text(node: ET.Element | None, *path: str) -> str | None:
+    found = _deep(node, *path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _reference(text: str | None) -> str | None:
+    """Structured references compact ('+++123/4567/89002+++' -> digits, 'RF18 5390…'),
+    any other reference as written: 'GE2020211-471102' keeps its dash."""
+    if not text:
+        return None
+    compact = re.sub(r"[\s+*/.\-]", "", text).upper()
+    if valid_reference(compact):
+        return compact
+    return " ".join(text.split())
+
+
 def parse_cii(root: ET.Element) -> dict:
-    R = _RAM
-    trade = root.find(f"{_RSM}SupplyChainTradeTransaction")
-    agreement = trade.find(f"{R}ApplicableHeaderTradeAgreement") if trade is not None else None
-    settlement = trade.find(f"{R}ApplicableHeaderTradeSettlement") if trade is not None else None
-    seller = agreement.find(f"{R}SellerTradeParty") if agreement is not None else None
-    totals = (
-        settlement.find(f"{R}SpecifiedTradeSettlementHeaderMonetarySummation")
-        if settlement is not None
-        else None
-    )
+    """UN/CEFACT CII: Factur-X and ZUGFeRD 2.x (CrossIndustryInvoice), XRechnung CII and
+    ZUGFeRD 1.0 (CrossIndustryDocument), matched by local names."""
+    header = _child(root, "ExchangedDocument", "HeaderExchangedDocument")
+    trade = _child(root, "SupplyChainTradeTransaction", "SpecifiedSupplyChainTradeTransaction")
+    agreement = _child(trade, "ApplicableHeaderTradeAgreement",
+                       "ApplicableSupplyChainTradeAgreement")  # fmt: skip
+    settlement = _child(trade, "ApplicableHeaderTradeSettlement",
+                        "ApplicableSupplyChainTradeSettlement")  # fmt: skip
+    seller = _child(agreement, "SellerTradeParty")
+    totals = next(
+        (e for e in settlement if "MonetarySummation" in _local(e.tag)), None
+    ) if settlement is not None else None  # fmt: skip
+    currency = _deep_text(settlement, "InvoiceCurrencyCode")
+    tax = None
+    if totals is not None:
+        taxes = [e for e in totals if _local(e.tag) == "TaxTotalAmount" and e.text]
+        chosen = next((e for e in taxes if e.get("currencyID") in (None, currency)), None)
+        tax = _amount(chosen.text.strip()) if chosen is not None else None
     lines = []
-    for item in trade.findall(f"{R}IncludedSupplyChainTradeLineItem") if trade is not None else []:
+    items = [e for e in trade if _local(e.tag) == "IncludedSupplyChainTradeLineItem"] if (
+        trade is not None) else []  # fmt: skip
+    for item in items:
         lines.append(
             {
-                "description": _text(item, f"{R}SpecifiedTradeProduct/{R}Name") or "",
-                "quantity": _quantity(_text(item, f".//{R}BilledQuantity")),
+                "description": _deep_text(item, "SpecifiedTradeProduct", "Name") or "",
+                "quantity": _quantity(_deep_text(item, "BilledQuantity")),
                 "unit_price": _amount(
-                    _text(item, f".//{R}NetPriceProductTradePrice/{R}ChargeAmount")
-                ),
-                "amount": _amount(_text(item, f".//{R}LineTotalAmount")),
+                    _deep_text(item, "NetPriceProductTradePrice", "ChargeAmount")
+                ),  # fmt: skip
+                "amount": _amount(_deep_text(item, "LineTotalAmount")),
             }
         )
     vat = None
-    if seller is not None:
-        for reg in seller.findall(f"{R}SpecifiedTaxRegistration/{R}ID"):
-            if reg.get("schemeID", "VA") == "VA" and reg.text:
-                vat = _compact(reg.text)
+    for registration in seller if seller is not None else []:
+        reg = _child(registration, "ID")
+        tax_registration = _local(registration.tag) == "SpecifiedTaxRegistration"
+        if tax_registration and reg is not None and reg.get("schemeID", "VA") == "VA" and reg.text:
+            vat = _compact(reg.text)
+    reference = next(
+        (e.text for e in settlement if _local(e.tag) == "PaymentReference" and e.text), None
+    ) if settlement is not None else None  # fmt: skip
+    due = _deep(settlement, "SpecifiedTradePaymentTerms", "DueDateDateTime")
     return {
-        "vendor_name": _text(seller, f"{R}Name"),
+        "vendor_name": _child_text(seller, "Name"),
         "vendor_vat": vat,
-        "invoice_number": _text(root, f"{_RSM}ExchangedDocument/{R}ID"),
-        "invoice_date": _iso_date(
-            _text(root, f"{_RSM}ExchangedDocument/{R}IssueDateTime/{_UDT}DateTimeString")
-        ),
-        "due_date": _iso_date(
-            _text(
-                settlement, f"{R}SpecifiedTradePaymentTerms/{R}DueDateDateTime/{_UDT}DateTimeString"
-            )
-        ),
-        "currency": _text(settlement, f"{R}InvoiceCurrencyCode"),
-        "untaxed_amount": _amount(_text(totals, f"{R}TaxBasisTotalAmount")),
-        "tax_amount": _amount(_text(totals, f"{R}TaxTotalAmount")),
-        "total_amount": _amount(_text(totals, f"{R}GrandTotalAmount")),
-        "iban": _compact(_text(settlement, f".//{R}PayeePartyCreditorFinancialAccount/{R}IBANID")),
-        "payment_reference": _compact(_text(settlement, f"{R}PaymentReference")),
+        "invoice_number": _child_text(header, "ID"),
+        "invoice_date": _iso_date(_deep_text(header, "IssueDateTime", "DateTimeString")),
+        "due_date": _iso_date(_deep_text(due, "DateTimeString")),
+        "currency": currency,
+        "untaxed_amount": _amount(_deep_text(totals, "TaxBasisTotalAmount")),
+        "tax_amount": tax,
+        "total_amount": _amount(_deep_text(totals, "GrandTotalAmount")),
+        "iban": _compact(_deep_text(settlement, "PayeePartyCreditorFinancialAccount", "IBANID")),
+        "payment_reference": _reference(reference),
         "lines": lines,
     }
+
+
+def _child_text(node: ET.Element | None, name: str) -> str | None:
+    found = _child(node, name)
+    if found is None or found.text is None:
+        return None
+    return " ".join(found.text.split()) or None
 
 
 def parse_ubl(root: ET.Element) -> dict:
@@ -141,11 +199,13 @@ def parse_ubl(root: ET.Element) -> dict:
     supplier = root.find(f"{A}AccountingSupplierParty/{A}Party")
     totals = root.find(f"{A}LegalMonetaryTotal")
     lines = []
-    for item in root.findall(f"{A}InvoiceLine"):
+    for item in root.findall(f"{A}InvoiceLine") + root.findall(f"{A}CreditNoteLine"):
         lines.append(
             {
                 "description": _text(item, f"{A}Item/{B}Name") or "",
-                "quantity": _quantity(_text(item, f"{B}InvoicedQuantity")),
+                "quantity": _quantity(
+                    _text(item, f"{B}InvoicedQuantity") or _text(item, f"{B}CreditedQuantity")
+                ),
                 "unit_price": _amount(_text(item, f"{A}Price/{B}PriceAmount")),
                 "amount": _amount(_text(item, f"{B}LineExtensionAmount")),
             }
@@ -166,19 +226,36 @@ def parse_ubl(root: ET.Element) -> dict:
             _text(totals, f"{B}TaxInclusiveAmount") or _text(totals, f"{B}PayableAmount")
         ),
         "iban": _compact(_text(root, f"{A}PaymentMeans/{A}PayeeFinancialAccount/{B}ID")),
-        "payment_reference": _compact(_text(root, f"{A}PaymentMeans/{B}PaymentID")),
+        "payment_reference": _reference(_text(root, f"{A}PaymentMeans/{B}PaymentID")),
         "lines": lines,
     }
+
+
+def parse_invoice_xml(data: bytes) -> tuple[str, dict] | None:
+    """('cii' | 'ubl', values) for a CII or UBL invoice or credit note, else None."""
+    root = _safe_parse(data)
+    if root is None:
+        return None
+    if _local(root.tag) in ("CrossIndustryInvoice", "CrossIndustryDocument"):
+        return "cii", parse_cii(root)
+    if root.tag in _UBL_ROOTS:
+        return "ubl", parse_ubl(root)
+    return None
+
+
+def looks_like_xml(data: bytes) -> bool:
+    """A bare XML upload (an e-invoice sent without its PDF)."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml") or (
+        head.startswith(b"<")
+        and any(root in data[:4096] for root in (b"Invoice", b"CreditNote", b"CrossIndustry"))
+    )
 
 
 def read_embedded_invoice(reader: PdfReader) -> tuple[str, dict] | None:
     """('cii' | 'ubl', values) from the first embedded e-invoice, or None."""
     for _name, data in embedded_xml(reader):
-        root = _safe_parse(data)
-        if root is None:
-            continue
-        if root.tag == f"{_RSM}CrossIndustryInvoice":
-            return "cii", parse_cii(root)
-        if root.tag == _UBL_ROOT:
-            return "ubl", parse_ubl(root)
+        parsed = parse_invoice_xml(data)
+        if parsed is not None:
+            return parsed
     return None

@@ -25,13 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from addons.digitization.corpus import write_corpus  # noqa: E402
 from addons.digitization.extract import FIELDS, extract  # noqa: E402
 from addons.digitization.extract.ocr import (  # noqa: E402
     RASTER_DPI,
     pdftoppm_command,
     tesseract_command,
 )
+from devtools.digitization_corpus import write_corpus  # noqa: E402
 
 TARGETS = {"digital_bill": 0.98, "scan_bill": 0.90, "ocr_ratio": 1.3, "text_ms": 50.0}
 

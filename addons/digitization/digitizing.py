@@ -22,8 +22,9 @@ from decimal import Decimal
 
 from flask import current_app
 
-from addons.digitization import config
+from addons.digitization import config, matching
 from addons.digitization.extract import ExtractionError, count_pages, extract
+from addons.digitization.fields import low_confidence
 from addons.digitization.kinds import KINDS
 from addons.digitization.models import Document, DocumentFile, file_data
 from addons.iap import HoldClosedError, InsufficientCreditError, charge
@@ -32,7 +33,6 @@ from host import db, post_message, utcnow
 log = logging.getLogger(__name__)
 
 SERVICE = "digitization"
-LOW_CONFIDENCE = 0.8
 UNEXPECTED = (
     "An unexpected error stopped the digitization; no credit was used. "
     "Click Retry, or contact your administrator if it happens again."
@@ -108,8 +108,6 @@ def _digitize(document: Document) -> str:
 
 
 def _store(document: Document, result: dict, pages: int) -> None:
-    from addons.digitization import documents
-
     with db.atomic():
         changed = (
             Document.update(
@@ -131,7 +129,7 @@ def _store(document: Document, result: dict, pages: int) -> None:
         DocumentFile.update(text=result.get("text", "")).where(
             DocumentFile.document == document.id
         ).execute()
-        documents.refresh_columns(Document.get_by_id(document.id), match_vendor=True)
+        matching.refresh_columns(Document.get_by_id(document.id), match_vendor=True)
 
 
 def fail(document: Document, code: str, reason: str) -> str:
@@ -174,10 +172,6 @@ def fail_stuck() -> int:
         (Document.state == "processing") & (Document.updated_at <= limit)
     )
     return sum(fail(document, "interrupted", INTERRUPTED) == "failed" for document in stuck)
-
-
-def low_confidence(field: dict) -> bool:
-    return field.get("value") not in (None, "", []) and field.get("confidence", 0) < LOW_CONFIDENCE
 
 
 def _digitized_note(document: Document, credits: Decimal) -> str:

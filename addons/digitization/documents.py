@@ -10,7 +10,7 @@ import json
 
 from flask import current_app
 
-from addons.digitization import config, fields, matching
+from addons.digitization import config, fields, jobs, matching
 from addons.digitization.kinds import Kind
 from addons.digitization.models import (
     BUSY,
@@ -97,8 +97,6 @@ def queue(kind: Kind, ids, user: User | None) -> list[int]:
 
     Documents that are not draft, failed or waiting for credits are skipped.
     Raises :class:`Refused` when the kind is never digitized."""
-    from addons.digitization import jobs
-
     if config.mode(kind.key) == "never":
         raise Refused(
             f"Digitization of {kind.label.lower()} is turned off; an administrator can "
@@ -172,7 +170,7 @@ def save(document: Document, form, user: User | None, *, validate: bool = False)
             changes.update(state="done", validated_at=utcnow(), validated_by=user)
         Document.update(**changes).where(Document.id == document.id).execute()
         current = Document.get_by_id(document.id)
-        vendor_note = refresh_columns(current, match_vendor=True, create_vendor=validate)
+        vendor_note = matching.refresh_columns(current, match_vendor=True, create_vendor=validate)
         if validate:
             post_message(
                 model=kind.model,
@@ -194,55 +192,6 @@ def _validated_note(document: Document, vendor_note: str) -> str:
         note += f" {vendor_note}"
     if document.duplicate_of_id:
         note += f" Possible duplicate of document #{document.duplicate_of_id}."
-    return note
-
-
-def refresh_columns(document: Document, *, match_vendor: bool, create_vendor: bool = False) -> str:
-    """Copy the current values to the list columns, find the vendor and duplicates.
-
-    Returns a note on the vendor ("Vendor matched…") when one was matched or created."""
-    kind = document.kind_info
-    current = document.values()
-
-    def text(name, size):
-        value = current.get(name) if name else None
-        return str(value).strip()[:size] if value not in (None, "") else ""
-
-    document.name = text(kind.name_field, 255)
-    document.number = text(kind.number_field, 64)
-    document.date = text(kind.date_field, 10)
-    document.total = text(kind.total_field, 32)
-    document.currency = text("currency", 3) if "currency" in kind.field_names else ""
-    document.vat = text("vendor_vat", 32) if kind.key == "bill" else ""
-    note = ""
-    if kind.key == "bill" and match_vendor:
-        contact, how = matching.find_vendor(document.vat, document.name)
-        if contact is None and create_vendor and document.name:
-            contact, how = matching.create_vendor(document.name, document.vat), "created"
-        document.contact, document.contact_match = contact, how
-        if contact is not None:
-            note = {
-                "vat": f"Vendor matched to contact {contact.name} by VAT number.",
-                "name": f"Vendor matched to contact {contact.name} by name.",
-                "created": f"Contact {contact.name} created for the vendor.",
-            }[how]
-    duplicate = matching.find_duplicate(document)
-    document.duplicate_of = duplicate
-    document.updated_at = utcnow()
-    document.save(
-        only=[
-            Document.name,
-            Document.number,
-            Document.date,
-            Document.total,
-            Document.currency,
-            Document.vat,
-            Document.contact,
-            Document.contact_match,
-            Document.duplicate_of,
-            Document.updated_at,
-        ]
-    )
     return note
 
 

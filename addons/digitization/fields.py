@@ -6,8 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from addons.digitization import values
-from addons.digitization.digitizing import LOW_CONFIDENCE
 from addons.digitization.models import Document
+
+# Below this, a field is highlighted on the form and counted as 'to check'.
+LOW_CONFIDENCE = 0.8
+
+
+def low_confidence(field: dict) -> bool:
+    return field.get("value") not in (None, "", []) and field.get("confidence", 0) < LOW_CONFIDENCE
 
 
 @dataclass

@@ -15,7 +15,7 @@ from peewee import fn
 
 from addons.digitization import values
 from addons.digitization.models import Document
-from host import Contact
+from host import Contact, utcnow
 
 NAME_RATIO = 0.85
 _LEGAL_FORMS = """
@@ -118,3 +118,56 @@ def find_duplicate(document: Document) -> Document | None:
         if values.same_amount(other.total, document.total) and same_vendor(document, other):
             return other
     return None
+
+
+# refresh_columns' create_vendor flag hides the function of that name.
+_new_vendor = create_vendor
+
+
+def refresh_columns(document: Document, *, match_vendor: bool, create_vendor: bool = False) -> str:
+    """Copy the current values to the list columns, find the vendor and duplicates.
+
+    Returns a note on the vendor ("Vendor matched…") when one was matched or created."""
+    kind = document.kind_info
+    current = document.values()
+
+    def text(name, size):
+        value = current.get(name) if name else None
+        return str(value).strip()[:size] if value not in (None, "") else ""
+
+    document.name = text(kind.name_field, 255)
+    document.number = text(kind.number_field, 64)
+    document.date = text(kind.date_field, 10)
+    document.total = text(kind.total_field, 32)
+    document.currency = text("currency", 3) if "currency" in kind.field_names else ""
+    document.vat = text("vendor_vat", 32) if kind.key == "bill" else ""
+    note = ""
+    if kind.key == "bill" and match_vendor:
+        contact, how = find_vendor(document.vat, document.name)
+        if contact is None and create_vendor and document.name:
+            contact, how = _new_vendor(document.name, document.vat), "created"
+        document.contact, document.contact_match = contact, how
+        if contact is not None:
+            note = {
+                "vat": f"Vendor matched to contact {contact.name} by VAT number.",
+                "name": f"Vendor matched to contact {contact.name} by name.",
+                "created": f"Contact {contact.name} created for the vendor.",
+            }[how]
+    duplicate = find_duplicate(document)
+    document.duplicate_of = duplicate
+    document.updated_at = utcnow()
+    document.save(
+        only=[
+            Document.name,
+            Document.number,
+            Document.date,
+            Document.total,
+            Document.currency,
+            Document.vat,
+            Document.contact,
+            Document.contact_match,
+            Document.duplicate_of,
+            Document.updated_at,
+        ]
+    )
+    return note

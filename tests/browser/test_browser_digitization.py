@@ -58,7 +58,7 @@ def digitization(app, enable):
 
 @pytest.fixture
 def scanned_bill() -> tuple[str, bytes, dict]:
-    from addons.digitization.corpus import iter_corpus
+    from devtools.digitization_corpus import iter_corpus
 
     name = f"bill_{INDEX:03d}_scan.png"
     for filename, data, entry in iter_corpus(

@@ -56,7 +56,7 @@ def set_mode(digitization):
 @functools.cache
 def corpus_document(kind: str, index: int = 0, seed: int = 7) -> tuple[bytes, dict]:
     """A born-digital PDF of the corpus and its ground truth (``entry["truth"]``)."""
-    from addons.digitization.corpus import iter_corpus
+    from devtools.digitization_corpus import iter_corpus
 
     counts = {"bill": 0, "expense": 0, "resume": 0}
     counts[kind] = index + 1

@@ -16,7 +16,7 @@ pytestmark = [
 
 
 def test_scanned_receipt_is_digitized(user_client, give_credits, credits_left):
-    from addons.digitization.corpus import iter_corpus
+    from devtools.digitization_corpus import iter_corpus
 
     name, data, entry = next(
         item for item in iter_corpus(0, 5, expenses=1, resumes=0, variants=("scan",))

@@ -9,8 +9,8 @@ from stdnum import iban, iso11649
 from stdnum.be import ogm_vcs
 from stdnum.eu import vat
 
-from addons.digitization.corpus import iter_corpus
-from addons.digitization.corpus.__main__ import main
+from devtools.digitization_corpus import iter_corpus
+from devtools.digitization_corpus.__main__ import main
 
 
 def test_same_seed_same_bytes():

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from addons.digitization.corpus import documents, iter_corpus, render_pdf
 from addons.digitization.extract import FIELDS, extract
 from addons.digitization.extract.values import find_amounts, find_dates
+from devtools.digitization_corpus import documents, iter_corpus, render_pdf
 
 SEED = 3
 BILLS = 24
@@ -97,7 +97,7 @@ def test_embedded_xml_is_read_with_full_confidence(digital_corpus, variant):
 
 def test_xml_wins_over_a_contradicting_text_layer(digital_corpus):
     """Proof the XML is read: change the XML only and the result follows it."""
-    from addons.digitization.corpus import einvoice_xml
+    from devtools.digitization_corpus import einvoice_xml
 
     rng = random.Random("xml-wins")
     doc = documents.make_bill(rng, 0)

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from addons.digitization.corpus import iter_corpus
 from addons.digitization.extract import FIELDS, extract
+from devtools.digitization_corpus import iter_corpus
 
 pytestmark = [
     pytest.mark.ocr,

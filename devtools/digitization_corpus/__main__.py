@@ -1,4 +1,4 @@
-"""CLI: ``python -m addons.digitization.corpus OUT_DIR --count N --seed S``."""
+"""CLI: ``python -m devtools.digitization_corpus OUT_DIR --count N --seed S``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tools for developing the project (test-document generators); never imported at run time."""

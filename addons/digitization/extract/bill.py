@@ -20,6 +20,7 @@ from .regions import Region, customer_regions, in_regions
 from .totals import find_totals
 from .values import (
     Match,
+    country_currency,
     find_amounts,
     find_currencies,
     find_dates,
@@ -193,18 +194,31 @@ def _inline_date(doc: Doc):
 
 # ------------------------------------------------------------------ currency
 def find_currency(doc: Doc) -> dict:
-    votes: dict[str, int] = {}
+    """Most-printed currency (near a total counts double); a lone '$' or '£', which OCR
+    makes from specks and several countries share, gives way to the country the
+    document points to ('SDN BHD', 'Jalan' -> ringgit); nothing printed -> that prior."""
+    votes: dict[str, float] = {}
+    strong: set[str] = set()
     first_words: dict[str, list[Word]] = {}
     for line in doc.lines:
         for match, words in find_in_words(line.words, find_currencies):
             weight = 2 if any(h.field.endswith("_amount") for h in doc.hits[id(line)]) else 1
-            votes[match.value] = votes.get(match.value, 0) + weight
+            votes[match.value] = votes.get(match.value, 0) + weight * (1 if match.valid else 0.5)
+            if match.valid:
+                strong.add(match.value)
             first_words.setdefault(match.value, words)
+    prior = country_currency("\n".join(line.text for line in doc.lines))
+    if prior == "EUR":
+        prior = None  # 'BTW', 'TVA' are printed on bills in any currency
     if not votes:
-        return empty_field()
+        return doc.field(prior, 0.6) if prior else empty_field()
     ranked = sorted(votes, key=votes.get, reverse=True)
     best = ranked[0]
+    if prior and best != prior and best not in strong:
+        return doc.field(prior, 0.6, None, ranked)
     confidence = 0.95 if len(ranked) == 1 else 0.7
+    if best not in strong:
+        confidence = min(confidence, 0.8)
     return doc.field(best, confidence, first_words[best], ranked[1:])
 
 

@@ -22,16 +22,73 @@ CATEGORIES = [
 ]  # fmt: skip
 
 
+_LEGAL_NAME = re.compile(
+    r"\b(?:sdn\.? ?bhd|bhd|s/b|gmbh|ltd|limited|llc|inc|plc|b\.?v|n\.?v|s\.?a|sarl|sas|"
+    r"pte|pty|ag|kg|co\.|corp|enterprise|trading|restaurant|restoran|cafe|hardware|"
+    r"stationery|mart|store|shop|bakeries|house)\.?\s*$",
+    re.I,
+)
+_NOT_A_NAME = re.compile(
+    r"(?i)\b(?:tax invoice|invoice|receipt|cash bill|bill|tel|fax|phone|gst|reg|no\b|date|"
+    r"cashier|table|welcome|order|member|customer|www\.|http|@)"
+)
+
+
+_REG_NUMBER = re.compile(r"\s*\(?\b[\w-]*\d[\w-]*\)?\s*$")
+
+
+def _name_text(line) -> str:
+    """'Sanjung Realiti Sdn. Bhd. (779763-K)' -> without its registration number."""
+    return _REG_NUMBER.sub("", line.text)
+
+
+def _name_like(line) -> bool:
+    text = _name_text(line)
+    letters = sum(c.isalpha() for c in text)
+    upper = sum(c.isupper() for c in text)
+    digits = sum(c.isdigit() for c in text)
+    confidence = sum(w.conf for w in line.words) / len(line.words)
+    return (
+        letters >= 4
+        and letters >= 0.7 * len(text.replace(" ", ""))
+        and digits == 0
+        and upper >= 0.6 * letters
+        and confidence >= 0.5
+        and not _NOT_A_NAME.search(text)
+    )
+
+
 def find_merchant(doc: Doc) -> dict:
-    """The merchant's name is the top line printed in the biggest type."""
+    """The merchant: its legal name ('… SDN BHD', '… GmbH') near the top, else the first
+    name-like line (capitals, no digits, not a label), joined with its second half when
+    it ends with '&'."""
     page = doc.pages[0]
-    top_lines = [ln for ln in page.lines if ln.top < page.height * 0.35]
+    top_lines = [ln for ln in page.lines if ln.top < page.height * 0.4][:14]
     top_lines = [ln for ln in top_lines if not find_dates(ln.text) and not find_amounts(ln.text)]
     if not top_lines:
         return empty_field()
-    biggest = max(ln.size for ln in top_lines)
-    line = next(ln for ln in top_lines if ln.size >= 0.85 * biggest)
-    return doc.field(line.text, 0.85, line.words)
+    legal = [ln for ln in top_lines[:8] if _LEGAL_NAME.search(_name_text(ln)) and _name_like(ln)]
+    named = [ln for ln in top_lines if _name_like(ln)]
+    if legal:
+        line, confidence = legal[0], 0.85
+    elif named:
+        line, confidence = named[0], 0.7
+    else:
+        biggest = max(ln.size for ln in top_lines)
+        line, confidence = next(ln for ln in top_lines if ln.size >= 0.85 * biggest), 0.4
+    index = page.lines.index(line)
+    lines = [line]
+    if line.text.rstrip().endswith(("&", "-", " AND")) and index + 1 < len(page.lines):
+        if _name_like(page.lines[index + 1]):
+            lines.append(page.lines[index + 1])
+    elif line in legal and index > 0 and _name_like(page.lines[index - 1]):
+        core = _LEGAL_NAME.sub("", _name_text(line))
+        if not re.sub(r"(?i)\bco\b\.?|\(m\)|&|\W", "", core):
+            lines.insert(0, page.lines[index - 1])  # 'POPULAR BOOK' over 'CO. (M) SDN BHD'
+    words = [w for ln in lines for w in ln.words]
+    text = " ".join(_name_text(ln).strip(" |:;,.'\"_~*") for ln in lines)
+    text = " ".join(t for t in text.split() if any(c.isalnum() for c in t) or t == "&")
+    return doc.field(text, confidence, words)
 
 
 def find_date(doc: Doc) -> dict:
@@ -47,28 +104,75 @@ def find_date(doc: Doc) -> dict:
     return empty_field()
 
 
+_EXCLUDING = re.compile(r"(?i)\b(?:excl|excluding|exclusive|ex|before|sub)\b")
+_NOT_TOTAL = re.compile(
+    r"(?i)\b(?:qty|quantity|items?|pcs|disc|discount|saving|savings|points?)\b|\bitem|"
+    r"\btotal\s*:?\s*(?:gst|tax|vat|sst)\b"
+)
+_PAID = ("cash", "paid", "tendered", "payment", "cash received", "received", "bayar", "tunai")
+_CHANGE = ("change", "change due", "baki", "kembali", "wechselgeld", "ruckgeld", "rendu")
+
+
 def _labelled_amounts(doc: Doc, field: str):
     out = []
     for hit in doc.hits_for(field):
         tail = doc.tail(hit)
         if not tail or find_vats(" ".join(w.text for w in tail)):
             continue
+        label = " ".join(w.text for w in hit.words + tail[:3])
+        if field == "total_amount" and (_EXCLUDING.search(label) or _NOT_TOTAL.search(label)):
+            continue  # 'Total (Excluding GST)', 'Total Qty', 'Total GST'
         found = find_in_words(tail, find_amounts)
         if found:
             out.append(found[-1])
     return out
 
 
+def _line_amount(doc: Doc, words: tuple[str, ...]):
+    """The last amount on the first line starting with one of ``words`` ('Cash', 'Change')."""
+    for line in doc.lines:
+        head = " ".join(w.norm for w in line.words[:2])
+        if any(head == w or head.startswith(w + " ") or line.words[0].norm == w for w in words):
+            found = find_in_words(line.words, find_amounts)
+            if found:
+                return found[-1]
+    return None
+
+
 def find_total_and_tax(doc: Doc) -> tuple[dict, dict]:
+    """The total every source agrees on: labelled totals and what was paid minus the
+    change; the last labelled total when they disagree; cash − change when none is
+    labelled (OCR lost the total's digits)."""
     totals = _labelled_amounts(doc, "total_amount")
-    if totals:
-        match, words = max(totals, key=lambda mw: mw[0].value)
-        total = doc.field(money_str(match.value), 0.9, words)
+    paid, change = _line_amount(doc, _PAID), _line_amount(doc, _CHANGE)
+    tendered = None
+    if paid and change and paid[0].value >= change[0].value >= 0:
+        tendered = paid[0].value - change[0].value
+    support: dict = {}
+    for match, words in totals:
+        support.setdefault(match.value, [0, words])[0] += 1
+    if tendered is not None and tendered > 0:
+        support.setdefault(tendered, [0, paid[1]])[0] += 1
+    agreed = [value for value, (count, _) in support.items() if count >= 2]
+    if paid:
+        # The total is printed just before what was paid; a tax summary comes after.
+        paid_line = doc.line_of(paid[1][0])
+        before = [t for t in totals if doc.lines.index(doc.line_of(t[1][0])) < doc.lines.index(
+            paid_line)]  # fmt: skip
+        totals = before or totals
+    if agreed:
+        value = max(agreed, key=lambda v: support[v][0])
+        total = doc.field(money_str(value), 0.95, support[value][1])
+    elif totals:
+        match, words = totals[-1] if paid else max(totals, key=lambda mw: mw[0].value)
+        total = doc.field(money_str(match.value), 0.75, words, [money_str(v) for v in support])
+    elif tendered:
+        total = doc.field(money_str(tendered), 0.6, paid[1])
     else:
         every = [f for line in doc.lines for f in find_in_words(line.words, find_amounts)]
         if every:
             match, words = max(every, key=lambda mw: mw[0].value)
-            total = doc.field(money_str(match.value), 0.5, words)
+            total = doc.field(money_str(match.value), 0.3, words)
         else:
             total = empty_field()
     taxes = _labelled_amounts(doc, "tax_amount")

@@ -109,12 +109,18 @@ _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DATE_DAY_MONTH = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|er|st|nd|rd|th)?\s*(" + _MONTH_ALT + r")\.?,?\s*(\d{4})(?!\d)"
 )
-_DATE_MONTH_DAY = re.compile(r"\b(" + _MONTH_ALT + r")\.?\s+(\d{1,2}),?\s+(\d{4})(?!\d)")
+_DATE_MONTH_DAY = re.compile(
+    r"\b(" + _MONTH_ALT + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s?,?\s+(\d{4})(?!\d)"
+)
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
     if year < 100:
         year += 2000
+    elif 2100 <= year < 3000:
+        year = 2000 + year % 100  # OCR: '2618' / '2918' for '2018'
+    if not 1900 <= year < 2100:
+        return None
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -301,13 +307,49 @@ def find_payment_references(text: str) -> list[Match]:
 
 
 # ---------------------------------------------------------------- currency
-_CURRENCY_RE = re.compile(r"€|\bEUR\b|\bEuro\b|US\$|\$|\bUSD\b|£|\bGBP\b|\bCHF\b", re.I)
+_CURRENCY_RE = re.compile(
+    r"€|\bEUR\b|\bEuro\b|US\$|S\$|\$|\bUSD\b|£|\bGBP\b|\bCHF\b|\bRM(?=\s?\d|\b)|\bMYR\b|"
+    r"₹|\bRs\.?(?=\s?\d)|\bINR\b|\bSGD\b|\bJPY\b|¥|\bCAD\b|\bAUD\b|\bSEK\b|\bNOK\b|"
+    r"\bDKK\b|\bPLN\b|\bzł|\bCZK\b|\bKč",
+    re.I,
+)
 _CURRENCY_CODES = {"€": "EUR", "eur": "EUR", "euro": "EUR", "us$": "USD", "$": "USD",
-                   "usd": "USD", "£": "GBP", "gbp": "GBP", "chf": "CHF"}  # fmt: skip
+                   "usd": "USD", "£": "GBP", "gbp": "GBP", "chf": "CHF", "rm": "MYR",
+                   "myr": "MYR", "₹": "INR", "rs": "INR", "rs.": "INR", "inr": "INR",
+                   "s$": "SGD", "sgd": "SGD", "jpy": "JPY", "¥": "JPY", "cad": "CAD",
+                   "aud": "AUD", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN",
+                   "zł": "PLN", "czk": "CZK", "kč": "CZK"}  # fmt: skip
+# One-character signs that OCR invents from specks and that several countries share.
+WEAK_SIGNS = {"$", "£", "¥"}
 
 
 def find_currencies(text: str) -> list[Match]:
-    return [
-        Match(_CURRENCY_CODES[m[0].lower()], m.start(), m.end())
-        for m in _CURRENCY_RE.finditer(text)
-    ]
+    out = []
+    for m in _CURRENCY_RE.finditer(text):
+        raw = m[0].lower()
+        if raw == "rm" and not re.match(r"RM", m[0]):
+            continue  # 'rm' inside lower-case text is no ringgit sign
+        out.append(Match(_CURRENCY_CODES[raw], m.start(), m.end(), raw not in WEAK_SIGNS))
+    return out
+
+
+# Words that place a document in a country, and that country's currency: the prior
+# when the document prints no currency, or only a sign OCR may have made up.
+COUNTRY_CUES = [
+    ("MYR", r"\bsdn\.? ?bhd\b|\bbhd\b|\bmalaysia\b|\bjalan\b|\bjln\b|\btaman\b|"
+            r"\bselangor\b|\bkuala lumpur\b|\bjohor\b"),
+    ("INR", r"\bindia\b|\bgstin\b|\bpvt\.? ltd\b|\bcgst\b|\bsgst\b"),
+    ("SGD", r"\bsingapore\b|\bpte\.? ltd\b"),
+    ("GBP", r"\bunited kingdom\b|\bvat reg(?:istration)? no\b|\blondon\b"),
+    ("CHF", r"\bschweiz\b|\bsuisse\b|\bsvizzera\b|\bche[- ]?\d{3}"),
+    ("EUR", r"\bdeutschland\b|\bgmbh\b|\bust-?id|\bbelgi(?:e|que|um)\b|\bfrance\b|"
+            r"\bnederland\b|\bbtw\b|\btva\b|\bmwst\b"),
+]  # fmt: skip
+
+
+def country_currency(text: str) -> str | None:
+    """The currency of the country the text's cues point to (most cues wins)."""
+    folded = fold(text)
+    counts = {code: len(re.findall(pattern, folded)) for code, pattern in COUNTRY_CUES}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None

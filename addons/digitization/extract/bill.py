@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from stdnum import iban as std_iban
+
 from . import checks
 from .context import Doc, empty_field, find_in_words, first_in_lines
 from .layout import Line, Word, fold, split_segments
@@ -427,12 +429,48 @@ def find_iban(doc: Doc, regions: list[Region]) -> dict:
             if in_regions(words, regions):
                 continue
             found.append((not match.valid, not labelled, match, words))
+    if not any(f[2].valid for f in found):
+        found += _split_or_odd_ibans(doc, regions)
     if not found:
         return empty_field()
     found.sort(key=lambda f: (f[0], f[1]))
     _, _, match, words = found[0]
     cands = [f[2].value for f in found[1:]]
     return doc.field(match.value, 0.95 if match.valid else 0.3, words, cands)
+
+
+_IBAN_GROUP = re.compile(r"^[A-Z0-9]{1,8}$")
+
+
+def _split_or_odd_ibans(doc: Doc, regions: list[Region]):
+    """After an 'IBAN' label: the groups of letters and digits, continued on the next
+    line when the number is cut there. Valid if the checksum holds once joined; else
+    returned flagged (a shape the country tables do not know, or a misprint)."""
+    out = []
+    for hit in doc.hits_for("iban"):
+        words = [w for w in doc.tail(hit) if w.text.strip(":")]
+        groups = []
+        for word in words:
+            text = word.text.strip(":,;")
+            if not _IBAN_GROUP.match(text) or (not groups and not re.match(r"[A-Z]{2}\d", text)):
+                break
+            groups.append(word)
+        if not groups or in_regions(groups, regions):
+            continue
+        line = hit.line
+        page = doc.page_of(line)
+        index = page.lines.index(line)
+        compact = "".join(w.text.strip(":,;") for w in groups)
+        if len(compact) < 15 and index + 1 < len(page.lines):
+            following = page.lines[index + 1].words
+            more = [w for w in following[:4] if _IBAN_GROUP.match(w.text) and w.text.isdigit()]
+            compact += "".join(w.text for w in more)
+            groups += more
+        if not 15 <= len(compact) <= 34:
+            continue
+        valid = std_iban.is_valid(compact)
+        out.append((not valid, False, Match(compact, 0, 0, valid), groups))
+    return out
 
 
 def find_payment_reference(doc: Doc) -> dict:
@@ -449,11 +487,22 @@ def find_payment_reference(doc: Doc) -> dict:
         )
     # A free-form reference after its label.
     for hit in doc.hits_for("payment_reference"):
-        words = doc.tail(hit)
-        if words:
-            value = re.sub(r"\s", "", " ".join(w.text for w in words))
+        words = _without_asides(doc.tail(hit))
+        if words and any(c.isdigit() for w in words for c in w.text):
+            value = " ".join(w.text for w in words)
             return doc.field(value, 0.5, words)
     return empty_field()
+
+
+def _without_asides(words: list[Word]) -> list[Word]:
+    """'(bitte bei Zahlung angeben) GE2020211-471102' -> the reference; ':' dropped."""
+    out, depth = [], 0
+    for word in words:
+        depth += word.text.count("(")
+        if depth == 0 and word.text.strip(":") and word.text != "-":
+            out.append(word)
+        depth = max(0, depth - word.text.count(")"))
+    return out
 
 
 # ------------------------------------------------------------------ table lines

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 from stdnum import iban as std_iban
 from stdnum import iso11649
 from stdnum.be import ogm_vcs
-from stdnum.eu import vat as eu_vat
+
+from .values import vat_is_valid
 
 CENT = Decimal("0.01")
 FAILED_CHECK_CAP = 0.3  # a value that fails a checksum or a sum is shown, but flagged
@@ -80,7 +81,7 @@ def check_bill(fields: dict[str, dict]) -> None:
                 _cap(lines, FAILED_CHECK_CAP)
 
     vat = fields["vendor_vat"]
-    if vat.get("value") and not eu_vat.is_valid(vat["value"]):
+    if vat.get("value") and not vat_is_valid(vat["value"]):
         _cap(vat, FAILED_CHECK_CAP)
     iban = fields["iban"]
     if iban.get("value") and not std_iban.is_valid(iban["value"]):

@@ -147,10 +147,32 @@ def find_dates(text: str) -> list[Match]:
 
 # ---------------------------------------------------------------- VAT numbers
 # Length of the national part once separators are removed.
-_VAT_LENGTHS = {"BE": (10, 9), "NL": (12,), "FR": (11,), "DE": (9,), "LU": (8,), "AT": (9,)}
+_VAT_LENGTHS = {"BE": (10, 9), "NL": (12,), "FR": (11,), "DE": (9,), "LU": (8,), "AT": (9,),
+                "GB": (9, 12), "NO": (9,), "CHE": (9,), "IT": (11,), "ES": (9,), "DK": (8,),
+                "SE": (12,), "FI": (8,), "PL": (10,), "PT": (9,), "IE": (8, 9)}  # fmt: skip
 _VAT_RE = re.compile(
-    r"\b(BE|NL|FR|DE|LU|AT)\s?[:.\-]?\s?([\dOIl][ .\-]?(?:[0-9A-Z][ .\-]?){7,13}[0-9A-Z]?)"
+    r"\b(BE|NL|FR|DE|LU|AT|GB|NO|CHE|IT|ES|DK|SE|FI|PL|PT|IE)\s?[:.\-]?\s?"
+    r"([\dOIl][ .\-]?(?:[0-9A-Z][ .\-]?){6,13}[0-9A-Z]?)"
 )
+_NON_EU_VAT = {"GB": "stdnum.gb.vat", "NO": "stdnum.no.mva", "CH": "stdnum.ch.vat"}
+
+
+def vat_is_valid(number: str) -> bool:
+    """Checksum of an EU VAT number, or of a UK, Swiss or Norwegian one (python-stdnum's
+    country modules); a German Steuernummer has no country prefix and never passes."""
+    import importlib
+
+    module = _NON_EU_VAT.get(number[:2])
+    if module is None:
+        return eu_vat.is_valid(number)
+    # The Swiss and Norwegian modules want the number's printed suffix.
+    suffixes = {"CH": ("", " MWST", " TVA", " IVA"), "NO": ("", "MVA")}.get(number[:2], ("",))
+    try:
+        return any(importlib.import_module(module).is_valid(number + x) for x in suffixes)
+    except Exception:
+        return False
+
+
 # Common OCR confusions, tried only when the printed number fails its checksum.
 _OCR_DIGIT_FIXES = {"O": "0", "D": "0", "I": "1", "l": "1", "S": "5", "Z": "2", "B": "8"}
 _DIGITS = str.maketrans(_OCR_DIGIT_FIXES)
@@ -199,10 +221,10 @@ def find_vats(text: str, ocr: bool = False) -> list[Match]:
     for m in _VAT_RE.finditer(text.upper()):
         country = m[1]
         candidates = list(_vat_candidates(country, m[2]))
-        best = next(((c, e) for c, e in candidates if eu_vat.is_valid(c)), None)
+        best = next(((c, e) for c, e in candidates if vat_is_valid(c)), None)
         if best is None and ocr:
             for candidate, end in candidates:
-                fixed = next((v for v in _ocr_variants(candidate) if eu_vat.is_valid(v)), None)
+                fixed = next((v for v in _ocr_variants(candidate) if vat_is_valid(v)), None)
                 if fixed:
                     best = (fixed, end)
                     break

@@ -26,7 +26,9 @@ from addons.iap.amounts import to_credit
 from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
+    ALL_SPENDABLE_LOTS,
     CLOSE_HOLD,
+    FIRST_LOTS,
     HOLD_FOR_CAPTURE,
     INSERT_ENTRY,
     INSERT_HOLD,
@@ -257,8 +259,11 @@ def _locked_row(service: str) -> tuple:
 def _pick_lots(account_id: int, units: int, available: int, now) -> list | None:
     if available < units:
         return None
+    lots = SPENDABLE_LOTS.run(account=account_id, now=now).fetchall()
+    if len(lots) == FIRST_LOTS and sum(row[2] for row in lots) < units:
+        lots = ALL_SPENDABLE_LOTS.run(account=account_id, now=now).fetchall()
     picked, rest = [], units
-    for lot, free, remaining in SPENDABLE_LOTS.run(account=account_id, now=now).fetchall():
+    for lot, free, remaining in lots:
         part = min(remaining, rest)
         picked.append((lot, bool(free), part))
         rest -= part

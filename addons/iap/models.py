@@ -46,13 +46,29 @@ class Lot(BaseModel):
 
     class Meta:
         table_name = "iap_lot"
-        indexes = ((("account", "remaining"), False),)
+
+
+# The draw-down order of ``statements.SPENDABLE_LOTS``, over the lots that
+# still have credits: a hold reads the first lots and stops, however many
+# there are (iap migration 2).
+Lot.add_index(
+    Lot.index(
+        Lot.account,
+        Lot.expires_at.is_null(),
+        Lot.expires_at,
+        Lot.free.desc(),
+        Lot.id,
+        name="iap_lot_spendable",
+        where=(Lot.remaining > 0),
+    )
+)
 
 
 class Hold(BaseModel):
     """Credits reserved for work in progress, until captured or released."""
 
-    account = peewee.ForeignKeyField(Account, backref="holds", on_delete="RESTRICT")
+    # Indexed by (account, state, expires_at) below, not on its own.
+    account = peewee.ForeignKeyField(Account, backref="holds", on_delete="RESTRICT", index=False)
     amount = DecimalAsIntegerField()
     captured = DecimalAsIntegerField(default=0)
     refunded = DecimalAsIntegerField(default=0)
@@ -89,7 +105,8 @@ class Entry(BaseModel):
     consumed (captures positive, refunds negative), split into free and paid.
     """
 
-    account = peewee.ForeignKeyField(Account, backref="entries", on_delete="RESTRICT")
+    # Indexed by (account, created_at) below, not on its own.
+    account = peewee.ForeignKeyField(Account, backref="entries", on_delete="RESTRICT", index=False)
     kind = peewee.CharField(max_length=16)
     amount = DecimalAsIntegerField()
     spent = DecimalAsIntegerField(default=0)

@@ -8,7 +8,7 @@ from addons.iap import hookspecs, jobs
 from addons.iap.editions import EDITIONS
 from addons.iap.models import MODELS
 from addons.iap.payments import DemoProvider, StripeProvider
-from host import Config, ConfigKey, Manifest, MenuItem, Migration, SettingsBlock, hookimpl
+from host import Config, ConfigKey, Manifest, MenuItem, SettingsBlock, hookimpl
 
 
 def _iso_date(raw) -> str:
@@ -91,19 +91,11 @@ def register_models():
     return MODELS
 
 
-def _orders_remember_saving(migrator, database):
-    """Version 1: an order says whether the buyer asked to keep the card
-    (``iap_order.save_method``), for Stripe's automatic top-ups."""
-    import peewee
-
-    if "save_method" not in {c.name for c in database.get_columns("iap_order")}:
-        field = peewee.BooleanField(default=False)
-        migrator.add_column("iap_order", "save_method", field).run()
-
-
 @hookimpl
 def register_migrations():
-    return [Migration(1, "orders remember whether to save the card", _orders_remember_saving)]
+    from addons.iap.migrations import MIGRATIONS
+
+    return MIGRATIONS
 
 
 @hookimpl

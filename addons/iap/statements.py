@@ -21,18 +21,27 @@ LOCK_ACCOUNT = Prepared(
         )
     )
 )
-SPENDABLE_LOTS = Prepared(
-    lambda: (
+# Lots in draw-down order: soonest expiry first (no expiry last), free before
+# paid, then oldest. The ``iap_lot_spendable`` index has this very order, so
+# the database reads the first lots and stops.
+FIRST_LOTS = 8
+
+
+def _spendable_lots():
+    return (
         Lot.select(Lot.id, Lot.free, Lot.remaining)
         .where(
             (Lot.account == P.account)
             & (Lot.remaining > 0)
             & (Lot.expires_at.is_null() | (Lot.expires_at > P.now))
         )
-        # Soonest expiry first (no expiry last), free before paid, then oldest.
         .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
     )
-)
+
+
+SPENDABLE_LOTS = Prepared(lambda: _spendable_lots().limit(FIRST_LOTS))
+# When the first lots do not cover a hold (one made of many small lots).
+ALL_SPENDABLE_LOTS = Prepared(_spendable_lots)
 INSERT_HOLD = Prepared(
     lambda: Hold.insert(
         account=P.account,

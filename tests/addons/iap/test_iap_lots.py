@@ -1,0 +1,90 @@
+"""Lots read in draw-down order from their index, and iap migration 2."""
+
+import datetime as dt
+
+from addons.iap import balance, charge, ledger
+from addons.iap.models import Entry, Lot
+from addons.iap.statements import FIRST_LOTS, SPENDABLE_LOTS
+from host import db, is_postgres, utcnow
+
+
+def test_a_hold_spanning_more_than_the_first_lots_reads_them_all(widget):
+    lots = [ledger.grant("widget", 1, kind="promotion", reason=f"lot {i}") for i in range(20)]
+    with charge("widget", FIRST_LOTS + 3):
+        pass
+    left = [Lot.get_by_id(lot.id).remaining for lot in lots]
+    assert left == [0] * (FIRST_LOTS + 3) + [1] * (20 - FIRST_LOTS - 3)  # oldest first
+    assert balance("widget") == 20 - FIRST_LOTS - 3
+    assert ledger.verify() == []
+
+
+def test_expired_lots_in_front_are_skipped_then_swept(widget):
+    past = utcnow() - dt.timedelta(minutes=1)
+    for i in range(FIRST_LOTS + 2):  # more expired lots than one read returns
+        ledger.grant("widget", 1, kind="trial", reason=f"old {i}", expires_at=past)
+    paid = ledger.grant("widget", 5, kind="purchase", free=False, reason="pack")
+    with charge("widget", 2):
+        pass
+    assert Lot.get_by_id(paid.id).remaining == 3
+    assert balance("widget") == 3
+    assert ledger.expire_lots() == FIRST_LOTS + 2
+    assert Entry.select().where(Entry.kind == "expiry").count() == FIRST_LOTS + 2
+    assert ledger.verify() == []
+
+
+def test_the_spendable_lots_are_read_from_their_index(widget):
+    for i in range(50):
+        ledger.grant("widget", 1, reason=f"lot {i}")
+    account = ledger.account_for("widget")
+    if is_postgres():
+        db.execute_sql("SET enable_seqscan = off")  # a tiny table: force the choice of index
+        try:
+            sql = SPENDABLE_LOTS.sql().replace("%(account)s", "%s").replace("%(now)s", "%s")
+            plan = " ".join(r[0] for r in db.execute_sql("EXPLAIN " + sql, (account.id, utcnow())))
+        finally:
+            db.execute_sql("RESET enable_seqscan")
+        assert "iap_lot_spendable" in plan and "Sort" not in plan
+    else:
+        rows = db.execute_sql(
+            "EXPLAIN QUERY PLAN " + SPENDABLE_LOTS.sql(), {"account": account.id, "now": utcnow()}
+        ).fetchall()
+        plan = " ".join(str(r[-1]) for r in rows)
+        assert "iap_lot_spendable" in plan and "TEMP B-TREE" not in plan
+
+
+def test_iap_migration_2_from_version_1(app, widget):
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    soon = utcnow() + dt.timedelta(days=3)
+    ledger.grant("widget", 5, kind="purchase", free=False, reason="pack")
+    ledger.grant("widget", 2, kind="trial", reason="trial", expires_at=soon)
+    # The schema as iap 1 left it.
+    db.execute_sql('DROP INDEX "iap_lot_spendable"')
+    db.execute_sql(
+        'CREATE INDEX "iap_lot_account_id_remaining" ON "iap_lot" (account_id, remaining)'
+    )
+    db.execute_sql('CREATE INDEX "iap_hold_account_id" ON "iap_hold" (account_id)')
+    db.execute_sql('CREATE INDEX "iap_entry_account_id" ON "iap_entry" (account_id)')
+    AddonSchema.update(version=1).where(AddonSchema.addon == "iap").execute()
+    restarted = rebuild(
+        app,
+        HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"],
+        HOST_EXTRA_ADDONS=app.config["HOST_EXTRA_ADDONS"],
+    )
+    try:
+        with restarted.app_context():
+            assert AddonSchema.get(AddonSchema.addon == "iap").version == 2
+            indexes = {
+                i.name for t in ("iap_lot", "iap_hold", "iap_entry") for i in db.get_indexes(t)
+            }
+            assert "iap_lot_spendable" in indexes
+            gone = {"iap_lot_account_id_remaining", "iap_hold_account_id", "iap_entry_account_id"}
+            assert not indexes & gone
+            with charge("widget", 3):
+                pass
+            # The trial (expiring) first, then the pack.
+            assert [lot.remaining for lot in Lot.select().order_by(Lot.id)] == [4, 0]
+            assert ledger.verify() == []
+    finally:
+        close_app(restarted)

@@ -39,6 +39,7 @@ from addons.iap.statements import (
     SCALE,
     SETTLE,
     SPENDABLE_LOTS,
+    STALE,
     TAKE_FROM_LOT,
 )
 from host import db, locked, write_transaction
@@ -340,8 +341,9 @@ def hold(
             on_first_use(Account.get_by_id(account_id))
             account_id, available, held, trial_granted = _locked_row(service)
         picked = _pick_lots(account_id, units, available, now)
-        if picked is None:
-            # Rare: sweep what expired, then look again.
+        if picked is None and STALE.run(account=account_id, now=now).fetchone()[0]:
+            # Rare: sweep what expired, then look again. A plain refusal
+            # stops before: it writes nothing.
             account = Account.get_by_id(account_id)
             _release_expired(account, now)
             _expire_lots(account, now)

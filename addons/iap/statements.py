@@ -42,6 +42,29 @@ def _spendable_lots():
 SPENDABLE_LOTS = Prepared(lambda: _spendable_lots().limit(FIRST_LOTS))
 # When the first lots do not cover a hold (one made of many small lots).
 ALL_SPENDABLE_LOTS = Prepared(_spendable_lots)
+# Whether sweeping could change what the account can spend: a live hold past
+# its TTL, or a lot past its date with credits left (both read from indexes).
+STALE = Prepared(
+    lambda: peewee.Select(
+        columns=[
+            peewee.fn.EXISTS(
+                Hold.select(Hold.id).where(
+                    (Hold.account == P.account)
+                    & (Hold.state == "held")
+                    & (Hold.expires_at <= P.now)
+                )
+            )
+            | peewee.fn.EXISTS(
+                Lot.select(Lot.id).where(
+                    (Lot.account == P.account)
+                    & (Lot.remaining > 0)
+                    & (Lot.expires_at.is_null() == False)  # noqa: E712 - the index's expression
+                    & (Lot.expires_at <= P.now)
+                )
+            )
+        ]
+    )
+)
 INSERT_HOLD = Prepared(
     lambda: Hold.insert(
         account=P.account,

@@ -95,3 +95,60 @@ def verify() -> list[Discrepancy]:
             if expected != found:
                 problems.append(Discrepancy(account.service, what, expected, found))
     return problems
+
+
+@dataclass
+class JournalRow:
+    """One line of an account's journal as people read it: a charge is one
+    row (its capture or release), with its movements in ``steps``."""
+
+    entry: Entry
+    steps: list
+
+    @property
+    def label(self) -> str:
+        kind = self.entry.kind
+        if self.steps and kind == "capture":
+            return "Charge"
+        if self.steps and kind == "release":
+            return (
+                "Charge expired"
+                if self.entry.description.startswith("Hold expired")
+                else ("Charge canceled")
+            )
+        if kind == "hold":
+            return "Charge in progress"
+        return kind.title()
+
+    @property
+    def change(self) -> Decimal:
+        """What the row did to the available balance, all steps together."""
+        return sum((step.amount for step in self.steps), ZERO) if self.steps else self.entry.amount
+
+
+def journal_page(account_id: int, kind: str, page: int, per_page: int) -> tuple[list, int]:
+    """A page of the journal, newest first, a charge on one row (a live hold
+    on its own), and how many rows there are in all. ``kind`` filters on the
+    row's last movement (``capture``: charges; ``hold``: charges in progress)."""
+    rows = (
+        Entry.select(Entry)
+        .join(Hold, peewee.JOIN.LEFT_OUTER, on=(Entry.hold == Hold.id))
+        .where((Entry.account == account_id) & ((Entry.kind != "hold") | (Hold.state == "held")))
+    )
+    if kind:
+        rows = rows.where(Entry.kind == kind)
+    total = rows.count()
+    entries = list(rows.order_by(Entry.id.desc()).paginate(page, per_page))
+    closing = [e.hold_id for e in entries if e.hold_id is not None and e.kind != "hold"]
+    steps: dict[int, list] = {}
+    if closing:
+        for step in (
+            Entry.select()
+            .where(Entry.hold.in_(closing) & Entry.kind.in_(("hold", "capture", "release")))
+            .order_by(Entry.id)
+        ):
+            steps.setdefault(step.hold_id, []).append(step)
+    return [
+        JournalRow(e, steps.get(e.hold_id, []) if e.kind in ("capture", "release") else [])
+        for e in entries
+    ], total

@@ -58,7 +58,7 @@ STALE = Prepared(
                 Lot.select(Lot.id).where(
                     (Lot.account == P.account)
                     & (Lot.remaining > 0)
-                    & (Lot.expires_at.is_null() == False)  # noqa: E712 - the index's expression
+                    & (Lot.expires_at.is_null() == peewee.SQL("FALSE"))  # the index's expression
                     & (Lot.expires_at <= P.now)
                 )
             )

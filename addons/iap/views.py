@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from addons.iap import alerts, ledger, payments
+from addons.iap import alerts, audit, ledger, payments
 from addons.iap.charging import balance
 from addons.iap.models import Account, Entry, Hold, Lot, Order
 from addons.iap.services import UnknownServiceError, all_services, get_service
@@ -111,11 +111,7 @@ def account(service: str):
         acct = Account.get_by_id(acct.id)
     kind = request.args.get("kind", "")
     page = max(request.args.get("page", 1, type=int), 1)
-    journal = Entry.select().where(Entry.account == acct.id)
-    if kind in JOURNAL_KINDS:
-        journal = journal.where(Entry.kind == kind)
-    total = journal.count()
-    journal = journal.order_by(Entry.id.desc()).paginate(page, PAGE)
+    journal, total = audit.journal_page(acct.id, kind if kind in JOURNAL_KINDS else "", page, PAGE)
     spent = (
         Entry.select(peewee.fn.SUM(Entry.spent), peewee.fn.SUM(Entry.free_spent))
         .where(Entry.account == acct.id)

@@ -122,3 +122,31 @@ def test_cli_balance_grant_history_verify(widget, app):
     assert refused.exit_code == 1 and "no credit service 'nope' is enabled" in refused.output
     assert "(enabled services: widget)" in refused.output
     assert not Account.select().where(Account.service == "nope").exists()
+
+
+def test_the_journal_shows_one_row_per_charge(widget, admin_client):
+    import re as regex
+
+    from addons.iap import ledger
+
+    grant("widget", 10, reason="gift")
+    with charge("widget", 3, description="three widgets") as tx:
+        tx.credit = 2
+    try:
+        with charge("widget", 1, description="broken widget"):
+            raise RuntimeError("failed")
+    except RuntimeError:
+        pass
+    live = ledger.hold("widget", 4, description="widget in the making")
+    page = admin_client.get("/iap/accounts/widget").get_data(as_text=True)
+    rows = regex.findall(r'<tr data-kind="(\w+)">(.*?)</tr>', page, flags=regex.S)
+    assert [kind for kind, _ in rows] == ["hold", "release", "capture", "promotion"]
+    held, canceled, charged, _ = (text for _, text in rows)
+    assert "Charge in progress" in held and ">-4<" in held
+    assert "Charge canceled" in canceled and 'data-step="hold"' in canceled
+    assert 'data-step="release"' in canceled
+    assert "Charge</summary>" in charged and "three widgets" in charged
+    assert 'data-step="hold"' in charged and 'data-step="capture"' in charged
+    assert regex.search(r"class=\"num\">-2</td><td class=\"num\">2<", charged)
+    assert "Change 0" not in page
+    ledger.release(live.id)

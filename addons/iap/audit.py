@@ -138,7 +138,7 @@ def journal_page(account_id: int, kind: str, page: int, per_page: int) -> tuple[
     if kind:
         rows = rows.where(Entry.kind == kind)
     total = rows.count()
-    entries = list(rows.order_by(Entry.id.desc()).paginate(page, per_page))
+    entries = list(rows.order_by(Entry.created_at.desc(), Entry.id.desc()).paginate(page, per_page))
     closing = [e.hold_id for e in entries if e.hold_id is not None and e.kind != "hold"]
     steps: dict[int, list] = {}
     if closing:

@@ -20,9 +20,20 @@ def _orders_remember_saving(migrator, database):
 def _lots_in_spending_order(migrator, database):
     """Version 2: lots are read in draw-down order from an index of the lots
     that still have credits (a hold stops at the first lots it needs), and
-    the indexes that repeated another's first column are gone."""
-    for name in ("iap_lot_account_id_remaining", "iap_hold_account_id", "iap_entry_account_id"):
+    the indexes that repeated another's first column are gone; the journal's
+    lot index covers only the entries that name a lot."""
+    for name in (
+        "iap_lot_account_id_remaining",
+        "iap_hold_account_id",
+        "iap_entry_account_id",
+        "iap_entry_account_id_kind",
+        "iap_entry_lot_id",
+    ):
         database.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    database.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "iap_entry_lot_id" ON "iap_entry" ("lot_id") '
+        'WHERE ("lot_id" IS NOT NULL)'
+    )
     database.execute_sql(
         'CREATE INDEX IF NOT EXISTS "iap_lot_spendable" ON "iap_lot" '
         '("account_id", ("expires_at" IS NULL), "expires_at", "free" DESC, "id") '

@@ -61,6 +61,8 @@ def test_iap_migration_2_from_version_1(app, widget):
     ledger.grant("widget", 2, kind="trial", reason="trial", expires_at=soon)
     # The schema as iap 1 left it.
     db.execute_sql('DROP INDEX "iap_lot_spendable"')
+    db.execute_sql('DROP INDEX "iap_entry_lot_id"')
+    db.execute_sql('CREATE INDEX "iap_entry_lot_id" ON "iap_entry" (lot_id)')
     db.execute_sql(
         'CREATE INDEX "iap_lot_account_id_remaining" ON "iap_lot" (account_id, remaining)'
     )
@@ -79,7 +81,15 @@ def test_iap_migration_2_from_version_1(app, widget):
                 i.name for t in ("iap_lot", "iap_hold", "iap_entry") for i in db.get_indexes(t)
             }
             assert "iap_lot_spendable" in indexes
-            gone = {"iap_lot_account_id_remaining", "iap_hold_account_id", "iap_entry_account_id"}
+            # Partial now: a journal entry without a lot is not in it.
+            lot_index = next(i for i in db.get_indexes("iap_entry") if i.name == "iap_entry_lot_id")
+            assert "NOT NULL" in lot_index.sql.upper()
+            gone = {
+                "iap_lot_account_id_remaining",
+                "iap_hold_account_id",
+                "iap_entry_account_id",
+                "iap_entry_account_id_kind",
+            }
             assert not indexes & gone
             with charge("widget", 3):
                 pass

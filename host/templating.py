@@ -61,6 +61,13 @@ def init_templating(app: Flask) -> None:
         text = f"{value:,.3f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
         return text
 
+    @app.template_filter("plural")
+    def plural(count, word: str, many: str | None = None) -> str:
+        """``{{ n|plural("credit") }}``: "1 credit", "2 credits", "1.5 credits"."""
+        shown = format_credits(count) if count is not None else "0"
+        one = count is not None and Decimal(count) == 1
+        return f"{shown} {word if one else (many or word + 's')}"
+
     @app.template_filter("dt")
     def format_datetime(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M") if value else ""

@@ -5,8 +5,9 @@ The pages are discovered, not listed: the menu's entries, then the links of
 those pages, then theirs (three levels). An addon that adds a menu entry or a
 link is walked without editing this test. A page fails on sideways scrolling,
 on a visible element wider than the viewport (unless a box of its own scrolls
-or clips it), on a console error, on any answer of 400 or more, and on an unstyled page (a
-pop-up's URL opened directly).
+or clips it), on text whose contrast is below 4.5:1 (3:1 when large), on a console error,
+on any answer of 400 or more, and on an unstyled page (a pop-up's URL opened
+directly).
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Walk:
             self.problems.append(f"{self.current}: scrolls sideways by {found['scroll']} px")
         for element in found["wide"]:
             self.problems.append(f"{self.current}: wider than the viewport: {element}")
+        for element in found["contrast"]:
+            self.problems.append(f"{self.current}: text contrast too low: {element}")
 
     def run(self) -> list[str]:
         self.page.goto("/")

@@ -113,12 +113,19 @@ def test_send_one_sms_from_a_contact_then_buy_credits_and_resend(
     counter = dialog.locator("[data-sms-counter]")
     expect(counter.locator("[data-characters]")).to_have_text("0")
 
+    # Sent empty: the complaint stays only until the user types.
+    dialog.get_by_role("button", name="Send SMS").click()
+    body_error = dialog.locator("[data-body-error]")
+    expect(body_error).to_be_visible()
     message.click()
     message.press_sequentially(GSM_TEXT)
+    expect(body_error).to_have_count(0)
     expect(counter.locator("[data-characters]")).to_have_text("81")
     expect(counter.locator("[data-encoding]")).to_have_text("GSM-7")
     expect(counter.locator("[data-parts]")).to_have_text("1")
     expect(counter.locator("[data-credits]")).to_have_text("1")
+    expect(counter).to_contain_text("Cost: 1 credit")
+    expect(counter).not_to_contain_text("1 credits")
     expect(counter.locator("[data-unicode-why]")).to_be_hidden()
 
     message.press_sequentially(" 🎉")
@@ -128,6 +135,7 @@ def test_send_one_sms_from_a_contact_then_buy_credits_and_resend(
     expect(counter.locator("[data-unicode-chars]")).to_have_text("🎉 (U+1F389)")
     expect(counter.locator("[data-parts]")).to_have_text("2")
     expect(counter.locator("[data-credits]")).to_have_text("2")
+    expect(counter).to_contain_text("Cost: 2 credits")
     screenshot(page, "sms-composer")
 
     # (3) Send: the pop-up closes, the SMS shows in the chatter as sent, then

@@ -140,6 +140,18 @@ class SmsBlacklist(BaseModel):
         table_name = "sms_blacklist"
 
 
+class SmsInboundReply(BaseModel):
+    """A reply already acted upon, by the provider's message id: a replayed
+    signed START must not undo a later STOP."""
+
+    sid = peewee.CharField(max_length=64, unique=True)
+    number = peewee.CharField(max_length=20)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "sms_inbound_reply"
+
+
 class SmsPrice(BaseModel):
     """An admin's price for a country, over the table shipped in ``data/prices.csv``."""
 
@@ -162,4 +174,12 @@ class SmsDefaultPrice(BaseModel):
         table_name = "sms_default_price"
 
 
-MODELS = [SmsBatch, SmsContactNumber, SmsMessage, SmsBlacklist, SmsPrice, SmsDefaultPrice]
+MODELS = [
+    SmsBatch,
+    SmsContactNumber,
+    SmsMessage,
+    SmsBlacklist,
+    SmsInboundReply,
+    SmsPrice,
+    SmsDefaultPrice,
+]

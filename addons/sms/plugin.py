@@ -18,6 +18,7 @@ from host import (
     Migration,
     SettingsBlock,
     hookimpl,
+    is_postgres,
 )
 
 manifest = Manifest(
@@ -86,7 +87,20 @@ def register_migrations():
     return [
         Migration(1, "keep the mass SMS composer's plan", _keep_composer_plans),
         Migration(2, "validate contacts' numbers when they are saved", _validate_numbers_on_save),
+        Migration(3, "remember the replies acted upon", _remember_replies),
     ]
+
+
+def _remember_replies(migrator, database):
+    database.execute_sql(
+        'CREATE TABLE IF NOT EXISTS "sms_inbound_reply" ('
+        '"id" ' + ("SERIAL" if is_postgres() else "INTEGER") + " NOT NULL PRIMARY KEY, "
+        '"sid" VARCHAR(64) NOT NULL, "number" VARCHAR(20) NOT NULL, '
+        '"created_at" TIMESTAMP NOT NULL)'
+    )
+    database.execute_sql(
+        'CREATE UNIQUE INDEX IF NOT EXISTS "sms_inbound_reply_sid" ON "sms_inbound_reply" ("sid")'
+    )
 
 
 @hookimpl

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from addons.sms import blacklist, config, numbers, recovery, sending, twilio
-from addons.sms.models import SmsMessage
+from addons.sms.models import SmsInboundReply, SmsMessage
 from addons.sms.views import blueprint
-from host import webhook
+from host import webhook, write_transaction
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -88,10 +88,24 @@ def twilio_inbound():
         number = numbers.normalize(request.form.get("From", ""))
     except numbers.InvalidNumber as exc:
         return {"error": f"malformed sender: {exc}"[:200]}, 400
+    sid = str(request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
+    if not sid or len(sid) > 64:
+        return {"error": "the reply has no MessageSid"}, 400
     body = request.form.get("Body", "")
     action = blacklist.keyword(body)
-    if action == "stop":
-        blacklist.add(number, reason=f"Replied {body.strip().upper()}", source="reply")
-    elif action == "start":
-        blacklist.remove(number)
+    with write_transaction():
+        # Acted upon once: a replayed (still validly signed) START must not
+        # undo the STOP that came after it.
+        inserted = (
+            SmsInboundReply.insert(sid=sid, number=number)
+            .on_conflict_ignore()
+            .as_rowcount()
+            .execute()
+        )
+        if not inserted:
+            return Response(EMPTY_TWIML, mimetype="text/xml")
+        if action == "stop":
+            blacklist.add(number, reason=f"Replied {body.strip().upper()}", source="reply")
+        elif action == "start":
+            blacklist.remove(number)
     return Response(EMPTY_TWIML, mimetype="text/xml")

@@ -230,10 +230,13 @@ def test_callback_needs_a_configured_token(sms, client):
 # -- replies ---------------------------------------------------------------------------
 
 
-def reply(client, number, body, signature=None):
+def reply(client, number, body, signature=None, sid=None):
+    import uuid
+
     from addons.sms.twilio import compute_signature
 
-    params = {"From": number, "To": SENDER, "Body": body, "MessageSid": "SM" + "1" * 32}
+    sid = sid or "SM" + uuid.uuid4().hex
+    params = {"From": number, "To": SENDER, "Body": body, "MessageSid": sid}
     signature = signature or compute_signature(AUTH_TOKEN, INBOUND_URL, params)
     return client.post(
         "/sms/webhooks/twilio/inbound", data=params, headers={"X-Twilio-Signature": signature}
@@ -249,6 +252,27 @@ def test_stop_blacklists_and_start_lifts_it(twilio_gateway, client):
         assert SmsBlacklist.select().count() == 1
         reply(client, "+32470123456", " Start ")
         assert not blacklist.is_blacklisted("+32470123456"), word
+
+
+def test_a_replayed_start_does_not_undo_a_later_stop(twilio_gateway, client):
+    """Issue 11 #10: the replay is validly signed, but was acted upon already."""
+    start_sid = "SM" + "5" * 32
+    reply(client, "+32470123456", "START", sid=start_sid)
+    reply(client, "+32470123456", "STOP")
+    replayed = reply(client, "+32470123456", "START", sid=start_sid)
+    assert replayed.status_code == 200
+    assert blacklist.is_blacklisted("+32470123456")
+
+
+def test_a_reply_without_its_id_is_refused(twilio_gateway, client):
+    from addons.sms.twilio import compute_signature
+
+    params = {"From": "+32470123456", "To": SENDER, "Body": "START"}
+    signature = compute_signature(AUTH_TOKEN, INBOUND_URL, params)
+    response = client.post(
+        "/sms/webhooks/twilio/inbound", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 400
 
 
 def test_stop_from_an_unknown_number_blacklists_it(twilio_gateway, client):

@@ -133,6 +133,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Bodies sent to public endpoints (webhooks): refused above this size.
+        "HOST_PUBLIC_MAX_BODY": 1024 * 1024,
     }
 
 

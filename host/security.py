@@ -178,6 +178,12 @@ def check_request():
         wait = public_endpoints.over_limit(request.endpoint, declared)
         if wait:
             return _too_many_requests(wait)
+        # Anyone may call it: refuse a big body before it is read, let alone
+        # buffered for a signature check (the app-wide limit is for uploads).
+        limit = current_app.config["HOST_PUBLIC_MAX_BODY"]
+        if (request.content_length or 0) > limit:
+            abort(413, description="This request is too large.")
+        request.max_content_length = limit
     # Only the host's own pages may be public without a declared proof and
     # limit: an addon's bare ``@public`` fails closed and needs a login.
     public = getattr(view, "host_public", False) and (

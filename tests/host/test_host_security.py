@@ -407,3 +407,32 @@ def test_behind_a_proxy_the_client_address_counts(app, admin):
             assert [f.address for f in LoginFailure.select()] == ["203.0.113.7"]
     finally:
         close_app(proxied)
+
+
+def test_public_endpoints_refuse_big_bodies_before_reading_them(app, client):
+    """Issue 11 #12: an anonymous caller cannot make the app buffer 64 MiB."""
+    from flask import Blueprint
+
+    from host import public_endpoint
+
+    hits = []
+    bp = Blueprint("bigbody", __name__)
+
+    @bp.route("/bigbody/hook", methods=["POST"])
+    @public_endpoint(auth="signature", rate_limit="100/minute")
+    def hook():
+        hits.append(len(request_data()))
+        return "ok"
+
+    def request_data():
+        from flask import request
+
+        return request.get_data()
+
+    app.register_blueprint(bp)
+    limit = app.config["HOST_PUBLIC_MAX_BODY"]
+    assert limit <= 1024 * 1024
+    big = client.post("/bigbody/hook", data=b"x" * (limit + 1), csrf=False)
+    assert big.status_code == 413 and hits == []
+    assert client.post("/bigbody/hook", data=b"x" * 100, csrf=False).status_code == 200
+    assert hits == [100]

@@ -16,6 +16,7 @@ from host.models import Contact, Setting, User
 from host.plugins import notify_saved
 
 ADMIN_EMAIL = "admin@example.com"
+DEMO_USER_EMAIL = "demo@example.com"
 
 CONTACTS = [
     # name, company, is_company, email, phone, mobile, street, city, zip, country, vat, website
@@ -179,13 +180,19 @@ FIELDS = (
 
 
 def admin_password(app: Flask) -> str:
-    path = Path(app.instance_path) / "demo_admin_password"
-    if path.exists():
-        return path.read_text().strip()
-    password = secrets.token_urlsafe(9)
-    path.write_text(password)
-    path.chmod(0o600)
-    return password
+    """The demo administrator's password, kept (0600) in the instance folder."""
+    return _password(app, "demo_admin_password")
+
+
+def user_password(app: Flask) -> str:
+    """The demo user's own password: knowing it must not open the admin's account."""
+    return _password(app, "demo_user_password")
+
+
+def _password(app: Flask, name: str) -> str:
+    from host.private_files import read_key
+
+    return read_key(Path(app.instance_path) / name, lambda: secrets.token_urlsafe(9))
 
 
 def load(app: Flask):
@@ -195,8 +202,8 @@ def load(app: Flask):
             admin = User(email=ADMIN_EMAIL, name="Mitchell Admin", is_admin=True)
             admin.set_password(password)
             admin.save()
-            user = User(email="demo@example.com", name="Marc Demo", is_admin=False)
-            user.set_password(password)
+            user = User(email=DEMO_USER_EMAIL, name="Marc Demo", is_admin=False)
+            user.set_password(user_password(app))
             user.save()
         Setting.write("company_name", Setting.read("company_name", "YourCompany") or "YourCompany")
         Setting.write("company_country", Setting.read("company_country", "BE") or "BE")
@@ -213,4 +220,7 @@ def load(app: Flask):
         except AddonError as exc:
             yield f"could not enable {addon.name}: {exc}"
     notify_saved("contact", created)
-    yield f"demo data ready: log in as {ADMIN_EMAIL} / {password} (user: demo@example.com)"
+    yield (
+        f"demo data ready: log in as {ADMIN_EMAIL} / {password} "
+        f"(user: {DEMO_USER_EMAIL} / {user_password(app)})"
+    )

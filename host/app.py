@@ -7,9 +7,9 @@ import os
 
 from flask import Config, Flask, appcontext_pushed, current_app, render_template, request
 
+from host import bounded_input, security
 from host import config as host_config
 from host import db as host_db
-from host import security
 from host.configuration import Config as Contract
 from host.configuration import ConfigKey, resolve
 from host.jobs import JobQueue
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     """
     instance = (config or {}).get("HOST_INSTANCE_PATH") or os.environ.get("HOST_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    bounded_input.install(app)
     # Databases, job queue and keys live here: 0700, before anything is written.
     private_dir(app.instance_path)
     app.config.from_mapping(host_config.defaults(app.instance_path))

@@ -80,3 +80,67 @@ def test_webhooks_refuse_unsigned_requests(app, client):
             url, data={"MessageSid": "SM1", "MessageStatus": "delivered"}, csrf=False
         )
         assert response.status_code in (400, 403), (url, response.status_code)
+
+
+HUGE = str(2**64)
+FOREIGN_TOKEN = "a-token-of-another-session-0123456789"
+
+
+def _routes(app):
+    """(rule, endpoint, view, methods) of every route but static files."""
+    for rule in app.url_map.iter_rules():
+        endpoint = rule.endpoint
+        if endpoint == "static" or endpoint.endswith(".static"):
+            continue
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        yield rule, endpoint, app.view_functions[endpoint], methods
+
+
+def test_users_get_403_on_every_admin_route(app, user_client):
+    """Admin routes are the views wrapped in ``admin_required``; an ordinary
+    user is refused on every method of each, before anything happens."""
+    _enable_all(app)
+    checked = set()
+    for rule, endpoint, view, methods in _routes(app):
+        if not getattr(view, "host_admin_only", False):
+            continue
+        for method in methods:
+            response = user_client.open(_url(rule), method=method)
+            assert response.status_code == 403, (endpoint, method, response.status_code)
+        checked.add(endpoint)
+    assert {"host.apps", "host.users", "host.settings", "iap.buy"} <= checked
+
+
+def test_every_state_changing_method_needs_the_sessions_csrf_token(app, admin_client):
+    _enable_all(app)
+    checked = 0
+    for rule, endpoint, view, methods in _routes(app):
+        if getattr(view, "host_csrf_exempt", False):
+            assert getattr(view, "host_public_endpoint", None) is not None, endpoint
+            continue
+        for method in methods:
+            if method not in ("POST", "PUT", "PATCH", "DELETE"):
+                continue
+            for token in (None, FOREIGN_TOKEN):
+                headers = {"X-CSRF-Token": token} if token else {}
+                response = admin_client.open(_url(rule), method=method, csrf=False, headers=headers)
+                assert response.status_code == 400, (endpoint, method, token)
+            checked += 1
+    assert checked > 20
+
+
+def test_huge_integers_in_paths_and_queries_give_no_500(app, admin_client):
+    """A number no 64-bit column holds, wherever an id or a page is read."""
+    _enable_all(app)
+    query = {name: HUGE for name in ("page", "batch", "id", "ids", "contact_id", "document")}
+    checked = 0
+    for rule, endpoint, view, methods in _routes(app):
+        if "GET" not in methods or getattr(view, "host_public", False):
+            continue
+        url = re.sub(r"<any\(([^,)]+)[^>]*>", lambda m: m.group(1).strip(" '\""), rule.rule)
+        url = re.sub(r"<int:[^<>]+>", HUGE, url)
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "1", url)
+        response = admin_client.get(url, query_string=query)
+        assert response.status_code < 500, (endpoint, url, response.status_code)
+        checked += 1
+    assert checked > 30

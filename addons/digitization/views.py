@@ -185,7 +185,7 @@ def upload(slug: str):
 
 
 def _selected_ids() -> list[int]:
-    return [int(i) for i in request.form.getlist("ids") if str(i).isdigit()]
+    return [int(i) for i in request.form.getlist("ids") if str(i).isdigit() and len(i) <= 18]
 
 
 @blueprint.route(f"/{SLUGS}/digitize", methods=["POST"])

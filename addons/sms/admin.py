@@ -42,8 +42,9 @@ def history():
     query = SmsMessage.select()
     if state in STATE_FILTERS:
         query = query.where(SmsMessage.state == state)
-    if request.args.get("batch", "").isdigit():
-        query = query.where(SmsMessage.batch == int(request.args["batch"]))
+    batch = request.args.get("batch", type=int)  # None when out of a 64-bit range too
+    if batch is not None and batch >= 0:
+        query = query.where(SmsMessage.batch == batch)
     return _messages_page(query, "sms/history.html", state=state, states=STATE_FILTERS)
 
 

@@ -216,13 +216,15 @@ def preview():
     """The live counter: characters, encoding, parts and credits of the text."""
     body = request.form.get("body", "")
     per_part, count = None, 1
-    if request.form.get("batch_id", "").isdigit():
-        batch = SmsBatch.get_or_none(SmsBatch.id == int(request.form["batch_id"]))
+    batch_id = request.form.get("batch_id", type=int)  # None when out of a 64-bit range too
+    contact_id = request.form.get("contact_id", type=int)
+    if batch_id is not None:
+        batch = SmsBatch.get_or_none(SmsBatch.id == batch_id)
         if batch is None:
             abort(404)
         per_part, count = batch.per_part_total, batch.recipients
-    elif request.form.get("contact_id", "").isdigit():
-        contact = _contact_or_404(int(request.form["contact_id"]))
+    elif contact_id is not None:
+        contact = _contact_or_404(contact_id)
         field = request.form.get("field")
         if field not in ("phone", "mobile"):
             abort(400, description="field must be phone or mobile")

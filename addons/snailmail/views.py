@@ -83,7 +83,7 @@ def _states(name: str) -> tuple[str, ...]:
 
 @blueprint.route("/letters/retry", methods=["POST"])
 def retry_many():
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) <= 18]
     requeued = sending.requeue(ids)
     for letter_id in requeued:
         jobs.send_letter.delay(letter_id)

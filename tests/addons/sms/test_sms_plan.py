@@ -283,6 +283,7 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
     # message indexes on state; version 1 also kept the composer's plan.
     db.execute_sql("DROP TABLE sms_contact_number")
     db.execute_sql("DROP TABLE sms_default_price")
+    db.execute_sql("DROP TABLE sms_inbound_reply")
     db.execute_sql('DROP INDEX "sms_message_batch_id_id"')
     db.execute_sql('DROP INDEX "sms_message_updated_at"')
     db.execute_sql('CREATE INDEX "sms_message_state" ON "sms_message" ("state")')
@@ -303,8 +304,9 @@ def test_an_older_sms_schema_is_upgraded_on_restart(app, sms, version):
     restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "sms").version == 2
+            assert AddonSchema.get(AddonSchema.addon == "sms").version == 3
             assert db.table_exists("sms_contact_number") and db.table_exists("sms_default_price")
+            assert db.table_exists("sms_inbound_reply")
             assert not db.table_exists("sms_batch_line")
             columns = {c.name for c in db.get_columns("sms_batch")}
             assert not {"planned_at", "plan_key"} & columns

@@ -19,6 +19,7 @@ from flask import current_app
 from PIL import Image
 
 from addons.digitization.extract import ExtractionError, count_pages
+from addons.digitization.extract.source import check_pixels
 from addons.digitization.models import PageImage, file_data
 
 RENDER_TIMEOUT = 60
@@ -98,7 +99,10 @@ def _frame(data: bytes, page: int, size: int) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.seek(page - 1)
+            check_pixels(*image.size)  # every frame, not only the first
             frame = image.convert("RGB") if image.mode not in ("RGB", "L") else image.copy()
+    except ExtractionError as exc:
+        raise PageUnavailable(exc.reason) from None
     except Exception:
         raise PageUnavailable("This image cannot be rendered.") from None
     frame.thumbnail((size, size))

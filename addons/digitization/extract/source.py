@@ -152,10 +152,20 @@ def _bomb() -> ExtractionError:
 
 
 def image_frame_count(image: Image.Image) -> int:
+    """Frames of a (multi-page) image, each checked against the pixel limit:
+    a small first frame must not let a gigantic second one through."""
     try:
-        return max(1, int(getattr(image, "n_frames", 1)))
+        frames = max(1, int(getattr(image, "n_frames", 1)))
+        for number in range(1, frames):
+            image.seek(number)  # reads the frame's header, decodes nothing
+            check_pixels(*image.size)
+        if frames > 1:
+            image.seek(0)
+    except ExtractionError:
+        raise
     except Exception as exc:
         raise ExtractionError("corrupt", "This image is damaged and cannot be read.") from exc
+    return frames
 
 
 def load(source, max_pages: int | None = DEFAULT_MAX_PAGES) -> Source:

@@ -152,3 +152,32 @@ def test_count_pages_is_cheap_and_handles_images():
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         extract(_pdf(), "passport")
+
+
+def _tiff_with_a_giant_second_frame() -> bytes:
+    """A small first frame, then one over the pixel limit: bilevel and
+    Group 4 compressed, so the file stays tiny."""
+    from addons.digitization.extract.source import MAX_IMAGE_PIXELS
+
+    side = int(MAX_IMAGE_PIXELS**0.5) + 100
+    small = Image.new("1", (100, 100), 1)
+    giant = Image.new("1", (side, side), 1)
+    buf = io.BytesIO()
+    small.save(buf, "TIFF", save_all=True, append_images=[giant], compression="group4")
+    return buf.getvalue()
+
+
+def test_every_tiff_frame_is_checked_against_the_pixel_limit():
+    """Issue 11 #11: the first frame alone was checked."""
+    data = _tiff_with_a_giant_second_frame()
+    assert len(data) < 100_000
+    with pytest.raises(ExtractionError) as caught:
+        count_pages(data)
+    assert caught.value.code == "decompression_bomb"
+
+
+def test_the_page_preview_refuses_a_giant_frame(app):
+    from addons.digitization.pages import PageUnavailable, _frame
+
+    with pytest.raises(PageUnavailable, match="too large"):
+        _frame(_tiff_with_a_giant_second_frame(), 2, 800)

@@ -17,12 +17,15 @@ from host.chatter import (
 from host.configuration import Config, ConfigError, ConfigKey
 from host.db import (
     BaseModel,
+    ByIds,
     DecimalAsIntegerField,
     P,
     Prepared,
     db,
     is_postgres,
     locked,
+    sql_datetime,
+    sql_named,
     utcnow,
     write_transaction,
 )
@@ -48,6 +51,7 @@ __all__ = [
     "BadToken",
     "BaseModel",
     "BulkAction",
+    "ByIds",
     "Button",
     "Config",
     "ConfigError",
@@ -102,6 +106,8 @@ __all__ = [
     "send_mail_template",
     "set_message_state",
     "set_messages_state",
+    "sql_datetime",
+    "sql_named",
     "sign_token",
     "suggestions_response",
     "utcnow",

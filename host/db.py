@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import threading
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -247,3 +248,41 @@ class Prepared:
         """Run an INSERT and return the new row's id."""
         cursor = self.run(**params)
         return cursor.fetchone()[0] if is_postgres() else cursor.lastrowid
+
+
+_NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def sql_named(sql: str, params: dict) -> tuple[str, dict]:
+    """``(sql, params)`` for ``db.execute_sql``: ``sql`` is written with
+    ``:name`` placeholders, which PostgreSQL's driver spells ``%(name)s``
+    (a ``::type`` cast is left alone)."""
+    return (_NAMED.sub(r"%(\1)s", sql) if is_postgres() else sql), params
+
+
+def sql_datetime(when: _dt.datetime) -> _dt.datetime | str:
+    """``when`` as a statement parameter: on SQLite the text sqlite3 would write
+    for it (and peewee reads back), made once for the rows of an ``executemany``
+    rather than once per row."""
+    return when if is_postgres() else when.isoformat(" ")
+
+
+class ByIds:
+    """A statement over ``id IN (…)`` for a list of ids, compiled once per
+    power-of-two length (the list is padded with its last id), so a group of
+    500 rows costs no SQL building. ``build(names)`` gets the placeholders."""
+
+    def __init__(self, build):
+        self.build = build
+        self._by_size: dict[int, Prepared] = {}
+
+    def run(self, ids: list, **params):
+        size = 1 << (len(ids) - 1).bit_length()
+        prepared = self._by_size.get(size)
+        if prepared is None:
+            names = [getattr(P, f"i{k}") for k in range(size)]
+            prepared = self._by_size[size] = Prepared(lambda: self.build(names))
+        last = ids[-1]
+        for k in range(size):
+            params[f"i{k}"] = ids[k] if k < len(ids) else last
+        return prepared.run(**params)

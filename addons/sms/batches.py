@@ -25,8 +25,7 @@ from addons.iap import InsufficientCreditError, balance
 from addons.sms import planning, pricing, segments, sending
 from addons.sms.contact_numbers import CONTACT
 from addons.sms.models import SmsBatch, SmsMessage
-from addons.sms.prepared import named, stamp
-from host import P, Prepared, db, post_messages, utcnow, write_transaction
+from host import P, Prepared, db, post_messages, sql_datetime, sql_named, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ _MESSAGE_COLUMNS = (
 def _queue(batch: SmsBatch, text: str, info, author, log_chatter: bool) -> None:
     plan, params = planning.prepare(batch)
     select, _ = planning.selection(batch)
-    now = stamp(utcnow())
+    now = sql_datetime(utcnow())
     params.update(
         batch=batch.id,
         body=text,
@@ -121,7 +120,7 @@ def _queue(batch: SmsBatch, text: str, info, author, log_chatter: bool) -> None:
     alive = f"SELECT COUNT(*) FROM ({select}) AS sel JOIN {CONTACT} AS c ON c.id = sel.contact_id"
     with write_transaction():
         _claim(batch, text, log_chatter)
-        db.execute_sql(*named(insert, params))
+        db.execute_sql(*sql_named(insert, params))
         queued, valid, credits = (
             SmsMessage.select(
                 fn.COUNT(SmsMessage.id),
@@ -132,7 +131,7 @@ def _queue(batch: SmsBatch, text: str, info, author, log_chatter: bool) -> None:
             .tuples()
             .get()
         )
-        if queued != db.execute_sql(*named(alive, params)).fetchone()[0]:
+        if queued != db.execute_sql(*sql_named(alive, params)).fetchone()[0]:
             raise _ContactsChanged()
         if not valid:
             raise ValueError("None of the selected contacts can receive an SMS.")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from addons.sms.models import SmsBlacklist
-from addons.sms.prepared import ByIds
 from host import utcnow
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -28,19 +25,6 @@ def why(listed: SmsBlacklist) -> str:
     if listed.source == "gateway":
         return "the gateway reported that its owner opted out"
     return "it was added by hand" + (f" ({listed.reason})" if listed.reason else "")
-
-
-_AMONG = ByIds(
-    lambda numbers: SmsBlacklist.select(SmsBlacklist.number).where(SmsBlacklist.number.in_(numbers))
-)
-
-
-def blacklisted_among(numbers: Iterable[str]) -> set[str]:
-    wanted = list({n for n in numbers if n})
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        found.update(number for (number,) in _AMONG.run(wanted[start : start + 500]))
-    return found
 
 
 def add(number: str, *, reason: str = "", source: str = "manual") -> bool:

@@ -16,10 +16,9 @@ from collections.abc import Iterable
 
 from addons.sms import recipients
 from addons.sms.models import SmsContactNumber
-from addons.sms.prepared import named, stamp
-from host import Contact, P, Prepared, db, utcnow, write_transaction
+from host import Contact, P, Prepared, db, sql_datetime, sql_named, utcnow, write_transaction
 
-CONTACT = Contact._meta.table_name
+CONTACT = Contact.sql_table()
 NUMBERS = SmsContactNumber._meta.table_name
 
 # What a row was read from, compared in SQL with the contact (``n`` and ``c``).
@@ -109,7 +108,7 @@ def refresh(selection_sql: str, params: dict, company: str) -> int:
         f"ON n.contact_id = c.id AND {MATCHES.format(company=':company')} "
         "WHERE n.contact_id IS NULL"
     )
-    stale = db.execute_sql(*named(sql, {**params, "company": company})).fetchall()
+    stale = db.execute_sql(*sql_named(sql, {**params, "company": company})).fetchall()
     _keep(stale, company)
     return len(stale)
 
@@ -117,7 +116,7 @@ def refresh(selection_sql: str, params: dict, company: str) -> int:
 def _keep(rows: list[tuple], company: str) -> None:
     if not rows:
         return
-    now = stamp(utcnow())
+    now = sql_datetime(utcnow())
     values = [
         {**entry(mobile, phone, country, company), "contact": contact_id, "checked_at": now}
         for contact_id, mobile, phone, country in dict((row[0], row) for row in rows).values()

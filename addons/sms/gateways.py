@@ -1,8 +1,8 @@
 """Gateways: what hands an SMS to a carrier. Addons add theirs with ``sms_gateways``.
 
-Built in: ``outbox`` keeps messages on the SMS Outbox page and reports them
-delivered a few seconds later (so a demo works offline), ``twilio`` speaks
-the Twilio Messages API.
+Built in: ``outbox`` (in :mod:`addons.sms.outbox_gateway`) keeps messages on
+the SMS Outbox page and reports them delivered a few seconds later (so a demo
+works offline), ``twilio`` speaks the Twilio Messages API.
 """
 
 from __future__ import annotations
@@ -56,47 +56,6 @@ class SmsGateway:
 
     def close(self) -> None:
         """Called after the last message of a send or a batch."""
-
-
-class OutboxGateway(SmsGateway):
-    key = "outbox"
-    name = "SMS Outbox"
-    description = "No SMS leaves the server: messages are kept on the SMS Outbox page."
-    sequence = 1
-
-    def send(self, message: Outgoing) -> Accepted:
-        return Accepted(provider_id=f"outbox-{message.id}-{message.to}")
-
-    def send_many(self, messages: list[Outgoing]) -> dict[int, Accepted | GatewayError]:
-        """A group of a mass SMS in one call: the answer for each message, by id.
-        (A gateway without ``send_many`` gets one ``send`` per message.)"""
-        answers: dict[int, Accepted | GatewayError] = {}
-        for message in messages:
-            try:
-                answers[message.id] = self.send(message)
-            except GatewayError as exc:
-                answers[message.id] = exc
-        return answers
-
-    def after_accepted(self, message_id: int) -> None:
-        from addons.sms import jobs
-
-        self._report(jobs.outbox_deliver, message_id)
-
-    def after_accepted_many(self, message_ids: list[int]) -> None:
-        """A mass SMS chunk's delivery reports in one job, not one job per message."""
-        from addons.sms import jobs
-
-        self._report(jobs.outbox_deliver_many, list(message_ids))
-
-    @staticmethod
-    def _report(job, argument) -> None:
-        delay = current_app.config.get("SMS_OUTBOX_DELIVERY_DELAY", 3)
-        # An immediate queue (tests, single-process demos) never runs a scheduled job.
-        if delay <= 0 or current_app.config.get("HOST_JOBS_IMMEDIATE"):
-            job.delay(argument)
-        else:
-            job.schedule(args=(argument,), delay=delay)
 
 
 class TwilioGateway(SmsGateway):

@@ -21,8 +21,7 @@ from typing import NamedTuple
 from addons.sms import contact_numbers, pricing, recipients
 from addons.sms.contact_numbers import CONTACT, MATCHES, NUMBERS
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsDefaultPrice, SmsPrice
-from addons.sms.prepared import named
-from host import db, is_postgres
+from host import Contact, db, is_postgres, sql_named
 
 BLACKLIST = SmsBlacklist._meta.table_name
 OVERRIDES = SmsPrice._meta.table_name
@@ -98,8 +97,7 @@ def plan_sql(batch: SmsBatch, company: str) -> tuple[str, dict]:
     WITH sel AS ({sql}),
     base AS (
       SELECT sel.seq, c.id AS contact_id,
-        SUBSTR(CASE WHEN COALESCE(c.company_name, '') <> '' AND NOT c.is_company
-             THEN c.company_name || ', ' || c.name ELSE c.name END, 1, 128) AS recipient_name,
+        SUBSTR({Contact.display_name_sql("c")}, 1, 128) AS recipient_name,
         n.number_raw, n.number, n.country,
         CASE WHEN n.failure_type <> '' THEN n.failure_type
              WHEN d.country IS NULL AND o.country IS NULL THEN 'country_not_supported'
@@ -164,7 +162,7 @@ def summarize(batch: SmsBatch) -> Plan:
       FROM plan WHERE failure_type <> '' ORDER BY seq LIMIT {REFUSED_SHOWN}) AS refused"""
     result = Plan()
     per_part = 0
-    for kind, failure_type, count, total, *refusal in db.execute_sql(*named(query, params)):
+    for kind, failure_type, count, total, *refusal in db.execute_sql(*sql_named(query, params)):
         if kind == "count":
             result.counts[failure_type or "valid"] += count
             result.total += count

@@ -8,8 +8,9 @@ from flask import render_template
 
 from addons.iap import Service, standard_packs
 from addons.sms import config, hookspecs, jobs
-from addons.sms.gateways import OutboxGateway, TwilioGateway
+from addons.sms.gateways import TwilioGateway
 from addons.sms.models import MODELS
+from addons.sms.outbox_gateway import OutboxGateway
 from host import (
     BulkAction,
     FieldButton,

@@ -22,14 +22,15 @@ from peewee import Case, fn
 from addons.iap import InsufficientCreditError, charge
 from addons.sms import blacklist, gateways
 from addons.sms.models import SmsBlacklist, SmsMessage
-from addons.sms.prepared import ByIds, stamp
 from addons.sms.recipients import blacklisted_refusal
 from host import (
+    ByIds,
     P,
     Prepared,
     db,
     set_message_state,
     set_messages_state,
+    sql_datetime,
     utcnow,
     write_transaction,
 )
@@ -351,7 +352,7 @@ def record_sent(accepted, gateway_key: str, *, charged: bool = True) -> None:
     inside a transaction otherwise)."""
     if not accepted:
         return
-    now = stamp(utcnow())
+    now = sql_datetime(utcnow())
     rows = [
         {"id": m.id, "provider_id": a.provider_id, "gateway": gateway_key, "now": now}
         for m, a in accepted

@@ -153,16 +153,16 @@ def test_chatter_log_is_optional_and_off_by_default(crowd, user_client, give_cre
 def test_outbox_refusing_one_of_a_group_charges_the_others(
     crowd, user_client, give_credits, sms_balance, monkeypatch
 ):
-    from addons.sms import gateways
+    from addons.sms import outbox_gateway
 
-    send = gateways.OutboxGateway.send
+    send = outbox_gateway.OutboxGateway.send
 
     def picky(self, message):
         if message.to == "+33612345612":
-            raise gateways.GatewayError("Unknown subscriber.", failure_type="wrong_format")
+            raise outbox_gateway.GatewayError("Unknown subscriber.", failure_type="wrong_format")
         return send(self, message)
 
-    monkeypatch.setattr(gateways.OutboxGateway, "send", picky)
+    monkeypatch.setattr(outbox_gateway.OutboxGateway, "send", picky)
     give_credits(100)
     location = open_composer(user_client, crowd)
     user_client.post(f"{location}/send", data={"body": BODY, "log_chatter": "on"})
@@ -307,17 +307,17 @@ def test_empty_message_is_refused(crowd, user_client, give_credits):
 def test_outbox_refusing_one_message_of_a_group_charges_the_others(
     crowd, user_client, give_credits, sms_balance, monkeypatch
 ):
-    from addons.sms import gateways
+    from addons.sms import outbox_gateway
 
     give_credits(100)
-    send = gateways.OutboxGateway.send
+    send = outbox_gateway.OutboxGateway.send
 
     def refuse_one(self, message):
         if message.to == "+33612345612":
-            raise gateways.GatewayError("Refused by the carrier", failure_type="wrong_format")
+            raise outbox_gateway.GatewayError("Refused by the carrier", failure_type="wrong_format")
         return send(self, message)
 
-    monkeypatch.setattr(gateways.OutboxGateway, "send", refuse_one)
+    monkeypatch.setattr(outbox_gateway.OutboxGateway, "send", refuse_one)
     location = open_composer(user_client, crowd)
     user_client.post(f"{location}/send", data={"body": BODY})
     refused = SmsMessage.get(SmsMessage.number == "+33612345612")

@@ -180,14 +180,14 @@ class ProcessKilled(BaseException):
 def test_a_single_sms_whose_process_died_is_failed_and_not_charged(
     app, sms, user_client, give_credits, monkeypatch
 ):
-    from addons.sms import gateways
+    from addons.sms import outbox_gateway
     from host import db
     from host.models import Message
     from tests.addons.sms.test_sms_compose import send
 
     give_credits(10)
     contact = Contact.create(name="Eva", mobile="+32 470 12 34 56", country="BE")
-    monkeypatch.setattr(gateways.OutboxGateway, "send", lambda self, message: _die())
+    monkeypatch.setattr(outbox_gateway.OutboxGateway, "send", lambda self, message: _die())
     with pytest.raises(ProcessKilled):
         send(user_client, contact, "Hello")
     monkeypatch.undo()

@@ -253,7 +253,7 @@ def test_the_plan_follows_the_rules_on_random_selections(sms, seed):
     batch = batches.draft(contacts, None)
     plan, params = planning.prepare(batch)
     rows = db.execute_sql(
-        *planning.named(
+        *planning.sql_named(
             f"{plan} SELECT contact_id, failure_type, number, per_part FROM plan ORDER BY seq",
             params,
         )

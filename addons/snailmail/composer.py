@@ -56,7 +56,9 @@ class _Target:
         wanted = request.values.get("next", "") or request.referrer or ""
         if wanted.startswith(request.host_url):
             wanted = "/" + wanted[len(request.host_url) :]
-        if wanted.startswith("/") and not wanted.startswith("//"):
+        # Only a path of this site: "//host", or a backslash browsers read as a
+        # slash, would lead elsewhere.
+        if wanted.startswith("/") and not wanted.startswith("//") and "\\" not in wanted:
             return wanted
         if self.contact is not None:
             return url_for("host.contact", contact_id=self.contact.id)

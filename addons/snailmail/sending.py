@@ -179,6 +179,14 @@ def send(letter_id: int) -> Letter:
     except ShopError as exc:
         fail(letter_id, attempt, exc.code, exc.message)
         return Letter.get_by_id(letter_id)
+    except Exception as exc:  # a PDF pypdf chokes on: the letter says so, never stays sending
+        fail(
+            letter_id,
+            attempt,
+            UNKNOWN_ERROR,
+            f"The letter could not be prepared ({type(exc).__name__}).",
+        )
+        return Letter.get_by_id(letter_id)
     outgoing = Outgoing(
         id=letter.id,
         uid=letter.uid,

@@ -198,3 +198,13 @@ def test_an_unknown_document_is_a_404(user_client, snailmail, contact):
         user_client.get(f"/snailmail/compose/contact/{contact.id}/no-such-doc").status_code == 404
     )
     assert user_client.get("/snailmail/compose/contact/999/contact-sheet").status_code == 404
+
+
+def test_send_returns_only_to_a_page_of_this_site(user_client, snailmail, contact, give_credits):
+    give_credits(5)
+    for target in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        response = user_client.post(
+            f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
+            data={"token": str(uuid.uuid4()), "mode": "document", "next": target},
+        )
+        assert response.headers["Location"] == f"/contacts/{contact.id}", target

@@ -149,3 +149,19 @@ def test_a_pending_letter_is_canceled_without_any_charge(queue_letter, snailmail
     letter = queue_letter()
     assert tracking.cancel(letter.id).state == "canceled"
     assert sending.send(letter.id).state == "canceled"
+
+
+def test_a_document_that_breaks_the_preparation_is_an_error_not_a_stuck_letter(
+    queue_letter, give_credits, snailmail_balance, monkeypatch
+):
+    give_credits(5)
+    letter = queue_letter()
+
+    def broken(*args, **kwargs):
+        raise RecursionError("a PDF nested too deep")
+
+    monkeypatch.setattr(sending, "prepare_letter", broken)
+    failed = sending.send(letter.id)
+    assert (failed.state, failed.error_code) == ("error", "UNKNOWN_ERROR")
+    assert failed.error_message == "The letter could not be prepared (RecursionError)."
+    assert snailmail_balance() == 5

@@ -23,7 +23,8 @@ from decimal import Decimal
 from flask import current_app
 
 from addons.digitization import config, matching
-from addons.digitization.extract import ExtractionError, count_pages, extract
+from addons.digitization.extract import ExtractionError
+from addons.digitization.extract.sandbox import count_pages, extract  # limits, in a child
 from addons.digitization.fields import low_confidence
 from addons.digitization.kinds import KINDS
 from addons.digitization.models import Document, DocumentFile, file_data

@@ -19,6 +19,7 @@ from flask import current_app
 from PIL import Image
 
 from addons.digitization.extract import ExtractionError, count_pages
+from addons.digitization.extract.sandbox import check_inflated_sizes, limit_memory
 from addons.digitization.extract.source import check_pixels
 from addons.digitization.models import PageImage, file_data
 
@@ -48,7 +49,9 @@ def sniff_mimetype(data: bytes) -> str:
 def preview(data: bytes, max_pages: int | None = None) -> tuple[int, str]:
     """``(pages, "")`` for a file that can be shown, ``(0, why not)`` otherwise."""
     try:
-        return count_pages(data, max_pages=max_pages), ""
+        pages = count_pages(data, max_pages=max_pages)
+        check_inflated_sizes(data)  # bounded work; a bomb is never handed to pdftoppm
+        return pages, ""
     except ExtractionError as exc:
         return 0, exc.reason
 
@@ -61,6 +64,7 @@ def page_image(document_id: int, mimetype: str, page: int) -> tuple[bytes, str]:
     data = file_data(document_id)
     try:
         pages = count_pages(data, max_pages=current_app.config["DIGITIZATION_MAX_PAGES"])
+        check_inflated_sizes(data)
     except ExtractionError as exc:
         raise PageUnavailable(exc.reason) from None
     if not 1 <= page <= pages:
@@ -86,7 +90,12 @@ def _render_pdf(data: bytes, page: int, size: int) -> bytes:
     command += ["-scale-to", str(size), "-"]
     try:
         done = subprocess.run(
-            command, input=data, capture_output=True, timeout=RENDER_TIMEOUT, check=False
+            command,
+            input=data,
+            capture_output=True,
+            timeout=RENDER_TIMEOUT,
+            check=False,
+            preexec_fn=limit_memory,  # noqa: PLW1509 - sets a limit, takes no lock
         )
     except subprocess.TimeoutExpired:
         raise PageUnavailable("This page took too long to render.") from None

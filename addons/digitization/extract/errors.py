@@ -10,6 +10,7 @@ CODES = (
     "too_many_pages",
     "decompression_bomb",
     "unsupported_type",
+    "too_slow",
 )
 
 

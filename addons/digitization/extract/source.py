@@ -24,6 +24,8 @@ MAX_IMAGE_PIXELS = 60_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 DEFAULT_MAX_PAGES = 50
+# The page tree walk stops here: the count only has to exceed any page limit.
+MAX_TREE_PAGES = 100_000
 
 _IMAGE_MAGIC = {
     b"\x89PNG\r\n\x1a\n": "png",
@@ -62,9 +64,8 @@ class Source:
 
 def sniff(data: bytes) -> str | None:
     """Return pdf/png/jpeg/tiff, ``"unsupported:<name>"`` or None for unknown bytes."""
-    # The PDF spec tolerates junk before the header within the first 1024 bytes.
-    if b"%PDF-" in data[:1024]:
-        return "pdf"
+    # What the file starts with wins: a zip holding an uncompressed PDF has a
+    # "%PDF-" in its first kilobyte too, but it is a zip.
     for magic, kind in _IMAGE_MAGIC.items():
         if data.startswith(magic):
             return kind
@@ -73,6 +74,12 @@ def sniff(data: bytes) -> str | None:
     for magic, name in _UNSUPPORTED_MAGIC.items():
         if data.startswith(magic):
             return f"unsupported:{name}"
+    # The PDF spec tolerates junk before the header within the first 1024 bytes;
+    # a zip's end-of-archive record near the end still gives an archive away.
+    if b"%PDF-" in data[:1024]:
+        if b"PK\x05\x06" in data[-65_558:] and b"PK\x03\x04" in data[:1024]:
+            return "unsupported:ZIP archive"
+        return "pdf"
     return None
 
 
@@ -110,15 +117,30 @@ def open_pdf(data: bytes) -> PdfReader:
     return reader
 
 
-def pdf_page_count(reader: PdfReader) -> int:
-    """Page count from the page tree's /Count: no page is parsed."""
+def pdf_page_count(reader: PdfReader, limit: int | None = None) -> int:
+    """Page count from the page tree's leaves, never from its ``/Count``, which
+    can lie. Only the tree's dictionaries are read, no page content; past
+    ``limit`` the walk stops (the caller refuses the document anyway)."""
     try:
-        count = int(reader.trailer["/Root"]["/Pages"]["/Count"])
-    except Exception:
-        try:
-            count = len(reader.pages)
-        except Exception as exc:
-            raise ExtractionError("corrupt", "This PDF has no readable page tree.") from exc
+        root = reader.trailer["/Root"]["/Pages"].get_object()
+        count, stack, seen = 0, [root], set()
+        while stack:
+            node = stack.pop()
+            key = id(node)
+            if key in seen:
+                raise ExtractionError("corrupt", "This PDF's page tree loops on itself.")
+            seen.add(key)
+            kids = node.get("/Kids")
+            if node.get("/Type") == "/Page" or kids is None:
+                count += 1
+                if limit is not None and count > limit:
+                    break
+                continue
+            stack.extend(kid.get_object() for kid in reversed(list(kids)))
+    except ExtractionError:
+        raise
+    except Exception as exc:
+        raise ExtractionError("corrupt", "This PDF has no readable page tree.") from exc
     if count <= 0:
         raise ExtractionError("corrupt", "This PDF has no pages.")
     return count
@@ -189,7 +211,7 @@ def load(source, max_pages: int | None = DEFAULT_MAX_PAGES) -> Source:
     reader = None
     if kind == "pdf":
         reader = open_pdf(data)
-        pages = pdf_page_count(reader)
+        pages = pdf_page_count(reader, limit=MAX_TREE_PAGES)
     else:
         pages = image_frame_count(open_image(data))
     if max_pages is not None and pages > max_pages:

@@ -195,15 +195,15 @@
       if (target) target.hidden = !box.checked;
     });
   }
-  // data-show-if="name=value": show an element only while its form's field
-  // ``name`` (radio buttons or a select) has that value (Twilio's fields when
-  // Twilio is the gateway).
+  // data-show-if="name=value" (or "name!=value"): show an element only while
+  // its form's field ``name`` (radio buttons or a select) has (or has not) that
+  // value: Twilio's fields when Twilio is the gateway.
   function applyShowIf(root) {
     root.querySelectorAll("[data-show-if]").forEach((element) => {
-      const [name, value] = element.dataset.showIf.split("=");
+      const [, name, not, value] = element.dataset.showIf.match(/^([^!=]+)(!?)=(.*)$/) || [];
       const form = element.closest("form");
-      const field = form && form.elements[name];
-      if (field) element.hidden = field.value !== value;
+      const field = name && form && form.elements[name];
+      if (field) element.hidden = (field.value === value) === !!not;
     });
   }
   document.addEventListener("change", (e) => {

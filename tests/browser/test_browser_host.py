@@ -259,3 +259,34 @@ def test_apps_page_names_what_depends_on_an_addon_and_asks_before_disabling(
     _set_addon(page, "widget", "Disable")
     expect(iap.get_by_role("button", name="Disable")).to_be_enabled()
     expect(iap.locator("[data-needed-by]")).to_have_count(0)
+
+
+@pytest.fixture
+def with_sms(host_config):
+    host_config["HOST_BUILTIN_ADDONS"] = (*host_config["HOST_BUILTIN_ADDONS"], "addons.sms.plugin")
+    return host_config
+
+
+def test_settings_show_only_the_fields_that_apply(with_sms, page, live_server, admin, enable):
+    enable("sms")
+    login(page, live_server, "admin@example.com", PASSWORD)
+    page.goto("/settings")
+    twilio = page.locator("#sms-twilio")
+    outbox = page.locator("input[name=gateway][value=outbox]")
+    expect(outbox).to_be_checked()
+    expect(twilio).to_be_hidden()
+    expect(page.get_by_label("Auth Token")).to_be_hidden()
+    page.locator("input[name=gateway][value=twilio]").check()
+    expect(twilio).to_be_visible()
+    expect(page.get_by_label("Account SID")).to_be_visible()
+    outbox.check()
+    expect(twilio).to_be_hidden()
+    # The company's country is chosen from a list, not typed as a code.
+    expect(page.get_by_label("Country")).to_have_value("BE")
+    page.get_by_label("Country").select_option(label="France")
+    page.locator('[data-block="company"]').get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Country")).to_have_value("FR")
+    # Two columns on a desktop: the sections sit side by side.
+    sections = page.locator(".settings-section")
+    first, second = sections.nth(0).bounding_box(), sections.nth(1).bounding_box()
+    assert second["x"] > first["x"] + first["width"] - 1 and abs(second["y"] - first["y"]) < 2

@@ -1,5 +1,8 @@
 // Small, dependency-free behaviours for the host's pages. Addon pages reuse
-// them through data attributes: data-dialog, data-poll, data-confirm.
+// them through data attributes (no inline script, no on*= attribute):
+// data-dialog, data-poll, data-confirm, data-toggle, data-show-if,
+// data-autosubmit, data-action-template. A pop-up fragment (with
+// id="host-dialog-title") opened by its URL is served inside the page.
 (function () {
   "use strict";
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;

@@ -178,6 +178,8 @@ def init_requests(app: Flask) -> None:
     for code in (400, 401, 403, 404, 405, 413):
         app.register_error_handler(code, _error_page)
 
+    app.after_request(security.add_security_headers)
+
 
 def _owner(app: Flask) -> str | None:
     blueprint = request.blueprint

@@ -436,3 +436,17 @@ def test_public_endpoints_refuse_big_bodies_before_reading_them(app, client):
     assert big.status_code == 413 and hits == []
     assert client.post("/bigbody/hook", data=b"x" * 100, csrf=False).status_code == 200
     assert hits == [100]
+
+
+def test_every_answer_carries_the_security_headers(client, admin_client):
+    """Issue 11 #8, in part: framing, sniffing, referrers and caching."""
+    for response in (client.get("/login"), admin_client.get("/"), admin_client.get("/nowhere")):
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+    assert admin_client.get("/contacts").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in (
+        client.get("/static/host/host.css").headers.get("Cache-Control") or ""
+    )

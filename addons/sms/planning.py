@@ -82,6 +82,17 @@ def refresh_numbers(batch: SmsBatch, company: str) -> int:
     return contact_numbers.refresh(sql, params, company)
 
 
+# Why a number is blacklisted, from its entry ``b``: the rule of
+# ``blacklist.why`` in SQL, so the composer names the real source.
+_WHY = """CASE b.source
+  WHEN 'reply' THEN 'its owner replied ' || COALESCE(NULLIF(TRIM(
+    CASE WHEN SUBSTR(b.reason, 1, 8) = 'Replied ' THEN SUBSTR(b.reason, 9)
+         ELSE b.reason END), ''), 'STOP')
+  WHEN 'gateway' THEN 'the gateway reported that its owner opted out'
+  ELSE 'it was added by hand' || CASE WHEN b.reason <> '' THEN ' (' || b.reason || ')' ELSE '' END
+  END"""
+
+
 def plan_sql(batch: SmsBatch, company: str) -> tuple[str, dict]:
     """The plan as a ``WITH`` clause whose last table, ``plan``, has one row
     per selected contact still there, with
@@ -105,7 +116,8 @@ def plan_sql(batch: SmsBatch, company: str) -> tuple[str, dict]:
              ELSE '' END AS failure_type,
         CASE WHEN n.failure_type <> '' THEN n.failure_reason
              WHEN d.country IS NULL AND o.country IS NULL THEN n.unsupported_reason
-             WHEN b.id IS NOT NULL THEN n.blacklisted_reason
+             WHEN b.id IS NOT NULL THEN SUBSTR(REPLACE(n.blacklisted_reason,
+               ' is blacklisted.', ' is blacklisted: ' || {_WHY} || '.'), 1, 255)
              ELSE '' END AS failure_reason,
         COALESCE(o.credits_per_part, d.credits_per_part, 0) AS per_part
       FROM sel

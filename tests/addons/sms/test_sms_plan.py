@@ -159,6 +159,9 @@ def test_send_follows_what_changed_since_the_composer(composed, user_client, sms
         assert outcome()["Person 01"] == ("failed", "blacklisted", 0)
         assert outcome()["Twin A"][1] == "blacklisted"
         assert outcome()["Twin B"][1] == "duplicate"
+        # The composer and the messages say why, from the entry's source.
+        refused = SmsMessage.get(SmsMessage.recipient_name == "Person 01")
+        assert "is blacklisted: its owner replied STOP." in refused.failure_reason
 
 
 def test_a_contact_edited_while_sending_is_planned_again(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -170,6 +171,10 @@ def main(argv=None):
     # Addon commands need the addons, so the app is built before parsing,
     # for --help too (it lists them).
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        # The server's console shows the start-up line naming the database,
+        # queue, mail and providers in use, beside werkzeug's request log.
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if os.environ.get("HOST_SKIP_ADDON_CLI") == "1":
         return cli.main(args=argv, obj={}, standalone_mode=True)
     try:

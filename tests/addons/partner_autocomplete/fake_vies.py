@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from addons.partner_autocomplete.vies import WSDL
+from tests.loopback import LoopbackServer
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 TYPES = "urn:ec.europa.eu:taxud:vies:services:checkVat:types"
@@ -63,7 +64,7 @@ def answer(country: str, number: str, valid: bool, name: str, address: str) -> b
     )
 
 
-class FakeVies:
+class FakeVies(LoopbackServer):
     """Start with :meth:`start`, stop with :meth:`stop`; ``url`` is the endpoint."""
 
     def __init__(self, slow_seconds: float = 3.0):
@@ -72,27 +73,11 @@ class FakeVies:
         self.slow_seconds = slow_seconds
         self._script: list[str] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._listen(_make_handler(self))
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/taxation_customs/vies/services/checkVatService"
-
-    def start(self) -> FakeVies:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.origin}/taxation_customs/vies/services/checkVatService"
 
     def register(self, country: str, number: str, name: str, address: str) -> None:
         self.companies[(country, number)] = (name, address)

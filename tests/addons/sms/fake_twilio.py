@@ -12,11 +12,12 @@ import re
 import secrets
 import threading
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 from addons.sms import segments
 from addons.sms.twilio import compute_signature
+from tests.loopback import LoopbackServer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "s3cr3t-auth-token-0f9e8d7c6b5a4f3e"
@@ -43,7 +44,7 @@ ERROR_MESSAGES = {
 }
 
 
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
     """Fake Twilio API on ``127.0.0.1``; start with :meth:`start`, stop with :meth:`stop`."""
 
     def __init__(self, account_sid: str, auth_token: str):
@@ -55,27 +56,11 @@ class FakeTwilio:
         self._rejections: dict[str, int] = {}
         self._failures: list[tuple[int, int]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._listen(_make_handler(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTwilio:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping on ``delay``
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return self.origin
 
     def fail_next(self, status: int, code: int | None = None) -> None:
         """Answer the next request with this HTTP status and a Twilio error body."""

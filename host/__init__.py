@@ -5,6 +5,7 @@ Addons import only these names::
     from host import hookimpl, Manifest, BaseModel, db, job, post_message
 """
 
+from host.access import Group, check_owner, group_required, has_group, own_records
 from host.app import create_app
 from host.chatter import (
     messages_for,
@@ -61,6 +62,7 @@ __all__ = [
     "Document",
     "FieldButton",
     "FieldWidget",
+    "Group",
     "Hooks",
     "HostHooks",
     "MailTemplate",
@@ -77,6 +79,7 @@ __all__ = [
     "Suggestion",
     "User",
     "admin_required",
+    "check_owner",
     "create_app",
     "crontab",
     "csrf_exempt",
@@ -84,6 +87,8 @@ __all__ = [
     "db",
     "documents_of",
     "find_document",
+    "group_required",
+    "has_group",
     "hookimpl",
     "hooks",
     "hookspec",
@@ -92,6 +97,7 @@ __all__ = [
     "locked",
     "messages_for",
     "notify_saved",
+    "own_records",
     "post_message",
     "post_messages",
     "public",

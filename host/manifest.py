@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from host.access import Group
 from host.configuration import Config
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -38,6 +39,11 @@ class Manifest:
     config: Config | None = None
     # Enabled automatically on a new database (the host's own features).
     auto_enable: bool = False
+    # Its access groups, lowest first; each includes the ones before it
+    # ("Digitization: User", then "Digitization: Manager").
+    groups: tuple[Group, ...] = ()
+    # The group a user has until an administrator chooses ("" for none).
+    default_group: str = ""
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -48,6 +54,16 @@ class Manifest:
         if isinstance(self.depends, str):
             raise AddonError(f"addon {self.name!r}: depends must be a tuple of names")
         object.__setattr__(self, "depends", tuple(self.depends))
+        object.__setattr__(self, "groups", tuple(self.groups))
+        keys = [group.key for group in self.groups]
+        if not all(isinstance(group, Group) for group in self.groups) or len(set(keys)) != len(
+            keys
+        ):
+            raise AddonError(f"addon {self.name!r}: groups must be Group objects with unique keys")
+        if self.default_group and self.default_group not in keys:
+            raise AddonError(
+                f"addon {self.name!r}: default_group {self.default_group!r} is not a group of it"
+            )
 
 
 @dataclass

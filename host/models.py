@@ -43,6 +43,20 @@ class UserSession(BaseModel):
         table_name = "host_user_session"
 
 
+class UserAccess(BaseModel):
+    """A user's access group in one addon, chosen by an administrator on the
+    Users page. Missing row: the addon's default group; ``group`` empty: no
+    access."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    addon = peewee.CharField(max_length=64)
+    group = peewee.CharField(max_length=64, default="")
+
+    class Meta:
+        table_name = "host_user_access"
+        primary_key = peewee.CompositeKey("user", "addon")
+
+
 class AddonState(BaseModel):
     """Whether an admin enabled an addon. Missing row: never enabled."""
 
@@ -220,6 +234,7 @@ class MailTemplateText(BaseModel):
 HOST_MODELS = [
     User,
     UserSession,
+    UserAccess,
     AddonState,
     Setting,
     Contact,

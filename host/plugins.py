@@ -430,6 +430,13 @@ class AddonRegistry:
                     continue
                 seen[item.id] = name
                 items.append(item)
+        if has_request_context():
+            from host.access import can_reach
+
+            # A button the user may not follow is not shown (access groups).
+            items = [
+                i for i in items if getattr(i, "endpoint", None) is None or can_reach(i.endpoint)
+            ]
         return sorted(items, key=lambda item: (item.sequence, item.id))
 
     def _record_runtime_error(self, name: str, hookname: str, exc: Exception) -> None:

@@ -1,7 +1,8 @@
 """Login, roles and CSRF protection, applied to every request.
 
 Every endpoint needs a logged-in user unless its view is marked with
-:func:`public`; admin views use :func:`admin_required`. Every POST, PUT,
+:func:`public`; admin views use :func:`admin_required`; an addon's views
+need its access group (``host.access``). Every POST, PUT,
 PATCH and DELETE must carry the session's CSRF token, except webhooks, which
 verify their own signatures (:func:`webhook`).
 """
@@ -203,7 +204,20 @@ def check_request():
                 description="This form has expired or did not come from this site "
                 "(invalid CSRF token). Reload the page and try again.",
             )
+    if not public and not getattr(view, "host_admin_only", False):
+        _check_group(view)
     return None
+
+
+def _check_group(view) -> None:
+    from host import access
+
+    owner = current_app.extensions["host"].blueprint_owner.get(
+        (request.blueprint or "").split(".")[0]
+    )
+    group = access.required_group(view, owner)
+    if group is not None and not access.has_group(group):
+        abort(403, description=access.refusal(group))
 
 
 def _wants_json() -> bool:

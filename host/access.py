@@ -1,0 +1,195 @@
+"""Access groups per addon, the way Odoo users know them.
+
+An addon declares its groups on its manifest, lowest first; each group
+includes the ones before it (``Digitization: User`` sees their own
+documents, ``Digitization: Manager`` sees everyone's and validates).
+Administrators have every group. Other users have, per addon, the group an
+administrator chose on the Users page, or the manifest's ``default_group``.
+
+Every view of an addon that declares groups needs its lowest group unless it
+says otherwise (:func:`group_required`, ``host.admin_required``,
+``host.public_endpoint``): the host checks it before the view runs, so a new
+view cannot forget. Buttons, menu items and widgets whose endpoint the user
+may not reach are not shown.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import abort, current_app, has_request_context
+
+from host.models import User, UserAccess
+
+
+@dataclass(frozen=True)
+class Group:
+    """One access group of an addon: ``key`` (``user``), ``label`` (``User``)
+    and what it allows, shown on the Users page."""
+
+    key: str
+    label: str
+    description: str = ""
+
+
+def _manifests() -> dict:
+    registry = current_app.extensions["host"]
+    enabled = registry.enabled_names()
+    return {
+        name: addon.manifest
+        for name, addon in registry.addons.items()
+        if name in enabled and addon.manifest is not None and addon.manifest.groups
+    }
+
+
+def addon_groups() -> dict:
+    """The enabled addons that declare groups: ``{addon: manifest}``, in load order."""
+    return _manifests()
+
+
+def _split(group: str) -> tuple[str, str]:
+    addon, _, key = group.partition(".")
+    if not addon or not key:
+        raise ValueError(f"{group!r}: a group is named '<addon>.<key>'")
+    return addon, key
+
+
+def _current():
+    from host.security import current_user
+
+    return current_user()
+
+
+def user_levels(user: User) -> dict[str, str]:
+    """``{addon: group key}`` of a user ("" for no access), for every enabled
+    addon that declares groups; an administrator has each addon's highest."""
+    manifests = _manifests()
+    if user.is_admin:
+        return {name: manifest.groups[-1].key for name, manifest in manifests.items()}
+    cache = None
+    if has_request_context():
+        from flask import request
+
+        cache = request.environ.setdefault("iap_host.cache", {}).setdefault("access", {})
+        if user.id in cache:
+            return cache[user.id]
+    chosen = {row.addon: row.group for row in UserAccess.select().where(UserAccess.user == user.id)}
+    levels = {
+        name: chosen.get(name, manifest.default_group) for name, manifest in manifests.items()
+    }
+    if cache is not None:
+        cache[user.id] = levels
+    return levels
+
+
+def has_group(group: str, user: User | None = None) -> bool:
+    """Whether ``user`` (the request's by default) has ``group``
+    (``"digitization.manager"``) or a higher group of the same addon. An
+    administrator has every group; nobody has a group of a disabled addon."""
+    addon, key = _split(group)
+    user = user if user is not None else _current()
+    if user is None:
+        return False
+    manifest = _manifests().get(addon)
+    if manifest is None:
+        return False
+    keys = [g.key for g in manifest.groups]
+    if key not in keys:
+        raise ValueError(f"{group!r}: addon {addon!r} declares no group {key!r}")
+    level = user_levels(user).get(addon, "")
+    return bool(level) and level in keys and keys.index(level) >= keys.index(key)
+
+
+def group_required(group: str):
+    """Decorate a view that needs ``group`` (``"sms.manager"``): others get 403.
+
+    Views of an addon that declares groups need its lowest group without
+    this decorator; use it for the views that need more."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not has_group(group):
+                abort(403, description=refusal(group))
+            return view(*args, **kwargs)
+
+        wrapper.host_group = group  # read by the host's check and the route walk test
+        return wrapper
+
+    return decorate
+
+
+def refusal(group: str) -> str:
+    addon, key = _split(group)
+    manifest = _manifests().get(addon)
+    if manifest is None:
+        return "This page is not available."
+    label = next((g.label for g in manifest.groups if g.key == key), key)
+    return f"This page needs the access group {manifest.title}: {label}. Ask an administrator."
+
+
+def required_group(view, addon: str | None) -> str | None:
+    """The group a view needs: its own (:func:`group_required`), or the lowest
+    group of the addon whose blueprint holds it; None when it needs none."""
+    declared = getattr(view, "host_group", None)
+    if declared:
+        return declared
+    if addon is None:
+        return None
+    manifest = _manifests().get(addon)
+    if manifest is None:
+        return None
+    return f"{addon}.{manifest.groups[0].key}"
+
+
+def can_reach(endpoint: str) -> bool:
+    """Whether the request's user may open ``endpoint`` (for the buttons and
+    menu items the host shows)."""
+    app = current_app
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return True
+    user = _current()
+    if user is None:
+        return True
+    if getattr(view, "host_admin_only", False):
+        return user.is_admin
+    owner = app.extensions["host"].blueprint_owner.get(endpoint.split(".")[0])
+    group = required_group(view, owner) if "." in endpoint else getattr(view, "host_group", None)
+    return group is None or has_group(group, user)
+
+
+def own_records(query, owner_field, *, see_all: str):
+    """``query`` limited to the request user's records (``owner_field ==
+    user``) unless the user has ``see_all`` (``"sms.manager"``)."""
+    if has_group(see_all):
+        return query
+    user = _current()
+    return query.where(owner_field == (user.id if user is not None else None))
+
+
+def check_owner(owner_id: int | None, *, see_all: str) -> None:
+    """Answer 404 unless the request's user owns the record or has ``see_all``:
+    another user's record does not exist for them."""
+    if has_group(see_all):
+        return
+    user = _current()
+    if user is None or owner_id != user.id:
+        abort(404, description="This record does not exist, or it is not yours.")
+
+
+def set_group(user: User, addon: str, group: str) -> None:
+    """Give ``user`` the group ``group`` (a key, "" for no access) of ``addon``."""
+    manifest = _manifests().get(addon)
+    if manifest is None:
+        raise ValueError(f"addon {addon!r} is not enabled or declares no groups")
+    if group and group not in [g.key for g in manifest.groups]:
+        raise ValueError(f"addon {addon!r} declares no group {group!r}")
+    UserAccess.insert(user=user.id, addon=addon, group=group).on_conflict(
+        conflict_target=[UserAccess.user, UserAccess.addon], update={UserAccess.group: group}
+    ).execute()
+    if has_request_context():
+        from flask import request
+
+        request.environ.get("iap_host.cache", {}).get("access", {}).pop(user.id, None)

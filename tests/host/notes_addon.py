@@ -1,0 +1,102 @@
+"""Team Notes: a small addon with access groups, written from docs/api.md.
+A User sees and deletes their own notes; a Manager sees everyone's and
+pins them."""
+
+from __future__ import annotations
+
+import peewee
+from flask import Blueprint, redirect, url_for
+
+from host import (
+    BaseModel,
+    Button,
+    Group,
+    Manifest,
+    MenuItem,
+    User,
+    check_owner,
+    group_required,
+    hookimpl,
+    own_records,
+)
+
+manifest = Manifest(
+    name="notes",
+    title="Team Notes",
+    summary="Notes of a team.",
+    groups=(
+        Group("user", "User", "Sees and deletes their own notes"),
+        Group("manager", "Manager", "Sees everyone's notes and pins them"),
+    ),
+    default_group="user",
+)
+
+blueprint = Blueprint("notes", __name__)
+
+
+class TeamNote(BaseModel):
+    text = peewee.CharField(default="")
+    author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    pinned = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "notes_note"
+
+
+def _note(note_id: int) -> TeamNote:
+    note = TeamNote.get_or_none(TeamNote.id == note_id)
+    if note is None:
+        from flask import abort
+
+        abort(404)
+    check_owner(note.author_id, see_all="notes.manager")
+    return note
+
+
+@blueprint.route("/")
+def index():
+    notes = own_records(TeamNote.select(), TeamNote.author, see_all="notes.manager")
+    return "\n".join(f"note:{n.text}" for n in notes.order_by(TeamNote.id))
+
+
+@blueprint.route("/<int:note_id>")
+def show(note_id: int):
+    return f"note:{_note(note_id).text}"
+
+
+@blueprint.route("/<int:note_id>/delete", methods=["POST"])
+def delete(note_id: int):
+    _note(note_id).delete_instance()
+    return redirect(url_for("notes.index"))
+
+
+@blueprint.route("/<int:note_id>/pin", methods=["POST"])
+@group_required("notes.manager")
+def pin(note_id: int):
+    TeamNote.update(pinned=True).where(TeamNote.id == note_id).execute()
+    return redirect(url_for("notes.index"))
+
+
+@hookimpl
+def register_models():
+    return [TeamNote]
+
+
+@hookimpl
+def register_blueprints():
+    return [blueprint]
+
+
+@hookimpl
+def menu_items(user):
+    return [MenuItem(id="notes", label="Team Notes", endpoint="notes.index")]
+
+
+@hookimpl
+def record_header_buttons(model, record):
+    if model != "contact":
+        return []
+    return [
+        Button(id="notes-list", label="Team notes", endpoint="notes.index"),
+        Button(id="notes-pin", label="Pin a note", endpoint="notes.pin", values={"note_id": 1}),
+    ]

@@ -1,0 +1,130 @@
+"""Access groups per addon: declared on the manifest, assigned on the Users
+page, checked before every view of the addon, and the buttons a user may not
+follow are not shown."""
+
+import pytest
+
+from host import Manifest, has_group
+from host.access import Group, set_group, user_levels
+from host.manifest import AddonError
+from host.testing import log_in, make_user
+from tests.host import notes_addon
+from tests.host.notes_addon import TeamNote
+
+
+@pytest.fixture
+def host_config(host_config):
+    host_config["HOST_BUILTIN_ADDONS"] = ()
+    host_config["HOST_EXTRA_ADDONS"] = [notes_addon]
+    return host_config
+
+
+@pytest.fixture
+def notes(app, enable, admin, user):
+    enable("notes")
+    other = make_user("other@example.com", name="Other")
+    return {
+        "mine": TeamNote.create(text="mine", author=user),
+        "theirs": TeamNote.create(text="theirs", author=other),
+        "other": other,
+    }
+
+
+def test_manifest_refuses_a_default_group_it_does_not_declare():
+    with pytest.raises(AddonError, match="default_group"):
+        Manifest(name="bad", title="Bad", groups=(Group("user", "User"),), default_group="boss")
+    with pytest.raises(AddonError, match="unique"):
+        Manifest(name="bad", title="Bad", groups=(Group("user", "U"), Group("user", "V")))
+
+
+def test_defaults_admin_has_every_group_user_the_default(notes, admin, user):
+    assert has_group("notes.manager", admin) and has_group("notes.user", admin)
+    assert has_group("notes.user", user) and not has_group("notes.manager", user)
+    assert user_levels(user) == {"notes": "user"}
+
+
+def test_a_group_of_a_disabled_addon_is_nobodys(app, admin):
+    assert not has_group("notes.user", admin)
+
+
+def test_user_sees_only_their_own_records(notes, user_client):
+    assert user_client.get("/notes/").text == "note:mine"
+    assert user_client.get(f"/notes/{notes['mine'].id}").status_code == 200
+    assert user_client.get(f"/notes/{notes['theirs'].id}").status_code == 404
+    assert user_client.post(f"/notes/{notes['theirs'].id}/delete").status_code == 404
+    assert TeamNote.get_or_none(TeamNote.id == notes["theirs"].id) is not None
+
+
+def test_manager_sees_all(notes, user, user_client):
+    set_group(user, "notes", "manager")
+    assert user_client.get("/notes/").text == "note:mine\nnote:theirs"
+    assert user_client.get(f"/notes/{notes['theirs'].id}").status_code == 200
+    assert user_client.post(f"/notes/{notes['theirs'].id}/pin").status_code == 302
+    assert TeamNote.get_by_id(notes["theirs"].id).pinned
+
+
+def test_user_without_the_manager_group_gets_403(notes, user_client):
+    response = user_client.post(f"/notes/{notes['mine'].id}/pin")
+    assert response.status_code == 403
+    assert "Team Notes: Manager" in response.text
+    assert not TeamNote.get_by_id(notes["mine"].id).pinned
+
+
+def test_no_access_means_403_on_every_view_and_no_buttons(notes, user, user_client, contact):
+    set_group(user, "notes", "")
+    assert user_client.get("/notes/").status_code == 403
+    assert user_client.get(f"/notes/{notes['mine'].id}").status_code == 403
+    assert user_client.post(f"/notes/{notes['mine'].id}/delete").status_code == 403
+    assert TeamNote.get_or_none(TeamNote.id == notes["mine"].id) is not None
+    home = user_client.get("/").text
+    assert "Team Notes" not in home
+    form = user_client.get(f"/contacts/{contact.id}").text
+    assert "Team notes" not in form
+
+
+def test_buttons_follow_the_group(notes, user, user_client, admin_client, contact):
+    form = user_client.get(f"/contacts/{contact.id}").text
+    assert "Team notes" in form and "Pin a note" not in form
+    assert "Pin a note" in admin_client.get(f"/contacts/{contact.id}").text
+
+
+def test_admin_assigns_groups_on_the_users_page(notes, user, admin_client):
+    page = admin_client.get("/users")
+    assert "Team Notes: User" in page.text
+    form = admin_client.get(f"/users/{user.id}/access")
+    assert 'name="group-notes"' in form.text
+    response = admin_client.post(f"/users/{user.id}/access", data={"group-notes": "manager"})
+    assert response.status_code == 302
+    assert user_levels(user) == {"notes": "manager"}
+    response = admin_client.post(f"/users/{user.id}/access", data={"group-notes": "boss"})
+    assert response.status_code == 422 and "is not a group" in response.text
+    assert user_levels(user) == {"notes": "manager"}
+    admin_client.post(f"/users/{user.id}/access", data={"group-notes": ""})
+    assert user_levels(user) == {"notes": ""}
+
+
+def test_only_admins_assign_groups(notes, user, user_client):
+    assert user_client.get(f"/users/{user.id}/access").status_code == 403
+    assert (
+        user_client.post(f"/users/{user.id}/access", data={"group-notes": "manager"}).status_code
+        == 403
+    )
+    assert user_levels(user) == {"notes": "user"}
+
+
+def test_access_form_refuses_a_missing_csrf_token(notes, user, admin_client):
+    response = admin_client.post(
+        f"/users/{user.id}/access", data={"group-notes": "manager"}, csrf=False
+    )
+    assert response.status_code == 400
+    assert user_levels(user) == {"notes": "user"}
+
+
+def test_unknown_user_is_404(notes, admin_client):
+    assert admin_client.get("/users/999999/access").status_code == 404
+    assert admin_client.get(f"/users/{2**70}/access").status_code == 404
+
+
+def test_a_second_client_logged_in_as_another_user(app, notes):
+    other_client = log_in(app.test_client(), notes["other"])
+    assert other_client.get("/notes/").text == "note:theirs"

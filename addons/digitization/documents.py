@@ -36,9 +36,44 @@ def clean_filename(raw: str | None) -> str:
     return name[-255:]
 
 
-# What an upload may be, told by its first bytes (pages.sniff_mimetype).
+# What an upload may be, told by its first bytes (pages.sniff_mimetype); kinds read
+# as bills also take a bare e-invoice XML, checked by its structure.
 ACCEPTED_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
 ACCEPTED_LABEL = "PDF, PNG, JPEG or TIFF"
+XML_TYPE = "application/xml"
+XML_LABEL = "PDF, PNG, JPEG, TIFF or e-invoice XML (CII or UBL)"
+
+
+def takes_xml(kind: Kind) -> bool:
+    return kind.extract_kind == "bill"
+
+
+def accepted_label(kind: Kind) -> str:
+    return XML_LABEL if takes_xml(kind) else ACCEPTED_LABEL
+
+
+def _refusal(kind: Kind, data: bytes) -> str | None:
+    """Why ``data`` cannot be uploaded as a ``kind`` (a sentence), or None."""
+    from addons.digitization.extract.einvoice import invoice_kind
+    from addons.digitization.pages import sniff_mimetype
+
+    mimetype = sniff_mimetype(data)
+    if mimetype in ACCEPTED_TYPES:
+        return None
+    if mimetype == XML_TYPE:
+        if not takes_xml(kind):
+            return (
+                f"an XML file is read only as an e-invoice, among vendor bills. "
+                f"Upload {ACCEPTED_LABEL} files."
+            )
+        if invoice_kind(data) is None:
+            return (
+                "this XML file is not an e-invoice (a Factur-X, ZUGFeRD or XRechnung CII, or "
+                "a UBL or Peppol invoice or credit note)."
+            )
+        return None
+    why = "it is empty" if not data else "its type cannot be read"
+    return f"{why}. Upload {accepted_label(kind)} files."
 
 
 def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[str]]:
@@ -58,9 +93,9 @@ def upload(kind: Kind, files, user: User | None) -> tuple[list[Document], list[s
         if len(data) > limit:
             errors.append(f"{name} is larger than {_megabytes(limit)}; it was not uploaded.")
             continue
-        if sniff_mimetype(data) not in ACCEPTED_TYPES:
-            why = "it is empty" if not data else "its type cannot be read"
-            errors.append(f"{name} was not uploaded: {why}. Upload {ACCEPTED_LABEL} files.")
+        refusal = _refusal(kind, data)
+        if refusal:
+            errors.append(f"{name} was not uploaded: {refusal}")
             continue
         accepted.append((name, data))
 

@@ -19,6 +19,12 @@ from flask import current_app
 from PIL import Image
 
 from addons.digitization.extract import ExtractionError, count_pages
+from addons.digitization.extract.einvoice import (
+    invoice_kind,
+    looks_like_xml,
+    parse_invoice_xml,
+    pretty_xml,
+)
 from addons.digitization.extract.sandbox import check_inflated_sizes, limit_memory
 from addons.digitization.extract.source import check_pixels
 from addons.digitization.models import PageImage, file_data
@@ -43,7 +49,33 @@ def sniff_mimetype(data: bytes) -> str:
     for magic, mimetype in _MAGIC:
         if data.startswith(magic):
             return mimetype
+    if looks_like_xml(data):
+        return XML
     return "application/octet-stream"
+
+
+XML = "application/xml"
+# What the viewer shows of an XML e-invoice instead of page images.
+_XML_SUMMARY = ("vendor_name", "vendor_vat", "invoice_number", "invoice_date", "due_date",
+                "currency", "untaxed_amount", "tax_amount", "total_amount", "iban",
+                "payment_reference")  # fmt: skip
+
+
+def xml_preview(data: bytes) -> dict | None:
+    """What an XML e-invoice says, for the viewer: ``{"kind", "format", "fields":
+    [(name, value)], "lines", "xml"}`` (the XML indented, to be shown escaped),
+    or None when the file is not an e-invoice."""
+    parsed = parse_invoice_xml(data)
+    if parsed is None:
+        return None
+    syntax, values = parsed
+    return {
+        "kind": invoice_kind(data),
+        "format": "UN/CEFACT CII" if syntax == "cii" else "UBL",
+        "fields": [(name, values[name]) for name in _XML_SUMMARY if values.get(name)],
+        "lines": len(values.get("lines") or []),
+        "xml": pretty_xml(data) or "",
+    }
 
 
 def preview(data: bytes, max_pages: int | None = None) -> tuple[int, str]:
@@ -67,6 +99,8 @@ def page_image(document_id: int, mimetype: str, page: int) -> tuple[bytes, str]:
         check_inflated_sizes(data)
     except ExtractionError as exc:
         raise PageUnavailable(exc.reason) from None
+    if mimetype == XML:
+        raise PageUnavailable("An XML e-invoice has no page image; its contents are shown instead.")
     if not 1 <= page <= pages:
         raise PageUnavailable(f"This document has {pages} page{'s' if pages > 1 else ''}.")
     if mimetype in ("image/png", "image/jpeg") and pages == 1:

@@ -149,6 +149,7 @@ def documents_list(slug: str):
         mode=config.mode(kind.key),
         actions=hooks().list_bulk_actions(model=kind.model),
         max_size=current_app.config["DIGITIZATION_MAX_FILE_SIZE"],
+        takes_xml=documents.takes_xml(kind),
         **_list_context(kind),
     )
 
@@ -209,7 +210,9 @@ def digitize_selected(slug: str):
 def _render_form(document: Document, errors: dict | None = None, form=None, status: int = 200):
     kind = document.kind_info
     max_pages = current_app.config["DIGITIZATION_MAX_PAGES"]
-    page_count, problem = pages.preview(file_data(document.id), max_pages)
+    data = file_data(document.id)
+    page_count, problem = pages.preview(data, max_pages)
+    xml = pages.xml_preview(data) if document.mimetype == pages.XML else None
     credit_error = None
     if document.state == "no_credit":
         credit_error = InsufficientCreditError(
@@ -230,6 +233,7 @@ def _render_form(document: Document, errors: dict | None = None, form=None, stat
         credits_label=_credits_label(config.credits(kind.key)),
         page_count=page_count,
         preview_problem=problem,
+        xml=xml,
         credit_error=credit_error,
         header_buttons=hooks().record_header_buttons(model=kind.model, record=document),
     ), status

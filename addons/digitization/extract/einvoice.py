@@ -243,6 +243,43 @@ def parse_invoice_xml(data: bytes) -> tuple[str, dict] | None:
     return None
 
 
+def invoice_kind(data: bytes) -> str | None:
+    """ "invoice" or "credit note" for a CII or UBL e-invoice, told by its structure (the
+    root element and its namespace, and that it parses), else None."""
+    root = _safe_parse(data)
+    if root is None:
+        return None
+    local = _local(root.tag)
+    if local in ("CrossIndustryInvoice", "CrossIndustryDocument"):
+        type_code = _deep_text(_child(root, "ExchangedDocument", "HeaderExchangedDocument"),
+                               "TypeCode")  # fmt: skip
+        return "credit note" if type_code in ("381", "261", "396", "532") else "invoice"
+    if root.tag in _UBL_ROOTS:
+        return "credit note" if local == "CreditNote" else "invoice"
+    return None
+
+
+def pretty_xml(data: bytes, limit: int = 200_000) -> str | None:
+    """The XML indented for reading, prefixes as written, cut after ``limit`` characters;
+    None when it does not parse (DTDs refused as in :func:`parse_invoice_xml`)."""
+    if _safe_parse(data) is None:
+        return None
+    from xml.dom import minidom
+
+    document = minidom.parseString(data)  # safe: no DTD, size checked above
+    _drop_blank_text(document.documentElement)
+    text = document.documentElement.toprettyxml(indent="  ")
+    return text if len(text) <= limit else text[:limit] + "\n…"
+
+
+def _drop_blank_text(node) -> None:
+    for child in list(node.childNodes):
+        if child.nodeType == child.TEXT_NODE and not child.data.strip():
+            node.removeChild(child)
+        elif child.hasChildNodes():
+            _drop_blank_text(child)
+
+
 def looks_like_xml(data: bytes) -> bool:
     """A bare XML upload (an e-invoice sent without its PDF)."""
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -88,6 +88,9 @@ REFUSED = {
 }
 
 
+ACCEPTED = "PDF, PNG, JPEG, TIFF or e-invoice XML (CII or UBL)"
+
+
 def test_unsupported_files_are_refused_at_upload_with_the_accepted_types(
     user_client, give_credits, credits_left
 ):
@@ -97,7 +100,7 @@ def test_unsupported_files_are_refused_at_upload_with_the_accepted_types(
     response = upload(user_client, "bills", ("good.pdf", good), *files)
     page = user_client.get(response.location).get_data(as_text=True).replace("&#39;", "'")
     for name, (_, why) in REFUSED.items():
-        assert f"{name} was not uploaded: {why}. Upload PDF, PNG, JPEG or TIFF files." in page
+        assert f"{name} was not uploaded: {why}. Upload {ACCEPTED} files." in page
     assert [d.filename for d in Document.select()] == ["good.pdf"]
     assert credits_left() == Decimal(1)
 

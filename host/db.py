@@ -16,23 +16,93 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import peewee
 
 
-class _Savepoint(peewee._savepoint):
-    """A savepoint whose rollback also drops the after-commit callbacks
-    registered inside it: a job queued in a savepoint that rolls back must not
-    be enqueued when the outer transaction commits."""
+class _Queued:
+    """A callback waiting for the commit, cancelled if a block it was queued in
+    rolls back."""
+
+    __slots__ = ("fn", "cancelled")
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.cancelled = False
+
+    def __call__(self):
+        if not self.cancelled:
+            self.fn()
+
+
+_open_blocks = threading.local()
+
+
+def _blocks() -> list:
+    stack = getattr(_open_blocks, "stack", None)
+    if stack is None:
+        stack = _open_blocks.stack = []
+    return stack
+
+
+class _Atomic:
+    """``db.atomic()``: peewee's own block, plus the after-commit callbacks
+    queued inside it. peewee drops them when the transaction rolls back, not
+    when a savepoint does; a job queued in a savepoint that rolls back must not
+    be enqueued when the outer transaction commits, so this block cancels them."""
+
+    def __init__(self, block):
+        self._block = block
+        self._queued: list[_Queued] = []
+
+    def _cancel(self):
+        for queued in self._queued:
+            queued.cancelled = True
+        self._queued = []
 
     def __enter__(self):
-        self._mark = len(self.db._state.commit_callbacks)
-        return super().__enter__()
+        self._inner = self._block.__enter__()
+        _blocks().append(self)
+        return self
 
-    def rollback(self, begin=True):
-        super().rollback(begin)
-        del self.db._state.commit_callbacks[getattr(self, "_mark", 0) :]
+    def __exit__(self, exc_type, exc, tb):
+        stack = _blocks()
+        stack.remove(self)
+        try:
+            result = self._block.__exit__(exc_type, exc, tb)
+        except BaseException:
+            self._cancel()
+            raise
+        if exc_type is not None:
+            self._cancel()
+        elif stack:
+            stack[-1]._queued.extend(self._queued)  # now the enclosing block's to keep or drop
+        return result
+
+    def commit(self, begin: bool = True):
+        self._inner.commit(begin)
+        stack = _blocks()
+        where = stack.index(self) if self in stack else 0
+        if where > 0:  # a released savepoint: its callbacks wait for the outer commit
+            stack[where - 1]._queued.extend(self._queued)
+        self._queued = []
+
+    def rollback(self, begin: bool = True):
+        self._inner.rollback(begin)
+        self._cancel()
 
 
 class _HostDatabaseProxy(peewee.DatabaseProxy):
-    def savepoint(self):
-        return _Savepoint(self)
+    def atomic(self, *args, **kwargs):
+        return _Atomic(super().atomic(*args, **kwargs))
+
+    def after_commit(self, fn):
+        """Run ``fn`` once the outer transaction commits (at once outside one);
+        never if the transaction, or a savepoint it was queued in, rolls back."""
+        if self.obj.transaction_depth() == 0:
+            fn()
+            return fn
+        queued = _Queued(fn)
+        if _blocks():
+            _blocks()[-1]._queued.append(queued)
+        self.obj.after_commit(queued)
+        return fn
 
 
 db = _HostDatabaseProxy()

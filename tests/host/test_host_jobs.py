@@ -1,8 +1,11 @@
 """Background jobs on a real huey queue: they survive a restart and wait for commits."""
 
+import importlib
 import os
+import re
 import socket
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -229,3 +232,29 @@ def test_job_of_a_committed_savepoint_is_enqueued_with_the_outer_commit(app, que
             record_marker.delay("kept")
         assert queue.pending() == 0  # not before the outer commit
     assert queue.pending() == 1
+
+
+def test_job_of_a_savepoint_rolled_back_by_hand_is_never_enqueued(app, queue):
+    with db.atomic():
+        with db.atomic() as savepoint:
+            record_marker.delay("never")
+            savepoint.rollback()
+            record_marker.delay("kept")
+    assert queue.pending() == 1
+    assert queue.huey.dequeue().args == ("kept",)
+
+
+def test_job_of_a_released_savepoint_survives_its_next_rollback(app, queue):
+    with db.atomic():
+        with db.atomic() as savepoint:
+            record_marker.delay("released")
+            savepoint.commit()
+            record_marker.delay("never")
+            savepoint.rollback()
+    assert [queue.huey.dequeue().args] == [("released",)]
+    assert queue.pending() == 0
+
+
+def test_host_db_uses_only_public_peewee_names():
+    source = Path(importlib.import_module("host.db").__file__).read_text()
+    assert not re.findall(r"peewee\._\w+|\._state\b", source)

@@ -6,6 +6,7 @@ Addons import only these names::
 """
 
 from host.access import Group, check_owner, group_required, has_group, own_records
+from host.addon_settings import AddonSettings
 from host.app import create_app
 from host.chatter import (
     messages_for,
@@ -49,6 +50,7 @@ from host.widgets import FieldWidget, Suggestion, suggestions_response
 
 __all__ = [
     "AddonError",
+    "AddonSettings",
     "BadToken",
     "BaseModel",
     "BulkAction",

@@ -107,8 +107,7 @@ def log_active_parts(app: Flask, registry: AddonRegistry) -> None:
 def _effective(addon: str, contract: Contract, key: ConfigKey) -> object:
     value = current_app.config.get(key.name)
     if key.editable:
-        suffix = key.name.removeprefix(f"{contract.prefix}_").lower()
-        saved = Setting.read(f"{addon}.{suffix}")
+        saved = Setting.read(f"{addon}.{contract.field_name(key)}")
         if saved:
             return f"{saved} (set on the Settings page)"
     return value

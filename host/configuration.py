@@ -73,25 +73,36 @@ class ConfigKey:
 
 @dataclass(frozen=True)
 class Config:
-    """An addon's configuration contract: ``Config("SMS", ConfigKey(...), ...)``.
+    """An addon's configuration contract: ``Config("SMS", ConfigKey(...), ..., form=SmsSettings)``.
 
     Every key's name starts with ``prefix`` + ``_`` (or with one of
     ``also``'s prefixes, for keys named after a provider: ``STRIPE_``).
+    ``form`` is the optional settings form (a wtforms ``Form``) that edits the
+    ``editable`` and ``secret`` keys on the Settings page: one field per
+    editable key, named after the key without the prefix in lower case
+    (``SMS_TWILIO_FROM`` → ``twilio_from``), plus optional ``clear_<secret>``
+    check boxes; :class:`host.AddonSettings` reads, validates and saves it.
     """
 
     prefix: str
     keys: tuple[ConfigKey, ...] = field(default=())
     also: tuple[str, ...] = ()
+    form: type | None = None
 
-    def __init__(self, prefix: str, *keys: ConfigKey, also: tuple[str, ...] = ()):
+    def __init__(
+        self, prefix: str, *keys: ConfigKey, also: tuple[str, ...] = (), form: type | None = None
+    ):
         object.__setattr__(self, "prefix", prefix)
         object.__setattr__(self, "keys", tuple(keys))
         object.__setattr__(self, "also", tuple(also))
+        object.__setattr__(self, "form", form)
         for key in keys:
             if not key.name.startswith(self.prefixes):
                 raise ConfigError(
                     f"{key.name}: the key does not start with {' or '.join(self.prefixes)}"
                 )
+        if form is not None:
+            self._check_form(form)
 
     @property
     def prefixes(self) -> tuple[str, ...]:
@@ -99,6 +110,36 @@ class Config:
 
     def names(self) -> list[str]:
         return [k.name for k in self.keys]
+
+    def field_name(self, key: ConfigKey) -> str:
+        """The name ``key`` is edited and saved under: ``twilio_from``."""
+        return key.name.removeprefix(f"{self.prefix}_").lower()
+
+    def key_for(self, name: str) -> ConfigKey:
+        for key in self.keys:
+            if self.field_name(key) == name:
+                return key
+        raise ConfigError(f"{self.prefix}: no configuration key is edited as {name!r}")
+
+    def editable_names(self) -> list[str]:
+        return [self.field_name(k) for k in self.keys if k.editable and not k.secret]
+
+    def _check_form(self, form: type) -> None:
+        fields = [f.name for f in form()]
+        for name in fields:
+            if name.startswith("clear_") and name[6:] in fields:
+                continue
+            key = self.key_for(name)
+            if not (key.editable or key.secret):
+                raise ConfigError(
+                    f"{key.name}: the settings form edits it, but the key is not editable"
+                )
+        for name in self.editable_names():
+            if name not in fields:
+                raise ConfigError(
+                    f"{self.key_for(name).name}: editable, but the settings form has no "
+                    f"field {name!r}"
+                )
 
 
 def resolve(

@@ -8,11 +8,37 @@ or a local one in tests). The Settings page stores its switches in
 from __future__ import annotations
 
 from flask import current_app
+from wtforms import BooleanField, Form
 
-from host import Config, ConfigKey, Setting
+from host import AddonSettings, Config, ConfigKey
+
+
+class SettingsForm(Form):
+    """The Partner Autocomplete block of the Settings page."""
+
+    enabled = BooleanField()
+    vies = BooleanField()
+
 
 CONFIG = Config(
     "PARTNER_AUTOCOMPLETE",
+    ConfigKey(
+        name="PARTNER_AUTOCOMPLETE_ENABLED",
+        default=True,
+        type=bool,
+        editable=True,
+        example=False,
+        meaning="Suggestions while typing and the *Enrich* button; the Settings page may "
+        "switch them off",
+    ),
+    ConfigKey(
+        name="PARTNER_AUTOCOMPLETE_VIES",
+        default=True,
+        type=bool,
+        editable=True,
+        example=False,
+        meaning="Check EU VAT numbers with VIES; the Settings page may switch it off",
+    ),
     ConfigKey(
         name="VIES_URL",
         default="https://ec.europa.eu/taxation_customs/vies/services/checkVatService",
@@ -42,19 +68,14 @@ CONFIG = Config(
         meaning="Seconds the first retry waits; each next one waits twice as long",
     ),
     also=("VIES",),
+    form=SettingsForm,
 )
-SWITCHES = ("enabled", "vies")
+SETTINGS = AddonSettings("partner_autocomplete", CONFIG)
 
 
 def switch(name: str) -> bool:
-    """``enabled`` (suggestions and enrichment) or ``vies`` (VIES checks); both on by default."""
-    return Setting.read(f"partner_autocomplete.{name}", "1") == "1"
-
-
-def set_switch(name: str, on: bool) -> None:
-    if name not in SWITCHES:
-        raise ValueError(name)
-    Setting.write(f"partner_autocomplete.{name}", "1" if on else "0")
+    """``enabled`` (suggestions and enrichment) or ``vies`` (VIES checks)."""
+    return SETTINGS.get(name)
 
 
 def vies_url() -> str:

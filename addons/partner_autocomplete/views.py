@@ -193,8 +193,9 @@ def vies_status(contact_id: int):
 @blueprint.route("/settings", methods=["POST"])
 @admin_required
 def settings():
-    for name in config.SWITCHES:
-        config.set_switch(name, request.form.get(name) == "1")
+    form = config.SETTINGS.form(request.form)
+    if config.SETTINGS.validate(form):
+        config.SETTINGS.save(form)
     flash("Partner Autocomplete settings saved.", "success")
     return redirect(url_for("host.settings"))
 

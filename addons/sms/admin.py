@@ -208,7 +208,7 @@ def _save_prices(form) -> dict[str, str]:
 def settings_context() -> dict:
     return {
         "gateways": sorted(gateways.available().values(), key=lambda g: g.sequence),
-        "values": {name: config.get(name) for name in config.EDITABLE},
+        "values": config.SETTINGS.values(),
         "token_set": bool(config.get(config.SECRET)),
     }
 
@@ -216,35 +216,29 @@ def settings_context() -> dict:
 @blueprint.route("/settings", methods=["POST"])
 @admin_required
 def settings():
-    form = request.form
-    gateway = form.get("gateway", "")
-    base_url = form.get("twilio_base_url", "").strip() or "https://api.twilio.com"
-    sid = form.get("twilio_account_sid", "").strip()
-    sender = form.get("twilio_from", "").strip()
-    token = form.get("twilio_auth_token", "").strip()
-    errors = []
-    if gateway not in gateways.available():
+    form = config.SETTINGS.form(request.form)
+    errors = [] if config.SETTINGS.validate(form) else _field_errors(form)
+    form.twilio_base_url.data = form.twilio_base_url.data or "https://api.twilio.com"
+    base_url, token = form.twilio_base_url.data, form.twilio_auth_token.data
+    saved_token = config.get(config.SECRET)
+    if form.gateway.data not in gateways.available():
         errors.append("Choose an SMS gateway.")
     if not base_url.startswith("https://") and not (
-        base_url.startswith("http://")
-        and str(current_app.config.get("SMS_ALLOW_HTTP_GATEWAY")).lower()
-        in ("1", "true", "yes", "on")
+        base_url.startswith("http://") and current_app.config["SMS_ALLOW_HTTP_GATEWAY"]
     ):
         errors.append("The Twilio API URL must start with https://.")
-    if base_url != config.get("twilio_base_url") and not token and config.get(config.SECRET):
+    if base_url != config.get("twilio_base_url") and not token and saved_token:
         # Otherwise anyone with the admin's session could send the stored token
         # to a server of theirs by changing the URL alone.
         errors.append("Enter the Auth Token again to change the Twilio API URL.")
-    if any(len(v) > 255 for v in (base_url, sid, sender, token)):
-        errors.append("A Twilio setting is longer than 255 characters.")
-    if gateway == "twilio":
-        has_token = bool(token) or (bool(config.get(config.SECRET)) and not form.get("clear_token"))
+    if form.gateway.data == "twilio":
+        has_token = bool(token) or (bool(saved_token) and not form.clear_twilio_auth_token.data)
         missing = [
             label
             for label, value in (
-                ("Account SID", sid),
+                ("Account SID", form.twilio_account_sid.data),
                 ("Auth Token", has_token),
-                ("Sender", sender),
+                ("Sender", form.twilio_from.data),
             )
             if not value
         ]
@@ -255,14 +249,16 @@ def settings():
             flash(f"SMS settings not saved: {error}", "error")
         return redirect(url_for("host.settings"))
     with write_transaction():
-        config.put("gateway", gateway)
-        config.put("twilio_base_url", base_url)
-        config.put("twilio_account_sid", sid)
-        config.put("twilio_from", sender)
-        config.put("smart_encoding", form.get("smart_encoding") == "on")
-        if token:
-            config.put(config.SECRET, token)
-        elif form.get("clear_token"):
-            config.put(config.SECRET, "")
+        config.SETTINGS.save(form)
     flash("SMS settings saved.", "success")
     return redirect(url_for("host.settings"))
+
+
+def _field_errors(form) -> list[str]:
+    return [
+        "A Twilio setting is longer than 255 characters."
+        if "longer" in message or "255" in message
+        else f"{field.label.text}: {message}"
+        for field in form
+        for message in field.errors
+    ]

@@ -8,8 +8,30 @@ a value never saved there comes from ``app.config["SMS_<NAME>"]``.
 from __future__ import annotations
 
 from flask import current_app
+from wtforms import BooleanField, Form, PasswordField, StringField
+from wtforms.validators import Length
 
-from host import Config, ConfigKey, Setting, read_secret, write_secret
+from host import AddonSettings, Config, ConfigKey
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+_TEXT = {"filters": [_stripped], "validators": [Length(max=255)]}
+
+
+class SettingsForm(Form):
+    """The SMS block of the Settings page: it edits the contract's editable keys."""
+
+    gateway = StringField()
+    twilio_base_url = StringField(**_TEXT)
+    twilio_account_sid = StringField(**_TEXT)
+    twilio_auth_token = PasswordField(**_TEXT)
+    clear_twilio_auth_token = BooleanField()
+    twilio_from = StringField(**_TEXT)
+    smart_encoding = BooleanField()
+
 
 CONFIG = Config(
     "SMS",
@@ -84,32 +106,19 @@ CONFIG = Config(
         minimum=1,
         meaning="Messages per charge in a mass SMS",
     ),
+    form=SettingsForm,
 )
-# Editable on the Settings page.
-EDITABLE = ("gateway", "twilio_base_url", "twilio_account_sid", "twilio_from", "smart_encoding")
+SETTINGS = AddonSettings("sms", CONFIG)
 SECRET = "twilio_auth_token"
 
 
 def get(name: str):
     """The effective value of setting ``name`` (``gateway``, ``twilio_from``…)."""
-    if name == SECRET:
-        stored = read_secret(f"sms.{name}")
-        return stored if stored is not None else current_app.config[f"SMS_{name.upper()}"]
-    row = Setting.get_or_none(Setting.key == f"sms.{name}")
-    if row is not None:
-        if name == "smart_encoding":
-            return row.value == "1"
-        return row.value
-    return current_app.config[f"SMS_{name.upper()}"]
+    return SETTINGS.get(name)
 
 
 def put(name: str, value) -> None:
-    if name == SECRET:
-        write_secret(f"sms.{name}", str(value))  # encrypted, the key outside the database
-        return
-    if isinstance(value, bool):
-        value = "1" if value else "0"
-    Setting.write(f"sms.{name}", str(value))
+    SETTINGS.put(name, value)
 
 
 def public_url(path: str) -> str:

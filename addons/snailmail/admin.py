@@ -10,7 +10,7 @@ from addons.iap import to_credit
 from addons.snailmail import config, pricing, shops
 from addons.snailmail.models import Letter
 from addons.snailmail.views import blueprint
-from host import admin_required
+from host import admin_required, write_transaction
 
 
 @blueprint.route("/outbox")
@@ -78,7 +78,7 @@ def prices():
 def settings_context() -> dict:
     return {
         "shops": sorted(shops.available().values(), key=lambda s: s.sequence),
-        "values": {name: config.get(name) for name in config.EDITABLE},
+        "values": config.SETTINGS.values(),
         "secrets_set": {name: bool(config.get(name)) for name in config.SECRETS},
     }
 
@@ -86,22 +86,19 @@ def settings_context() -> dict:
 @blueprint.route("/settings", methods=["POST"])
 @admin_required
 def settings():
-    form = request.form
-    available = shops.available()
-    if form.get("provider") not in available:
+    form = config.SETTINGS.form(request.form)
+    if form.provider.data not in shops.available():
         flash("Choose one of the print shops listed.", "error")
         return redirect(url_for("host.settings"))
-    if form.get("window") not in ("right", "left"):
+    if form.window.data not in ("right", "left"):
         flash("The envelope window is right or left.", "error")
         return redirect(url_for("host.settings"))
-    for name in config.EDITABLE:
-        if name in form:
-            config.put(name, form.get(name, "").strip())
-    for name in config.SECRETS:
-        value = form.get(name, "")
-        if value:
-            config.put(name, value)
-        elif form.get(f"clear_{name}"):
-            config.put(name, "")
+    if not config.SETTINGS.validate(form):
+        for field in form:
+            for message in field.errors:
+                flash(f"Snailmail settings not saved: {field.label.text}: {message}", "error")
+        return redirect(url_for("host.settings"))
+    with write_transaction():
+        config.SETTINGS.save(form)
     flash("Snailmail settings saved.", "success")
     return redirect(url_for("host.settings"))

@@ -8,8 +8,33 @@ The Settings page stores its values in ``host.Setting`` under
 from __future__ import annotations
 
 from flask import current_app
+from wtforms import BooleanField, Form, PasswordField, StringField
+from wtforms.validators import Length
 
-from host import Config, ConfigKey, Setting, read_secret, write_secret
+from host import AddonSettings, Config, ConfigKey
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+_TEXT = {"filters": [_stripped], "validators": [Length(max=255)]}
+
+
+class SettingsForm(Form):
+    """The Snailmail block of the Settings page: it edits the contract's editable keys."""
+
+    provider = StringField(**_TEXT)
+    window = StringField(**_TEXT)
+    pingen_base_url = StringField(**_TEXT)
+    pingen_identity_url = StringField(**_TEXT)
+    pingen_client_id = StringField(**_TEXT)
+    pingen_client_secret = PasswordField(validators=[Length(max=255)])
+    clear_pingen_client_secret = BooleanField()
+    pingen_organisation = StringField(**_TEXT)
+    pingen_webhook_secret = PasswordField(validators=[Length(max=255)])
+    clear_pingen_webhook_secret = BooleanField()
+
 
 CONFIG = Config(
     "SNAILMAIL",
@@ -98,34 +123,19 @@ CONFIG = Config(
         minimum=1,
         meaning="Seconds after which a letter left sending lost its worker and is taken up again",
     ),
+    form=SettingsForm,
 )
-EDITABLE = (
-    "provider",
-    "pingen_base_url",
-    "pingen_identity_url",
-    "pingen_client_id",
-    "pingen_organisation",
-    "window",
-)
+SETTINGS = AddonSettings("snailmail", CONFIG)
 SECRETS = ("pingen_client_secret", "pingen_webhook_secret")
 
 
 def get(name: str):
     """The effective value of setting ``name`` (``provider``, ``pingen_client_id``…)."""
-    if name in SECRETS:
-        stored = read_secret(f"snailmail.{name}")
-        return stored if stored is not None else current_app.config[f"SNAILMAIL_{name.upper()}"]
-    row = Setting.get_or_none(Setting.key == f"snailmail.{name}")
-    if row is not None:
-        return row.value
-    return current_app.config[f"SNAILMAIL_{name.upper()}"]
+    return SETTINGS.get(name)
 
 
 def put(name: str, value) -> None:
-    if name in SECRETS:
-        write_secret(f"snailmail.{name}", str(value))  # encrypted, the key outside the database
-        return
-    Setting.write(f"snailmail.{name}", str(value))
+    SETTINGS.put(name, value)
 
 
 def number(name: str) -> float:

@@ -76,7 +76,7 @@ def test_retries_stop_after_the_configured_attempts(pa, app, admin_client, fake_
 
 def test_non_eu_numbers_and_switched_off_vies_are_not_checked(pa, admin_client, fake_vies):
     _company_contact(admin_client, "NO995525828MVA", country="NO")
-    config.set_switch("vies", False)
+    config.SETTINGS.put("vies", False)
     _company_contact(admin_client, "DE136695976", name="Other")
     assert VatCheck.select().count() == 0
     assert fake_vies.requests == []

@@ -8,14 +8,15 @@ from pathlib import Path
 from host.configuration import Config, ConfigKey
 
 # The addons shipped with the host, loaded in this order of listing (the load
-# order itself follows their ``depends``). Partner Autocomplete, Snailmail,
-# Lead Generation and itsme join this list when they are written.
+# order itself follows their ``depends``). Lead Generation joins this list
+# when it is written.
 BUILTIN_ADDONS = (
     "addons.iap.plugin",
     "addons.sms.plugin",
     "addons.digitization.plugin",
     "addons.snailmail.plugin",
     "addons.partner_autocomplete.plugin",
+    "addons.itsme_sign.plugin",
 )
 
 

@@ -12,6 +12,8 @@ for lang in eng fra nld deu; do
   fi
 done
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+# itsme Sign prints signers' names of every European script on the certificate.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ "$purpose" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi

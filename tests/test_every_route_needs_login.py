@@ -61,6 +61,11 @@ def test_anonymous_visitors_reach_only_public_routes(app, client):
     # endpoint must be reviewed and added here.
     assert sorted(webhooks) == [
         "iap.stripe_webhook",
+        "itsme_sign.signer_decline",
+        "itsme_sign.signer_page",
+        "itsme_sign.signer_page_png",
+        "itsme_sign.signer_sign",
+        "itsme_sign.signer_signed_pdf",
         "sms.twilio_inbound",
         "sms.twilio_status",
         "snailmail.pingen_event",

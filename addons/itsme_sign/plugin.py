@@ -1,0 +1,147 @@
+"""The itsme_sign addon's hook implementations.
+
+The addon has two halves: the signing app (this module's neighbours) and
+the identification through itsme (``identify.py`` and ``oidc/``). The
+second joins through :func:`_identification`: when ``identify.py`` exists
+its routes are added to this blueprint, and its models and jobs, when it
+lists them (``identify.MODELS``, ``identify.JOBS``), are the addon's too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from decimal import Decimal
+
+from addons.iap import Service, standard_packs
+from addons.itsme_sign import config
+from addons.itsme_sign.jobs import JOBS
+from addons.itsme_sign.models import MODELS, SignRequest
+from host import MailTemplate, Manifest, MenuItem, hookimpl, register_chatter_model
+
+manifest = Manifest(
+    name="itsme_sign",
+    title="itsme Sign",
+    version="1.0",
+    summary="Documents signed online by signers who prove who they are with itsme.",
+    depends=("iap",),
+    icon="✍️",
+    category="Productivity",
+    config=config.CONFIG,
+)
+
+
+def _identification():
+    """The identification part's module, once it is installed; else None."""
+    if importlib.util.find_spec("addons.itsme_sign.identify") is None:
+        return None
+    return importlib.import_module("addons.itsme_sign.identify")
+
+
+@hookimpl
+def register_models():
+    part = _identification()
+    return MODELS + list(getattr(part, "MODELS", []))
+
+
+@hookimpl
+def register_jobs():
+    part = _identification()
+    return JOBS + list(getattr(part, "JOBS", []))
+
+
+@hookimpl
+def register_blueprints():
+    from addons.itsme_sign import signer_views  # noqa: F401 - adds its routes
+    from addons.itsme_sign.views import blueprint
+
+    _identification()  # adds its routes to the blueprint
+    return [blueprint]
+
+
+@hookimpl
+def init_app(app):
+    register_chatter_model("itsme_sign.request", SignRequest)
+
+
+@hookimpl
+def iap_services():
+    return [
+        Service(
+            key="itsme_sign",
+            name="itsme Sign",
+            description="Identifications of signers through itsme: 1 credit each",
+            unit="identification",
+            packs=standard_packs(),
+            icon="✍️",
+            trial_credits=Decimal(5),
+        )
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    return [
+        MenuItem(
+            id="itsme_sign",
+            label="Sign",
+            endpoint="itsme_sign.requests_list",
+            icon="✍️",
+            description="Documents to sign, their signers and states",
+            sequence=45,
+        )
+    ]
+
+
+@hookimpl
+def mail_templates():
+    return [
+        MailTemplate(
+            id="itsme_sign.request",
+            name="Signature request",
+            description="Sent to each signer when their turn to sign comes",
+            subject="{{ sender }} asks you to sign {{ document }}",
+            body=(
+                "Hello {{ signer }},\n\n"
+                "{{ sender }} asks you to sign {{ document }}:\n{{ link }}\n\n"
+                "The link is yours alone and works for {{ days }} days."
+            ),
+            placeholders={
+                "signer": "Jan Peeters",
+                "sender": "Marie Dubois",
+                "document": "Employment contract",
+                "link": "https://example.com/itsme_sign/s/abc",
+                "days": 14,
+            },
+        ),
+        MailTemplate(
+            id="itsme_sign.signed",
+            name="Document signed",
+            description="Sent to every signer and the sender once everyone has signed",
+            subject="{{ document }} is signed",
+            body=(
+                "Hello {{ name }},\n\n"
+                "Everyone has signed {{ document }}. Download the signed PDF:\n{{ link }}\n\n"
+                "SHA-256 of the signed PDF: {{ sha256 }}"
+            ),
+            placeholders={
+                "name": "Jan Peeters",
+                "document": "Employment contract",
+                "link": "https://example.com/itsme_sign/s/abc/signed.pdf",
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            },
+        ),
+        MailTemplate(
+            id="itsme_sign.declined",
+            name="Signature declined",
+            description="Sent to the sender when a signer declines",
+            subject="{{ signer }} declined to sign {{ document }}",
+            body="{{ signer }} declined to sign {{ document }}:\n\n{{ reason }}\n\n{{ link }}",
+            placeholders={
+                "signer": "Jan Peeters",
+                "document": "Employment contract",
+                "reason": "The start date is wrong.",
+                "link": "https://example.com/itsme_sign/requests/1",
+            },
+        ),
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from addons.itsme_sign import config
 from addons.itsme_sign.models import ITSME_COUNTRIES, Signer, SignRequest
@@ -52,18 +52,23 @@ def token_for(signer: Signer) -> str:
     )
 
 
+def _path(endpoint: str, **values) -> str:
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def external_url(endpoint: str, **values) -> str:
     """``HOST_BASE_URL`` + the endpoint's path: a link for a mail, built in a
     request or in a job alike."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["HOST_BASE_URL"].rstrip("/") + path
+    return current_app.config["HOST_BASE_URL"].rstrip("/") + _path(endpoint, **values)
 
 
 def signer_url(signer: Signer, *, external: bool = False) -> str:
     """The signer's page: the link mailed to them (``external``), or a path."""
     if external:
         return external_url("itsme_sign.signer_page", token=token_for(signer))
-    return url_for("itsme_sign.signer_page", token=token_for(signer))
+    return _path("itsme_sign.signer_page", token=token_for(signer))
 
 
 def signer_from_token(token: str, *, request_id: int | None = None) -> Signer:

@@ -8,8 +8,7 @@ from pathlib import Path
 from host.configuration import Config, ConfigKey
 
 # The addons shipped with the host, loaded in this order of listing (the load
-# order itself follows their ``depends``). Lead Generation joins this list
-# when it is written.
+# order itself follows their ``depends``).
 BUILTIN_ADDONS = (
     "addons.iap.plugin",
     "addons.sms.plugin",
@@ -17,6 +16,7 @@ BUILTIN_ADDONS = (
     "addons.snailmail.plugin",
     "addons.partner_autocomplete.plugin",
     "addons.itsme_sign.plugin",
+    "addons.lead_generation.plugin",
 )
 
 

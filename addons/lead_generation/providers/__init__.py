@@ -1,0 +1,1 @@
+"""Lead providers: ``local`` (the dataset in the database) and ``remote`` (JSON-RPC)."""

@@ -1,0 +1,204 @@
+"""The blueprint (``/lead_generation``): leads, mining requests and their forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+
+from addons.iap import balance
+from addons.lead_generation import config, leads
+from addons.lead_generation.criteria import MAX_CONTACTS, MAX_LEADS, max_cost
+from addons.lead_generation.forms import LeadForm, MiningForm
+from addons.lead_generation.models import Lead, LeadPerson, MiningRequest
+from addons.lead_generation.providers.base import ProviderError
+from addons.lead_generation.taxonomy import sic_label
+from host import current_user, messages_for
+
+blueprint = Blueprint(
+    "lead_generation",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+PAGE_SIZE = 80
+SOURCES = {"mining": "Mining requests", "website": "Website visits", "manual": "Manual"}
+
+
+@blueprint.app_template_filter("sic_label")
+def _sic_label(code):
+    return sic_label(code) if code else ""
+
+
+@blueprint.route("/leads")
+def leads_list():
+    q = request.args.get("q", "").strip()[:100]
+    source = request.args.get("source", "")
+    country = request.args.get("country", "")[:2].upper()
+    lead_type = request.args.get("type", "")
+    query = Lead.select()
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            Lead.company_name.ilike(like)
+            | Lead.contact_name.ilike(like)
+            | Lead.email.ilike(like)
+            | Lead.tags.ilike(like)
+            | Lead.website.ilike(like)
+        )
+    if source in SOURCES:
+        query = query.where(Lead.source == source)
+    if country:
+        query = query.where(Lead.country == country)
+    if lead_type in ("lead", "opportunity"):
+        query = query.where(Lead.lead_type == lead_type)
+    total = query.count()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows = list(query.order_by(Lead.id.desc()).paginate(page, PAGE_SIZE))
+    countries = [
+        row.country
+        for row in Lead.select(Lead.country).distinct().order_by(Lead.country)
+        if row.country
+    ]
+    return render_template(
+        "lead_generation/leads.html",
+        leads=rows,
+        total=total,
+        q=q,
+        source=source,
+        country=country,
+        lead_type=lead_type,
+        sources=SOURCES,
+        countries=countries,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
+
+
+# ``leads`` is also the menu's endpoint name.
+blueprint.add_url_rule("/", "leads", leads_list)
+
+
+@blueprint.route("/leads/<int:lead_id>", methods=["GET", "POST"])
+def lead(lead_id: int):
+    record = Lead.get_or_none(Lead.id == lead_id)
+    if record is None:
+        abort(404, description="This lead does not exist (any more).")
+    form = LeadForm(request.form if request.method == "POST" else None, obj=record)
+    if request.method == "GET":
+        form.salesperson.data = str(record.salesperson_id or "")
+    if request.method == "POST" and form.validate():
+        for name in (
+            "lead_type",
+            "company_name",
+            "contact_name",
+            "job_title",
+            "email",
+            "phone",
+            "website",
+            "country",
+            "state",
+            "team",
+            "tags",
+        ):
+            setattr(record, name, (getattr(form, name).data or "").strip())
+        record.salesperson = int(form.salesperson.data) if form.salesperson.data else None
+        record.save()
+        flash("Lead saved.", "success")
+        return redirect(url_for("lead_generation.lead", lead_id=record.id))
+    return render_template(
+        "lead_generation/lead.html",
+        record=record,
+        form=form,
+        people=list(LeadPerson.select().where(LeadPerson.lead == record.id)),
+        messages=messages_for(leads.CHATTER_MODEL, record.id),
+    )
+
+
+@blueprint.route("/leads/<int:lead_id>/convert", methods=["POST"])
+def convert(lead_id: int):
+    record = Lead.get_or_none(Lead.id == lead_id)
+    if record is None:
+        abort(404, description="This lead does not exist (any more).")
+    already = bool(record.contact_id)
+    contact = leads.convert_to_contact(record, current_user())
+    if not already:
+        flash(f"Lead converted to contact {contact.name}.", "success")
+    return redirect(url_for("host.contact", contact_id=contact.id))
+
+
+def _states() -> dict[str, set[str]]:
+    try:
+        return config.provider().states()
+    except ProviderError:
+        return {}
+
+
+@blueprint.route("/requests/new", methods=["GET", "POST"])
+def request_new():
+    states = _states()
+    form = MiningForm(request.form if request.method == "POST" else None, states_by_country=states)
+    if request.method == "POST":
+        criteria = form.checked_criteria()
+        if criteria is not None:
+            user = current_user()
+            mining = MiningRequest.create(
+                lead_number=form.lead_number.data,
+                user=user.id if user else None,
+                **form.values(criteria),
+            )
+            from addons.lead_generation.jobs import run_request
+
+            run_request.delay(mining.id)
+            return redirect(url_for("lead_generation.mining_request", request_id=mining.id))
+    return render_template(
+        "lead_generation/mining_form.html",
+        form=form,
+        states={c: sorted(s) for c, s in states.items()},
+        balance=balance("lead_generation"),
+        max_leads=MAX_LEADS,
+        max_contacts=MAX_CONTACTS,
+    ), (422 if form.errors else 200)
+
+
+@blueprint.route("/requests/preview")
+def preview():
+    """The maximum cost of what the form asks for (the form's live preview)."""
+    lead_number = request.args.get("lead_number", 0, type=int)
+    contact_number = request.args.get("contact_number", 0, type=int)
+    search_type = request.args.get("search_type", "companies")
+    if not 1 <= lead_number <= MAX_LEADS:
+        return jsonify({"error": f"Ask for 1 to {MAX_LEADS} leads."}), 200
+    if search_type == "people" and not 1 <= contact_number <= MAX_CONTACTS:
+        return jsonify({"error": f"Ask for 1 to {MAX_CONTACTS} contacts per company."}), 200
+    credits = max_cost(lead_number, search_type, contact_number)
+    contacts = contact_number if search_type == "people" else 0
+    detail = f"{lead_number} compan{'y' if lead_number == 1 else 'ies'}"
+    if contacts:
+        detail += f" × (1 + {contacts} contact{'' if contacts == 1 else 's'})"
+    return jsonify(
+        {"credits": credits, "detail": detail, "balance": str(balance("lead_generation"))}
+    )
+
+
+@blueprint.route("/requests")
+def requests_list():
+    rows = list(MiningRequest.select().order_by(MiningRequest.id.desc()).limit(200))
+    return render_template("lead_generation/requests.html", requests=rows)
+
+
+def _request_context(request_id: int) -> dict:
+    mining = MiningRequest.get_or_none(MiningRequest.id == request_id)
+    if mining is None:
+        abort(404, description="This mining request does not exist.")
+    rows = list(Lead.select().where(Lead.request == mining.id).order_by(Lead.id))
+    return {"mining": mining, "leads": rows}
+
+
+@blueprint.route("/requests/<int:request_id>")
+def mining_request(request_id: int):
+    return render_template("lead_generation/request.html", **_request_context(request_id))
+
+
+@blueprint.route("/requests/<int:request_id>/status")
+def request_status(request_id: int):
+    return render_template("lead_generation/_request_status.html", **_request_context(request_id))

@@ -33,6 +33,7 @@ test-deps:
 run: $(STAMP) system-deps
 	$(BIN)/iap-host demo
 	$(BIN)/iap-host partner-autocomplete load --sample
+	$(BIN)/iap-host lead-generation load --sample
 	@echo "Starting the worker and the web server on http://$(HOST):$(PORT)"
 	@$(BIN)/iap-host worker & worker=$$!; \
 	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' EXIT INT TERM; \

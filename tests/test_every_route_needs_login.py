@@ -66,6 +66,7 @@ def test_anonymous_visitors_reach_only_public_routes(app, client):
         "itsme_sign.signer_page_png",
         "itsme_sign.signer_sign",
         "itsme_sign.signer_signed_pdf",
+        "lead_generation.track",
         "sms.twilio_inbound",
         "sms.twilio_status",
         "snailmail.pingen_event",

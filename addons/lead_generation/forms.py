@@ -21,20 +21,37 @@ from addons.lead_generation.criteria import MAX_CONTACTS, MAX_LEADS, Criteria, C
 from addons.lead_generation.taxonomy import ROLES, SENIORITIES, SIC_GROUPS
 from host import User
 
-COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-SIC_CHOICES = [(code, f"{code} {name}") for code, name in SIC_GROUPS.items()]
-ROLE_CHOICES = list(ROLES.items())
-SENIORITY_CHOICES = list(SENIORITIES.items())
+try:  # wtforms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - older wtforms
+
+    def _Choice(value, label):  # noqa: N802 - stands in for a class
+        return (value, label)
+
+
+def _choices(pairs) -> list:
+    return [_Choice(value, label) for value, label in pairs]
+
+
+COUNTRY_CHOICES = _choices(
+    sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+)
+SIC_CHOICES = _choices((code, f"{code} {name}") for code, name in SIC_GROUPS.items())
+ROLE_CHOICES = _choices(ROLES.items())
+SENIORITY_CHOICES = _choices(SENIORITIES.items())
+NONE = [_Choice("", "—")]
 
 
 def _salespeople():
-    return [("", "—")] + [(str(u.id), u.name or u.email) for u in User.select().order_by(User.name)]
+    return NONE + _choices(
+        (str(u.id), u.name or u.email) for u in User.select().order_by(User.name)
+    )
 
 
 class CriteriaForm(Form):
     search_type = RadioField(
         "What to find",
-        choices=[("companies", "Companies"), ("people", "Companies and their contacts")],
+        choices=_choices([("companies", "Companies"), ("people", "Companies and their contacts")]),
         default="companies",
     )
     countries = SelectMultipleField("Countries", choices=COUNTRY_CHOICES)
@@ -48,14 +65,18 @@ class CriteriaForm(Form):
     )
     contact_filter = RadioField(
         "Filter contacts by",
-        choices=[("role", "Role"), ("seniority", "Seniority")],
+        choices=_choices([("role", "Role"), ("seniority", "Seniority")]),
         default="role",
     )
-    preferred_role = SelectField("Preferred role", choices=[("", "Any")] + ROLE_CHOICES)
+    preferred_role = SelectField(
+        "Preferred role", choices=[_Choice("", "Any"), *ROLE_CHOICES], validate_choice=False
+    )
     other_roles = SelectMultipleField("Other roles", choices=ROLE_CHOICES)
-    seniority = SelectField("Seniority", choices=[("", "—")] + SENIORITY_CHOICES)
+    seniority = SelectField("Seniority", choices=NONE + SENIORITY_CHOICES, validate_choice=False)
     lead_type = RadioField(
-        "Create", choices=[("lead", "Leads"), ("opportunity", "Opportunities")], default="lead"
+        "Create",
+        choices=_choices([("lead", "Leads"), ("opportunity", "Opportunities")]),
+        default="lead",
     )
     team = StringField("Sales team", validators=[Length(max=64)])
     salesperson = SelectField("Salesperson", choices=[], validate_choice=False)
@@ -65,11 +86,11 @@ class CriteriaForm(Form):
     def __init__(self, formdata=None, states_by_country=None, **kwargs):
         super().__init__(formdata, **kwargs)
         self.states_by_country = states_by_country or {}
-        self.states.choices = [
+        self.states.choices = _choices(
             (f"{country}-{state}", f"{state} ({country})")
             for country in sorted(self.states_by_country)
             for state in sorted(self.states_by_country[country])
-        ]
+        )
         self.salesperson.choices = _salespeople()
 
     def validate_salesperson(self, field):
@@ -167,14 +188,16 @@ class RuleForm(CriteriaForm):
 
 
 class LeadForm(Form):
-    lead_type = RadioField("Type", choices=[("lead", "Lead"), ("opportunity", "Opportunity")])
+    lead_type = RadioField(
+        "Type", choices=_choices([("lead", "Lead"), ("opportunity", "Opportunity")])
+    )
     company_name = StringField("Company", validators=[Length(max=255)])
     contact_name = StringField("Contact name", validators=[Length(max=255)])
     job_title = StringField("Job title", validators=[Length(max=128)])
     email = StringField("Email", validators=[Length(max=254)])
     phone = StringField("Phone", validators=[Length(max=64)])
     website = StringField("Website", validators=[Length(max=255)])
-    country = SelectField("Country", choices=[("", "—")] + COUNTRY_CHOICES)
+    country = SelectField("Country", choices=NONE + COUNTRY_CHOICES)
     state = StringField("State", validators=[Length(max=8)])
     team = StringField("Sales team", validators=[Length(max=64)])
     salesperson = SelectField("Salesperson", choices=[], validate_choice=False)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from addons.iap import InsufficientCreditError, charge
 from addons.lead_generation import config, crm, leads
 from addons.lead_generation.criteria import cost, from_record
-from addons.lead_generation.models import MiningRequest
+from addons.lead_generation.models import Lead, MiningRequest
 from addons.lead_generation.providers.base import ProviderError
 from host import db, locked, utcnow
 
@@ -43,8 +43,13 @@ def run(request_id: int) -> str:
     if not claimed:
         return request.state  # done, or running in another worker
     criteria = from_record(request)
+    # A job run again after its worker died finishes the request, no more.
+    created = Lead.select().where(Lead.request == request.id).count()
+    if created >= request.lead_number:
+        _finish(request, "done")
+        return "done"
     try:
-        found = config.provider().search(criteria, request.lead_number * OVERFETCH)
+        found = config.provider().search(criteria, (request.lead_number - created) * OVERFETCH)
     except ProviderError as exc:
         code = "no_result" if exc.code == "no_result" else "provider"
         _finish(request, "error", code, str(exc))
@@ -56,7 +61,6 @@ def run(request_id: int) -> str:
         "salesperson": request.salesperson_id,
         "tags": request.tags,
     }
-    created = 0
     for index, item in enumerate(found):
         if created >= request.lead_number:
             break

@@ -24,6 +24,14 @@ PAGE_SIZE = 80
 SOURCES = {"mining": "Mining requests", "website": "Website visits", "manual": "Manual"}
 
 
+@blueprint.app_template_filter("lg_country")
+def _country_name(code):
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country else (code or "")
+
+
 @blueprint.app_template_filter("sic_label")
 def _sic_label(code):
     return sic_label(code) if code else ""

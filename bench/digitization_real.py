@@ -1,7 +1,8 @@
 """Benchmark of Documents Digitization on real documents written by other people.
 
     python bench/digitization_real.py [--corpus ../shared/corpus] [--jobs 2] [--no-ocr]
-                                      [--only einvoice|receipt] [--misses] [--json out.json]
+                                      [--only einvoice|receipt] [--misses] [--misses-of dev]
+                                      [--json out.json]
                                       [--ocr-cache DIR]
 
 Two folders of the shared corpus (see their READMEs; nothing from them is copied here):
@@ -316,19 +317,27 @@ def install_ocr_cache(directory: str) -> None:
     os.makedirs(directory, exist_ok=True)
     original = ocr_module._run_tesseract
 
-    def cached(image_path: str, dpi: int) -> str:
+    def cached(image_path: str, dpi: int, psm: str | None = None) -> str:
         with open(image_path, "rb") as fh:
-            key = hashlib.sha1(fh.read() + repr(tesseract_command("", dpi)).encode()).hexdigest()
+            command = repr(tesseract_command("", dpi, psm)).encode()
+            key = hashlib.sha1(fh.read() + command).hexdigest()
         path = os.path.join(directory, key + ".tsv")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as fh:
                 return fh.read()
-        tsv = original(image_path, dpi)
+        tsv = original(image_path, dpi, psm)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(tsv)
         return tsv
 
     ocr_module._run_tesseract = cached
+
+
+def split_of(name: str) -> str:
+    """The half a document belongs to, dev or held-out, fixed by a hash of its name:
+    the misses of the dev half are the ones to look at while changing the reader; the
+    held-out half shows whether a change is general (no tuning to single files)."""
+    return "dev" if hashlib.sha1(name.encode()).digest()[0] % 2 == 0 else "held-out"
 
 
 class Score:
@@ -340,6 +349,8 @@ class Score:
         self.misses = []
         self.buckets = defaultdict(lambda: [0, 0])  # bucket -> [right, scored]
         self.errors = []
+        self.splits = defaultdict(lambda: [0, 0])  # (group, split) -> [right, scored]
+        self.show_split = None  # list only this half's misses
 
     def add(self, group: str, name: str, fields: dict, answers: dict, names: tuple) -> None:
         for field in names:
@@ -351,6 +362,8 @@ class Score:
             ok = same(field, expected, got)
             self.scored[group, field] += 1
             self.right[group, field] += ok
+            self.splits[group, split_of(name)][0] += ok
+            self.splits[group, split_of(name)][1] += 1
             bucket = "≥ 0.9" if confidence >= 0.9 else "0.5–0.9" if confidence >= 0.5 else "< 0.5"
             self.buckets[bucket][0] += ok
             self.buckets[bucket][1] += 1
@@ -459,6 +472,14 @@ def report(score: Score, timing: dict, args) -> str:
     every_right, every = sum(score.right.values()), sum(score.scored.values())
     if every:
         out.append(f"| all | {every_right}/{every} = {every_right / every:.1%} | |")
+    out += ["", "## Dev and held-out halves (`split_of`: a hash of the file name)", "",
+            "| kind | dev | held-out |", "| --- | ---: | ---: |"]  # fmt: skip
+    for group in score.groups():
+        cells = []
+        for split in ("dev", "held-out"):
+            right, n = score.splits.get((group, split), [0, 0])
+            cells.append(f"{right}/{n} = {right / n:.1%}" if n else "")
+        out.append(f"| {group} | " + " | ".join(cells) + " |")
     out += ["", "## Per field", ""]
     groups = score.groups()
     out.append("| field | " + " | ".join(groups) + " |")
@@ -516,7 +537,8 @@ def report(score: Score, timing: dict, args) -> str:
 def misses_text(score: Score) -> str:
     lines = ["## Misses (group, document, field: expected / read, confidence)", ""]
     for group, name, field, expected, got, confidence in score.misses:
-        lines.append(f"- {group} {name} {field}: {expected!r} / {got!r} ({confidence:.2f})")
+        if score.show_split in (None, split_of(name)):
+            lines.append(f"- {group} {name} {field}: {expected!r} / {got!r} ({confidence:.2f})")
     return "\n".join(lines) + "\n"
 
 
@@ -530,6 +552,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-ocr", action="store_true", help="skip scans and receipts")
     parser.add_argument("--ocr-cache", help="directory keeping tesseract output between runs")
     parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument("--misses-of", choices=("dev", "held-out"),
+                        help="list only the misses of this half (implies --misses)")  # fmt: skip
     parser.add_argument("--json", help="write the raw scores as JSON to this file")
     args = parser.parse_args(argv)
     args.corpus = os.path.normpath(args.corpus)
@@ -542,6 +566,8 @@ def main(argv=None) -> int:
     if args.ocr_cache:
         install_ocr_cache(args.ocr_cache)
     score, timing = Score(), defaultdict(list)
+    score.show_split = args.misses_of
+    args.misses = args.misses or bool(args.misses_of)
     if args.only != "receipt" and os.path.isdir(os.path.join(args.corpus, "einvoices")):
         run_einvoices(args.corpus, args, score, timing)
     if args.only != "einvoice" and os.path.isdir(os.path.join(args.corpus, "receipts")):

@@ -6,7 +6,8 @@ Public API::
     count_pages(source) -> int
     ExtractionError  (ValueError with .code and a user-facing .reason)
 
-``source`` is a path or bytes: a PDF (text layer read directly; embedded Factur-X /
+``source`` is a path or bytes: a PDF (text layer read directly, and its pictures with
+Tesseract while the name or the total is missing or unsure; embedded Factur-X /
 ZUGFeRD / UBL XML read first for bills, fields it lacks read from the page), a bare
 e-invoice XML (CII or UBL invoice or credit note; bills only), or a scan (image-only
 PDF, PNG, JPEG, TIFF) read with Tesseract. ``extract`` returns::
@@ -29,8 +30,8 @@ from .context import Doc
 from .einvoice import looks_like_xml, parse_invoice_xml, read_embedded_invoice
 from .errors import CODES, ExtractionError
 from .expense import extract_expense
-from .layout import Page, page_text
-from .ocr import ocr_source
+from .layout import Page, Word, group_lines, page_text
+from .ocr import ocr_regions, ocr_source
 from .resume import extract_resume
 from .source import DEFAULT_MAX_PAGES, MAX_IMAGE_PIXELS, load, read_bytes
 from .text_layer import read_pages
@@ -89,6 +90,51 @@ def _pages(src, max_pages: int, ocr_workers: int | None) -> list[Page]:
     return [ocred[n] for n in numbers]
 
 
+# The fields a picture inside a text PDF holds in practice: the letterhead (a logo
+# with the name, a vendor block pasted as an image) and the totals. While one of them
+# is missing or unsure, the pictures are read too; only then, since most pictures are
+# logos and one OCR call costs several times the reading of a whole text layer.
+_KEY_FIELDS = {
+    "bill": ("vendor_name", "total_amount"),
+    "expense": ("merchant", "total_amount"),
+    "resume": ("name",),
+}
+SURE = 0.9
+
+
+def _unsure(kind: str, fields: dict) -> bool:
+    return any(
+        fields[name]["value"] in (None, "", []) or fields[name]["confidence"] < SURE
+        for name in _KEY_FIELDS[kind]
+    )
+
+
+def _with_words(pages: list[Page], words: list[Word]) -> list[Page]:
+    """``pages`` with the OCRed words of their images added (origin "mixed")."""
+    merged = []
+    for page in pages:
+        extra = [w for w in words if w.page == page.number]
+        if not extra:
+            merged.append(page)
+            continue
+        # A picture's words make lines of their own: a logo beside the letterhead
+        # must not join the letterhead's lines.
+        lines = page.lines + group_lines(extra, page.number)
+        lines.sort(key=lambda line: (line.top, line.x0))
+        merged.append(
+            Page(
+                page.number,
+                page.width,
+                page.height,
+                page.words + extra,
+                "mixed",
+                lines=lines,
+                images=page.images,
+            )  # fmt: skip
+        )
+    return merged
+
+
 def _from_xml(values: dict) -> dict[str, dict]:
     fields = {}
     for name in FIELDS["bill"]:
@@ -139,8 +185,13 @@ def extract(
             text = "\f".join(page_text(p) for p in printed)
             return {"fields": fields, "text": text, "pages": src.pages, "origin": "xml"}
     pages = _pages(src, max_pages, ocr_workers)
-    doc = Doc(pages)
-    fields = _EXTRACTORS[kind](doc)
+    fields = _EXTRACTORS[kind](Doc(pages))
+    regions = [(p.number, r) for p in pages if p.origin == "text" for r in p.images]
+    if regions and _unsure(kind, fields):
+        words = ocr_regions(src, regions, ocr_workers)
+        if words:
+            pages = _with_words(pages, words)
+            fields = _EXTRACTORS[kind](Doc(pages))
     origins = {p.origin for p in pages}
     return {
         "fields": fields,

@@ -311,6 +311,12 @@ def _neighbour_line(doc: Doc, words: list[Word], step: int) -> list[Word] | None
     line = doc.line_of(words[0])
     page = doc.page_of(line)
     index = page.lines.index(line) + step
+    # Lines with nothing over this column (a logo's or another column's, at much the
+    # same height) are stepped over.
+    while 0 <= index < len(page.lines) and not any(
+        w.x1 > words[0].x0 and w.x0 < words[-1].x1 for w in page.lines[index].words
+    ):
+        index += step
     if not 0 <= index < len(page.lines):
         return None
     other = page.lines[index]

@@ -88,9 +88,9 @@ class Doc:
             page_obj = self.by_number[words[0].page]
             page = page_obj.number
             box_ = box([w for w in words if w.page == page], page_obj)
-            if self.is_ocr:
-                # Weigh in tesseract's own word confidence.
-                confidence *= 0.5 + 0.5 * min(w.conf for w in words)
+            # Weigh in tesseract's own word confidence (1.0 for text-layer words, so
+            # only OCR words, of a scan or of an image inside a text PDF, lower it).
+            confidence *= 0.5 + 0.5 * min(w.conf for w in words)
         cands = list(candidates or [])
         if value is not None and value not in cands:
             cands.insert(0, value)

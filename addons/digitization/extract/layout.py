@@ -82,9 +82,12 @@ class Page:
     width: float
     height: float
     words: list[Word]
-    origin: str  # "text" (PDF text layer) or "ocr"
+    origin: str  # "text" (PDF text layer), "ocr", or "mixed" (text layer + OCRed images)
     rows: list[list[Word]] | None = None  # OCR line grouping, if any
     lines: list[Line] = field(default_factory=list)
+    # Images of a text-layer page with no text over them, (x0, top, x1, bottom) in
+    # points: a logo, or a vendor block or totals pasted as a picture, read by OCR.
+    images: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.lines:

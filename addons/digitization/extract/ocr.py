@@ -37,21 +37,21 @@ def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def tesseract_command(image_path: str, dpi: int) -> list[str]:
+def tesseract_command(image_path: str, dpi: int, psm: str | None = None) -> list[str]:
     """The exact command run per page (the bench runs it raw for comparison)."""
     return ["tesseract", image_path, "stdout", "-l", OCR_LANGS, "--dpi", str(dpi),
-            "--psm", TESSERACT_PSM, "tsv"]  # fmt: skip
+            "--psm", psm or TESSERACT_PSM, "tsv"]  # fmt: skip
 
 
 def _env() -> dict[str, str]:
     return {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def _run_tesseract(image_path: str, dpi: int) -> str:
+def _run_tesseract(image_path: str, dpi: int, psm: str | None = None) -> str:
     if not tesseract_available():
         raise RuntimeError("the tesseract binary is not installed; scans cannot be read")
     proc = subprocess.run(
-        tesseract_command(image_path, dpi),
+        tesseract_command(image_path, dpi, psm),
         capture_output=True,
         env=_env(),
         timeout=PAGE_TIMEOUT,
@@ -176,3 +176,57 @@ def ocr_source(
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 pages = list(pool.map(lambda task: task[0](*task[1]), tasks))
     return {page.number: page for page in pages}
+
+
+# Images inside text PDFs are cut out of the page at a finer resolution than whole
+# scans: they are small (a logo, an address block) and often hold small print.
+REGION_DPI = 300
+# One block of text: an address or a totals box is a single block, not a page.
+REGION_PSM = "6"
+
+
+def ocr_regions(
+    source: Source, regions: list[tuple[int, tuple]], workers: int | None = None
+) -> list[Word]:
+    """OCR rectangles ``(page number, (x0, top, x1, bottom) in points)`` of a PDF;
+    returns their words in page coordinates. A region that cannot be rendered or read
+    is skipped: the text layer around it is read all the same."""
+    if not regions or not tesseract_available():
+        return []
+    workers = max(1, min(len(regions), workers or os.cpu_count() or 1))
+    with tempfile.TemporaryDirectory(prefix="digitize-") as tmp:
+        pdf_path = os.path.join(tmp, "in.pdf")
+        with open(pdf_path, "wb") as fh:
+            fh.write(source.data)
+        tasks = [(pdf_path, number, box, os.path.join(tmp, f"region{i}"))
+                 for i, (number, box) in enumerate(regions)]  # fmt: skip
+        if workers == 1:
+            found = [_region_task(*task) for task in tasks]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                found = list(pool.map(lambda task: _region_task(*task), tasks))
+    return [word for words in found for word in words]
+
+
+def _region_task(pdf_path: str, number: int, box: tuple, stem: str) -> list[Word]:
+    scale = REGION_DPI / 72.0
+    x, y = int(box[0] * scale), int(box[1] * scale)
+    width, height = int(box[2] * scale) - x, int(box[3] * scale) - y
+    try:
+        check_pixels(width, height)
+        command = ["pdftoppm", "-r", str(REGION_DPI), "-gray", "-singlefile",
+                   "-f", str(number), "-l", str(number), "-x", str(x), "-y", str(y),
+                   "-W", str(width), "-H", str(height), pdf_path, stem]  # fmt: skip
+        proc = subprocess.run(command, capture_output=True, timeout=PAGE_TIMEOUT)
+        if proc.returncode != 0 or not os.path.exists(stem + ".pgm"):
+            return []
+        tsv = _run_tesseract(stem + ".pgm", REGION_DPI, REGION_PSM)
+    except (ExtractionError, subprocess.TimeoutExpired):
+        return []
+    words, _, _ = parse_tsv(tsv, number, REGION_DPI)
+    dx, dy = x / scale, y / scale
+    for word in words:
+        word.x0, word.x1, word.top, word.bottom = (
+            word.x0 + dx, word.x1 + dx, word.top + dy, word.bottom + dy
+        )  # fmt: skip
+    return words

@@ -63,7 +63,9 @@ def _without_xml(path: Path) -> bytes:
 @pytest.mark.parametrize("name", sorted(PRINTED))
 def test_printed_page_of_a_real_invoice(name):
     result = extract(_without_xml(REAL / name), "bill")
-    assert result["origin"] == "text"
+    # "mixed" when the page's logo was read too (its number is not printed, so a key
+    # field stays unsure); the page itself is never sent to OCR.
+    assert result["origin"] in ("text", "mixed")
     read = {field: result["fields"][field]["value"] for field in PRINTED[name]}
     assert read == PRINTED[name]
     # Amounts that agree with the tax breakdown are shown as sure, never flagged.

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from addons.iap.catalog import Service
+from addons.iap.payment_base import PaymentProvider
 from host import Hooks, hookspec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from addons.iap.payments import PaymentProvider
-    from addons.iap.services import Service
 
 
 @hookspec
@@ -39,11 +35,7 @@ class IapHooks(Hooks):
     """Typed calls of the hooks above: ``hooks(IapHooks).iap_services()``."""
 
     def iap_services(self) -> list[Service]:
-        from addons.iap.services import Service
-
         return self._collect(self._hook.iap_services, Service)
 
     def iap_payment_providers(self) -> list[PaymentProvider]:
-        from addons.iap.payments import PaymentProvider
-
         return self._collect(self._hook.iap_payment_providers, PaymentProvider)

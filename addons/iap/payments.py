@@ -18,43 +18,11 @@ from flask import current_app, url_for
 from addons.iap import alerts, ledger
 from addons.iap.hookspecs import IapHooks
 from addons.iap.models import Account, Order
+from addons.iap.payment_base import PaymentError, PaymentProvider
 from addons.iap.services import Service
 from host import hooks, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
-
-
-class PaymentError(Exception):
-    """A payment that cannot go on; the message is meant for the buyer."""
-
-
-class PaymentProvider:
-    """Base class of payment providers (the ``iap_payment_providers`` hook).
-
-    ``id``/``sequence`` let the host sort providers like other contributions.
-    """
-
-    key = "base"
-    name = "Provider"
-    sequence = 10
-    # Offers "Save the card for automatic top-ups" on the buy page (the demo
-    # provider asks on its own card form instead).
-    saves_at_checkout = False
-
-    @property
-    def id(self) -> str:
-        return self.key
-
-    def start(self, order: Order) -> str:
-        """Begin paying ``order``; return the URL to send the buyer to."""
-        raise NotImplementedError
-
-    def check_return(self, order: Order, args) -> None:
-        """The buyer came back (``args`` are the query string); confirm if paid."""
-
-    def charge_saved(self, order: Order, method: str) -> str:
-        """Charge a saved payment method (auto top-up); return the provider's reference."""
-        raise PaymentError(f"{self.name} cannot charge a saved payment method")
 
 
 class DemoProvider(PaymentProvider):

@@ -5,12 +5,7 @@ from __future__ import annotations
 from addons.partner_autocomplete import vat_checks
 from host import crontab, job
 
-
-@job(name="partner_autocomplete.vies_check")
-def vies_check(contact_id: int):
-    """Ask VIES about a contact's VAT number (it reschedules itself while
-    VIES is temporarily unavailable)."""
-    return vat_checks.run(contact_id)
+vies_check = vat_checks.vies_check  # declared beside the check, which reschedules it
 
 
 @job(periodic=crontab(minute="*/5"), name="partner_autocomplete.vies_retry_sweep")

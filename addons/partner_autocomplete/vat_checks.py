@@ -16,7 +16,7 @@ from flask import current_app
 
 from addons.partner_autocomplete import config, name_index, vat, vies
 from addons.partner_autocomplete.models import Company, VatCheck
-from host import Contact, utcnow
+from host import Contact, job, utcnow
 
 LABELS = {
     "pending": "VIES: checking…",
@@ -122,10 +122,15 @@ def run(contact_id: int) -> str | None:
         (VatCheck.id == check.id) & (VatCheck.vat == check.vat)
     ).execute()
     if retry_in is not None:
-        from addons.partner_autocomplete.jobs import vies_check
-
         vies_check.schedule(args=(contact_id,), delay=retry_in)
     return changes.get(VatCheck.state)
+
+
+@job(name="partner_autocomplete.vies_check")
+def vies_check(contact_id: int):
+    """Ask VIES about a contact's VAT number (it reschedules itself while
+    VIES is temporarily unavailable)."""
+    return run(contact_id)
 
 
 def due_retries(now: dt.datetime | None = None) -> list[int]:

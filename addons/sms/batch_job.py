@@ -19,14 +19,10 @@ from flask import current_app
 from peewee import fn
 
 from addons.iap import InsufficientCreditError, balance, charge
-from addons.sms import gateways, pricing, recovery, sending
-from addons.sms.batches import shortfall
+from addons.sms import gateways, sending
 from addons.sms.models import PENDING, SmsBatch, SmsMessage
 from addons.sms.planning import SKIPPED
-from host import (
-    db,
-    utcnow,
-)
+from host import db, job, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +63,12 @@ _credits = SmsMessage.credits.python_value
 def _fail_pending(batch_id: int, failure_type: str, reason: str) -> None:
     ids = [m.id for m in _pending(batch_id).select(SmsMessage.id)]
     sending.advance_many(ids, "failed", failure_type=failure_type, reason=reason)
+
+
+@job(name="sms.send_batch")
+def send_batch(batch_id: int):
+    """Send a queued mass SMS (see :mod:`addons.sms.batches` for how it is charged)."""
+    return run(batch_id)
 
 
 def run(batch_id: int) -> dict | None:
@@ -230,48 +232,6 @@ def cancel(batch_id: int) -> int:
     ).execute()
     ids = [m.id for m in _pending(batch_id).select(SmsMessage.id)]
     return len(sending.advance_many(ids, "canceled"))
-
-
-def _resendable(batch_id: int):
-    return (
-        (SmsMessage.batch == batch_id)
-        & (SmsMessage.state == "failed")
-        & SmsMessage.failure_type.in_(list(sending.RESENDABLE))
-    )
-
-
-def retry(batch: SmsBatch) -> int:
-    """Queue the messages that failed for want of credits or a gateway error
-    again; not those that may have gone out (their sender died handing them
-    over: :func:`unknown_outcomes`), which a person resends one by one."""
-    failed = SmsMessage.select().where(
-        _resendable(batch.id) & (SmsMessage.failure_reason != recovery.STOPPED)
-    )
-    table = pricing.prices()
-    lines = []
-    for message in failed:
-        try:
-            lines.append((message, pricing.quote(message.body, message.country, table).credits))
-        except pricing.CountryNotSupported:
-            continue  # stays failed: no price for its country any more
-    missing = shortfall(sum((credits for _, credits in lines), Decimal(0)))
-    if missing is not None:
-        raise missing
-    count = sum(sending.requeue(message, credits) for message, credits in lines)
-    if count:
-        SmsBatch.update(state="queued", done_at=None).where(SmsBatch.id == batch.id).execute()
-        from addons.sms import jobs
-
-        jobs.send_batch.delay(batch.id)
-    return count
-
-
-def unknown_outcomes(batch_id: int) -> int:
-    """The batch's failed messages that may have reached the gateway."""
-    query = SmsMessage.select().where(
-        _resendable(batch_id) & (SmsMessage.failure_reason == recovery.STOPPED)
-    )
-    return query.count()
 
 
 def progress(batch_id: int) -> dict:

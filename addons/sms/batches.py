@@ -22,7 +22,7 @@ from flask import url_for
 from peewee import Case, fn
 
 from addons.iap import InsufficientCreditError, balance
-from addons.sms import planning, pricing, segments, sending
+from addons.sms import batch_job, planning, pricing, recovery, segments, sending
 from addons.sms.contact_numbers import CONTACT
 from addons.sms.models import SmsBatch, SmsMessage
 from host import P, Prepared, db, post_messages, sql_datetime, sql_named, utcnow, write_transaction
@@ -64,13 +64,51 @@ def start(batch: SmsBatch, body: str, *, log_chatter: bool, author) -> None:
         break
     else:
         raise ValueError("The selected contacts keep changing; try again in a moment.")
-    from addons.sms import jobs
-
-    jobs.send_batch.delay(batch.id)
+    batch_job.send_batch.delay(batch.id)
 
 
 class _ContactsChanged(Exception):
     pass
+
+
+def _resendable(batch_id: int):
+    return (
+        (SmsMessage.batch == batch_id)
+        & (SmsMessage.state == "failed")
+        & SmsMessage.failure_type.in_(list(sending.RESENDABLE))
+    )
+
+
+def retry(batch: SmsBatch) -> int:
+    """Queue the messages that failed for want of credits or a gateway error
+    again; not those that may have gone out (their sender died handing them
+    over: :func:`unknown_outcomes`), which a person resends one by one."""
+    failed = SmsMessage.select().where(
+        _resendable(batch.id) & (SmsMessage.failure_reason != recovery.STOPPED)
+    )
+    table = pricing.prices()
+    lines = []
+    for message in failed:
+        try:
+            lines.append((message, pricing.quote(message.body, message.country, table).credits))
+        except pricing.CountryNotSupported:
+            continue  # stays failed: no price for its country any more
+    missing = shortfall(sum((credits for _, credits in lines), Decimal(0)))
+    if missing is not None:
+        raise missing
+    count = sum(sending.requeue(message, credits) for message, credits in lines)
+    if count:
+        SmsBatch.update(state="queued", done_at=None).where(SmsBatch.id == batch.id).execute()
+        batch_job.send_batch.delay(batch.id)
+    return count
+
+
+def unknown_outcomes(batch_id: int) -> int:
+    """The batch's failed messages that may have reached the gateway."""
+    query = SmsMessage.select().where(
+        _resendable(batch_id) & (SmsMessage.failure_reason == recovery.STOPPED)
+    )
+    return query.count()
 
 
 MESSAGES = SmsMessage._meta.table_name

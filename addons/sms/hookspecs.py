@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from addons.sms.gateway_base import SmsGateway
 from host import Hooks, hookspec
-
-if TYPE_CHECKING:  # pragma: no cover
-    from addons.sms.gateways import SmsGateway
 
 
 @hookspec
@@ -33,6 +29,4 @@ class SmsHooks(Hooks):
     """Typed calls of the hooks above: ``hooks(SmsHooks).sms_gateways()``."""
 
     def sms_gateways(self) -> list[SmsGateway]:
-        from addons.sms.gateways import SmsGateway
-
         return self._collect(self._hook.sms_gateways, SmsGateway)

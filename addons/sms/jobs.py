@@ -10,11 +10,7 @@ from addons.sms import batch_job, config, recovery, sending
 from addons.sms.models import SmsMessage
 from host import crontab, job, utcnow
 
-
-@job(name="sms.send_batch")
-def send_batch(batch_id: int):
-    """Send a queued mass SMS (see :mod:`addons.sms.batches` for how it is charged)."""
-    return batch_job.run(batch_id)
+send_batch = batch_job.send_batch  # declared beside the work, so batches and recovery queue it
 
 
 @job(name="sms.outbox_deliver")

@@ -17,7 +17,7 @@ import logging
 from flask import current_app
 from peewee import fn
 
-from addons.sms import sending
+from addons.sms import batch_job, sending
 from addons.sms.models import LOST_SINGLE, SmsBatch, SmsMessage
 from host import set_message_state, utcnow, write_transaction
 
@@ -61,8 +61,6 @@ def resume_batches() -> list[int]:
     on their own. The batch goes back to ``queued`` and its job is enqueued
     again; it checks the balance and sends the messages still queued, each
     once. Returns the ids of the batches taken up."""
-    from addons.sms import jobs
-
     stale = stale_before()
     lost = (SmsBatch.state == "sending") & (
         SmsBatch.heartbeat_at.is_null() | (SmsBatch.heartbeat_at < stale)
@@ -88,7 +86,7 @@ def resume_batches() -> list[int]:
                 )
             ]
             sending.advance_many(stuck, "failed", failure_type="server_error", reason=STOPPED)
-            jobs.send_batch.delay(batch_id)
+            batch_job.send_batch.delay(batch_id)
         log.warning(
             "Mass SMS #%s: its job was lost; %s message(s) it had claimed were failed, "
             "the rest is queued again",

@@ -340,12 +340,12 @@ def batch_cancel(batch_id: int):
 def batch_retry(batch_id: int):
     batch = _batch_or_404(batch_id)
     try:
-        count = batch_job.retry(batch)
+        count = batches.retry(batch)
     except InsufficientCreditError as exc:
         flash(f"Nothing was resent: {exc}", "error")
     else:
         flash(f"{_messages(count)} queued again.", "success")
-        unknown = batch_job.unknown_outcomes(batch.id)
+        unknown = batches.unknown_outcomes(batch.id)
         if unknown:
             flash(
                 f"{_messages(unknown)} whose sender stopped while handing them to the gateway "

@@ -28,18 +28,7 @@ def take_up_lost() -> int:
     return retries.take_up_lost()
 
 
-@job(name="snailmail.outbox_step")
-def outbox_step(letter_id: int) -> str:
-    """The outbox's next simulated state for one letter, then the one after."""
-    letter = Letter.get_or_none(Letter.id == letter_id)
-    if letter is None or letter.provider != "outbox" or letter.state != "sent":
-        return ""
-    step = outbox.next_step(letter.shop_state)
-    if step is None or not tracking.advance(letter_id, step):
-        return ""
-    if outbox.next_step(step):
-        outbox.schedule_step(letter_id)
-    return step
+outbox_step = outbox.outbox_step  # declared beside the outbox, which schedules it
 
 
 @job(periodic=crontab(minute="*"), name="snailmail.outbox_sweep")

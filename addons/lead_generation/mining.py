@@ -21,6 +21,7 @@ SERVICE = "lead_generation"
 # Asked of the provider beyond the request's number, for companies another
 # request claims in the meantime.
 OVERFETCH = 2
+ROUNDS = 5  # searches at most, when other requests keep taking the companies found
 
 
 def _finish(request: MiningRequest, state: str, error: str = "", message: str = "") -> None:
@@ -48,12 +49,6 @@ def run(request_id: int) -> str:
     if created >= request.lead_number:
         _finish(request, "done")
         return "done"
-    try:
-        found = config.provider().search(criteria, (request.lead_number - created) * OVERFETCH)
-    except ProviderError as exc:
-        code = "no_result" if exc.code == "no_result" else "provider"
-        _finish(request, "error", code, str(exc))
-        return "error"
     defaults = {
         "lead_type": request.lead_type,
         "request": request.id,
@@ -61,29 +56,45 @@ def run(request_id: int) -> str:
         "salesperson": request.salesperson_id,
         "tags": request.tags,
     }
-    for index, item in enumerate(found):
-        if created >= request.lead_number:
-            break
-        keys = leads.keys(item)
-        if not crm.claim(keys, request_id=request.id):
-            continue  # in the CRM already, or taken by another request just now
+    for _round in range(ROUNDS):
+        wanted = (request.lead_number - created) * OVERFETCH
         try:
-            if _charge_and_store(request, item, keys, defaults):
-                created += 1
-        except InsufficientCreditError as exc:
-            crm.release(keys)
-            _finish(
-                request,
-                "error",
-                "credits",
-                f"Credits ran out after {created} of {request.lead_number} leads: "
-                f"{exc.required} needed for the next one, {exc.available} available. "
-                f"{len(found) - index} companies found were not bought.",
-            )
+            found = config.provider().search(criteria, wanted)
+        except ProviderError as exc:
+            if created and exc.code == "no_result":
+                break
+            code = "no_result" if exc.code == "no_result" else "provider"
+            _finish(request, "error", code, str(exc))
             return "error"
-        except Exception:
-            crm.release(keys)
-            raise
+        lost = 0
+        for index, item in enumerate(found):
+            if created >= request.lead_number:
+                break
+            keys = leads.keys(item)
+            if not crm.claim(keys, request_id=request.id):
+                lost += 1  # in the CRM already, or taken by another request just now
+                continue
+            try:
+                if _charge_and_store(request, item, keys, defaults):
+                    created += 1
+            except InsufficientCreditError as exc:
+                crm.release(keys)
+                _finish(
+                    request,
+                    "error",
+                    "credits",
+                    f"Credits ran out after {created} of {request.lead_number} leads: "
+                    f"{exc.required} needed for the next one, {exc.available} available. "
+                    f"{len(found) - index} companies found were not bought.",
+                )
+                return "error"
+            except Exception:
+                crm.release(keys)
+                raise
+        # Another request took some of these companies: ask again, the
+        # provider now leaves them out. A short answer means nothing more exists.
+        if created >= request.lead_number or not lost or len(found) < wanted:
+            break
     if created == 0:
         _finish(
             request, "error", "no_result", "No company matches these criteria: nothing was charged."

@@ -197,8 +197,11 @@ def _phone(rng: random.Random) -> str:
     return f"+{rng.randint(1, 49)} {rng.randint(100, 999)} {rng.randint(100000, 999999)}"
 
 
-def rows(companies: int = COMPANIES, seed: int = SEED) -> Iterator[dict]:
-    """The sample's rows as dicts of :data:`dataset.COLUMNS`."""
+def rows(
+    companies: int = COMPANIES, seed: int = SEED, people: tuple[int, ...] = PEOPLE_PATTERN
+) -> Iterator[dict]:
+    """The sample's rows as dicts of :data:`dataset.COLUMNS`; ``people`` is the
+    cycle of people per company (the benchmark's universe has 4 on average)."""
     rng = random.Random(seed)
     countries, weights = _countries()
     sics, sic_weights = list(_SIC_WEIGHTS), list(_SIC_WEIGHTS.values())
@@ -235,7 +238,7 @@ def rows(companies: int = COMPANIES, seed: int = SEED) -> Iterator[dict]:
             "email": f"info@{domain}",
             "phone": _phone(rng),
         }
-        for _ in range(PEOPLE_PATTERN[index % len(PEOPLE_PATTERN)]):
+        for _ in range(people[index % len(people)]):
             person_no += 1
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
             role, seniority = rng.choice(roles), rng.choice(seniorities)
@@ -257,7 +260,9 @@ def rows(companies: int = COMPANIES, seed: int = SEED) -> Iterator[dict]:
             yield {"kind": "ip_range", "company": uid, "cidr": f"{start}/28"}
 
 
-def csv_lines(companies: int = COMPANIES, seed: int = SEED) -> Iterator[str]:
+def csv_lines(
+    companies: int = COMPANIES, seed: int = SEED, people: tuple[int, ...] = PEOPLE_PATTERN
+) -> Iterator[str]:
     """The sample as CSV text lines (header first), for :func:`dataset.load_lines`."""
     from addons.lead_generation.dataset import COLUMNS
 
@@ -265,7 +270,7 @@ def csv_lines(companies: int = COMPANIES, seed: int = SEED) -> Iterator[str]:
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
     yield buffer.getvalue()
-    for row in rows(companies, seed):
+    for row in rows(companies, seed, people):
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(row)

@@ -61,7 +61,23 @@ def demo_app(app):
     upload(client, "bills", ("bill.pdf", bill))
     marie = Contact.get(Contact.name == "Marie Dubois")
     send(client, marie, "Your order is ready.")
+    _lead_generation_records()
     return app
+
+
+def _lead_generation_records():
+    """A mined lead with its request, a rule and a page view: their pages are walked."""
+    from addons.lead_generation import dataset, mining, reveal, sample
+    from addons.lead_generation.models import MiningRequest, Rule
+
+    dataset.load_lines(sample.csv_lines(300), filename="sample", sample=True)
+    grant("lead_generation", 10, reason="page walk")
+    request = MiningRequest.create(
+        countries="BE", lead_number=2, search_type="people", contact_number=2
+    )
+    mining.run(request.id)
+    Rule.create(name="Pricing page visitors", url_pattern="/pricing", countries="BE")
+    reveal.record_view("81.240.0.5", "https://www.example.com/pricing")
 
 
 def _pattern(path: str) -> str:

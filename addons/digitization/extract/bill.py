@@ -320,13 +320,17 @@ def _neighbour_line(doc: Doc, words: list[Word], step: int) -> list[Word] | None
     if not 0 <= index < len(page.lines):
         return None
     other = page.lines[index]
-    near = [w for w in other.words if words[0].x0 - 3 <= w.x0 <= max(words[-1].x1, w.x0 + 1)]
-    near = [w for w in near if w.x0 <= words[-1].x1]
-    if not near or abs(near[0].x0 - words[0].x0) > 3:
+    # The cell of that line that starts where ``words`` start: 'Versicherungsverein
+    # Musterstadt a.G.' under 'MVM Musterhafter', however far it reaches right.
+    near = next((s.words for s in other.segments if abs(s.words[0].x0 - words[0].x0) <= 3), None)
+    if near is None:
         return None
     gap = (line.top - other.bottom) if step < 0 else (other.top - line.bottom)
     size = max(w.size for w in words)
-    if gap < 0.6 * size and all(abs(w.size - size) < 0.5 for w in near):
+    # OCR boxes are glyph heights, not font sizes: 'MVM' and 'Versicherungsverein' (with
+    # a 'g') differ, and the gap between lines looks wider against capitals' height.
+    slack, leading = (0.3 * size, 1.0) if doc.is_ocr else (0.5, 0.6)
+    if gap < leading * size and all(abs(w.size - size) < slack for w in near):
         return near
     return None
 
@@ -351,7 +355,12 @@ def seller_block_name(doc: Doc, regions: list[Region]) -> list[Word] | None:
         segment = next(s for s in hit.line.segments if hit.words[0] in s.words)
         if segment.words[0] is not hit.words[0] or len(segment.words) > len(hit.words) + 4:
             continue  # 'Der Lieferant bleibt Eigentümer…': a word in a sentence
-        tail = [w for w in doc.tail(hit) if w.text != ":"]
+        # The label's own cell: what a further column holds (a logo read by OCR, the
+        # title) is not the seller's name.
+        cell = {id(w) for w in segment.words}
+        tail = [w for w in doc.tail(hit) if w.text != ":" and id(w) in cell]
+        if tail and all(w.norm.rstrip(".") in LEGAL_SUFFIXES for w in tail):
+            return hit.words + tail  # 'Lieferant GmbH': a name that starts like the label
         if tail and _is_name_line(doc, tail) and not in_regions(tail, regions):
             return tail
         page = doc.page_of(hit.line)

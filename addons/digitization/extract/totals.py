@@ -23,6 +23,13 @@ from .values import find_amounts, find_vats, money_str
 NAMES = ("untaxed_amount", "tax_amount", "total_amount")
 CENT = Decimal("0.01")
 _RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)(%?)$")
+# VAT and sales-tax rates in use (EU, UK, CH, NO, and the usual GST rates); a number
+# without a % sign counts as a rate only when it is one of them.
+_USUAL_RATES = {Decimal(r) for r in (
+    "2.1", "2.5", "2.6", "3", "3.7", "3.8", "4", "5", "5.5", "6", "7", "7.7", "8", "8.1",
+    "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22",
+    "23", "24", "25", "25.5", "27",
+)}  # fmt: skip
 
 
 def _amounts(words: list[Word]) -> list[tuple[Decimal, list[Word]]]:
@@ -86,6 +93,8 @@ def _rates(words: list[Word], taken: set[int]) -> list[Decimal]:
             continue
         percent = m[2] or (i + 1 < len(words) and words[i + 1].text.startswith("%"))
         rate = Decimal(m[1].replace(",", "."))
+        if not percent and rate not in _USUAL_RATES:
+            continue  # '2 ARNR2 Joghurt … 275,00': a position number, not a 2 % rate
         if 0 < rate <= 30 or (rate == 0 and percent):
             rates.append(rate)
     return rates

@@ -1,11 +1,19 @@
 """Value patterns met on real documents (issue 13): VAT numbers outside the EU, dates
-with a space before the comma, local currency signs, swapped net and tax."""
+with a space before the comma, local currency signs, swapped net and tax, and the
+layouts of the real e-invoices' printed pages and scans."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from addons.digitization.extract import checks
+from addons.digitization.extract.bill import seller_block_name
+from addons.digitization.extract.context import Doc
+from addons.digitization.extract.layout import Page, Word
+from addons.digitization.extract.totals import tax_breakdown
 from addons.digitization.extract.values import (
     country_currency,
+    find_amounts,
     find_currencies,
     find_dates,
     find_vats,
@@ -52,3 +60,49 @@ def test_net_and_tax_swapped_are_flagged_although_they_add_up():
     fields.update(untaxed_amount=_field("100.00"), tax_amount=_field("19.00"))
     checks.check_bill(fields)
     assert fields["tax_amount"]["confidence"] == 0.9
+
+
+# ------------------------------------------------- layouts met on the real e-invoices
+def _doc(rows, origin="text"):
+    """A one-page Doc from rows of (top, [(text, x0), ...]), 10 pt words, 6 pt a letter."""
+    words = [
+        Word(text, x0, top, x0 + 6 * len(text), top + 10, 1, 10.0, 1.0 if origin == "text" else 0.9)
+        for top, cells in rows
+        for text, x0 in cells
+    ]
+    return Doc([Page(1, 595, 842, words, origin)])
+
+
+def test_a_thin_minus_read_as_equals_or_tilde_is_a_minus():
+    assert [m.value for m in find_amounts("=5,00  0,15  ~4,85  −3,00  = 1,00")] == [
+        Decimal("-5.00"), Decimal("0.15"), Decimal("-4.85"), Decimal("-3.00"), Decimal("1.00")
+    ]  # fmt: skip
+
+
+def test_a_position_number_is_not_a_tax_rate():
+    doc = _doc([
+        (100, [("2", 50), ("ARNR2", 62), ("Joghurt", 110), ("5,50", 300), ("275,00", 360),
+               ("7", 420)]),
+        (130, [("USt.", 50), ("7%", 80), ("275,00", 360), ("19,25", 420)]),
+        (160, [("Porto", 50), ("2%", 90), ("150,00", 360), ("3,00", 420)]),
+    ])  # fmt: skip
+    rates = sorted((rate, base, tax) for rate, base, tax, _ in tax_breakdown(doc, []))
+    # 275,00 × 2 % = 5,50 on the item row is a coincidence; the printed '2%' is a rate.
+    assert rates == [(Decimal(2), Decimal("150.00"), Decimal("3.00")),
+                     (Decimal(7), Decimal("275.00"), Decimal("19.25"))]  # fmt: skip
+
+
+def test_a_company_named_like_the_seller_label_beside_a_logo_read_by_ocr():
+    doc = _doc([(60, [("Lieferant", 50), ("GmbH", 110), ("nr", 400), ("wen", 430)]),
+                (75, [("Lieferantenstrasse", 50), ("20", 170)])], "ocr")  # fmt: skip
+    assert seller_block_name(doc, []) is not None
+    assert " ".join(w.text for w in seller_block_name(doc, [])) == "Lieferant GmbH"
+
+
+def test_a_name_over_two_lines_whose_second_reaches_further_right():
+    doc = _doc([(300, [("Verkäufer:", 50)]),
+                (320, [("MVM", 50), ("Musterhafter", 74)]),
+                (331, [("Versicherungsverein", 50), ("Musterstadt", 170), ("a.G.", 242)]),
+                (352, [("Musterstr.", 50), ("12", 116)])])  # fmt: skip
+    name = " ".join(w.text for w in seller_block_name(doc, []))
+    assert name == "MVM Musterhafter Versicherungsverein Musterstadt a.G."

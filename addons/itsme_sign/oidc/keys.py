@@ -43,6 +43,7 @@ class KeyFile:
         self.policy = policy or KeyPolicy()
         self._lock = threading.Lock()
         self._cached: tuple[float, list[dict]] | None = None
+        self._imported: dict[str, RSAKey] = {}
 
     # -- reading -------------------------------------------------------------
 
@@ -56,17 +57,25 @@ class KeyFile:
         return self._live(entries, now)
 
     def signing_key(self, now: float | None = None) -> RSAKey:
-        return RSAKey.import_key(self.entries(now)[0]["jwk"])
+        return self._key(self.entries(now)[0])
 
     def private_keys(self, now: float | None = None) -> KeySet:
-        return KeySet([RSAKey.import_key(e["jwk"]) for e in self.entries(now)])
+        return KeySet([self._key(e) for e in self.entries(now)])
 
     def public_jwks(self, now: float | None = None) -> dict:
         keys = []
         for entry in self.entries(now):
-            public = RSAKey.import_key(entry["jwk"]).as_dict(private=False)
+            public = self._key(entry).as_dict(private=False)
             keys.append({**public, "use": self.use, "alg": self.ALGS[self.use]})
         return {"keys": keys}
+
+    def _key(self, entry: dict) -> RSAKey:
+        # Importing a private RSA key checks it, which costs milliseconds: once per key.
+        kid = entry["jwk"]["kid"]
+        key = self._imported.get(kid)
+        if key is None:
+            key = self._imported[kid] = RSAKey.import_key(entry["jwk"])
+        return key
 
     def rotate(self, now: float | None = None) -> str:
         """Make a new key at once (an admin's rotation); returns its kid."""

@@ -195,6 +195,24 @@ def problems(sign_request: SignRequest) -> list[str]:
     return found
 
 
+def credit_shortfall(sign_request: SignRequest) -> int:
+    """How many more itsme identifications the signers still to sign need than
+    the balance covers (1 credit each); 0 when covered."""
+    from addons.iap import balance
+
+    needing = [
+        s
+        for s in sign_request.signers
+        if s.state in ("waiting", "sent")
+        and signers.itsme_required(s)
+        and signers.itsme_available(s)
+        and not s.identified
+    ]
+    if not needing:
+        return 0
+    return max(0, len(needing) - int(balance("itsme_sign")))
+
+
 def warnings(sign_request: SignRequest) -> list[str]:
     """What the sender should know before sending: itsme outside BE and NL, credits."""
     from addons.iap import balance
@@ -209,10 +227,12 @@ def warnings(sign_request: SignRequest) -> list[str]:
                 "Netherlands): this signer cannot sign."
             )
     available = [s for s in needing if signers.itsme_available(s)]
-    if available and balance("itsme_sign") < len(available):
+    credits = balance("itsme_sign")
+    if available and credits < len(available):
+        shown = int(credits) if credits == credits.to_integral_value() else credits.normalize()
         found.append(
             f"itsme identifications cost 1 credit each; {len(available)} needed, "
-            f"{balance('itsme_sign')} available. Buy credits before the signers identify."
+            f"{shown} available. Buy credits before the signers identify."
         )
     return found
 

@@ -10,10 +10,12 @@ handed out to whoever checks the signatures.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography import x509
@@ -121,6 +123,16 @@ def _signer(key_path: Path) -> signers.SimpleSigner:
 def sign(pdf: bytes, key_path: Path, *, reason: str, location: str = "") -> bytes:
     """``pdf`` with a PAdES signature (an incremental update, so the signed
     bytes stay as they were and any reader can show the signature intact)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _sign(pdf, key_path, reason=reason, location=location)
+    # pyHanko runs its own event loop, which a running one (a caller's) refuses.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_sign, pdf, key_path, reason=reason, location=location).result()
+
+
+def _sign(pdf: bytes, key_path: Path, *, reason: str, location: str) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,

@@ -124,6 +124,9 @@ def sign_page(request_id: int):
         roles=list(Role.select().order_by(Role.name)),
         problems=lifecycle.problems(current) if current.state == "draft" else [],
         warnings=lifecycle.warnings(current) if current.state == "draft" else [],
+        credit_shortfall=lifecycle.credit_shortfall(current)
+        if current.state in ("draft", "sent")
+        else 0,
         messages=messages_for(MODEL, current.id),
         model=MODEL,
     )

@@ -62,6 +62,7 @@ def demo_app(app):
     marie = Contact.get(Contact.name == "Marie Dubois")
     send(client, marie, "Your order is ready.")
     _lead_generation_records()
+    _sign_requests(User.get(User.email == demo.ADMIN_EMAIL))
     return app
 
 
@@ -78,6 +79,44 @@ def _lead_generation_records():
     mining.run(request.id)
     Rule.create(name="Pricing page visitors", url_pattern="/pricing", countries="BE")
     reveal.record_view("81.240.0.5", "https://www.example.com/pricing")
+
+
+def _sign_requests(author):
+    """A sent request and a newer draft with its fields: the walk opens the
+    newest, the editor, from the Sign requests list."""
+    from addons.itsme_sign import lifecycle
+    from addons.itsme_sign.models import Role
+    from tests.addons.itsme_sign.documents import pdf
+
+    Role.get_or_create(name="Customer", defaults={"requires_itsme": True})
+    made = []
+    for name in ("Employment contract", "Sales agreement"):
+        sign_request = lifecycle.create(name, "contract.pdf", pdf(2), author)
+        for order, (person, email, country) in enumerate(
+            [("Jan Peeters", "jan@example.be", "BE"), ("Luc Martin", "luc@example.fr", "FR")],
+            start=1,
+        ):
+            signer = lifecycle.add_signer(
+                sign_request,
+                name=person,
+                email=email,
+                role="Customer",
+                order=order,
+                country=country,
+            )
+            lifecycle.place_field(
+                sign_request,
+                signer_id=signer.id,
+                kind="signature",
+                page=2,
+                x=72,
+                y=500 + 80 * order,
+            )
+            lifecycle.place_field(
+                sign_request, signer_id=signer.id, kind="text", page=1, x=72, y=300 + 40 * order
+            )
+        made.append(sign_request)
+    lifecycle.send(made[0])
 
 
 def _pattern(path: str) -> str:
@@ -184,6 +223,23 @@ def test_every_page_fits_a_phone_and_a_desktop(browser, live_server, demo_app, e
         walk = Walk(page, live_server)
         visited = walk.run()
         assert len(visited) >= 5, visited
+        assert not walk.problems, "\n".join(walk.problems)
+    finally:
+        context.close()
+
+
+def test_the_signer_page_fits_a_phone_and_a_desktop(browser, live_server, demo_app):
+    """The signer's page is reached by a mailed link, not the menu: walked here."""
+    from addons.itsme_sign.models import Signer
+    from addons.itsme_sign.signers import signer_url
+
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        walk = Walk(context.new_page(), live_server)
+        link = signer_url(Signer.get(Signer.state == "sent"))
+        for viewport in (PHONE, DESKTOP):
+            walk.check(link, viewport)
         assert not walk.problems, "\n".join(walk.problems)
     finally:
         context.close()

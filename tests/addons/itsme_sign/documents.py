@@ -39,3 +39,23 @@ def text_of(data: bytes) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def signature_status(data: bytes, cert_path):
+    """pyHanko's verdict on the PDF's one signature, trusting the instance's
+    certificate. Run in a thread of its own: pyHanko starts an event loop,
+    which Playwright's (in browser tests) would refuse."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    def check():
+        (signature,) = PdfFileReader(io.BytesIO(data)).embedded_signatures
+        context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
+        return validate_pdf_signature(signature, context)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(check).result()

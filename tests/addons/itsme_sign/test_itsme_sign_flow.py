@@ -6,19 +6,6 @@ import re
 from tests.addons.itsme_sign import documents
 
 
-def _signed_pdf_checks(data: bytes, cert_path):
-    from pyhanko.keys import load_cert_from_pemder
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    reader = PdfFileReader(io.BytesIO(data))
-    (signature,) = reader.embedded_signatures
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(cert_path))])
-    status = validate_pdf_signature(signature, context)
-    return status
-
-
 def test_upload_signers_fields_send_sign_and_the_signed_pdf(
     sender_client, app, mails, link_of, tmp_path
 ):
@@ -113,7 +100,7 @@ def test_upload_signers_fields_send_sign_and_the_signed_pdf(
     assert done.original_sha256 in text and done.stamped_sha256 in text
     assert "jan@example.be" in text and "eva@example.nl" in text
     assert "no identity check" in text
-    status = _signed_pdf_checks(signed, tmp_path / "instance" / "itsme_sign_cert.pem")
+    status = documents.signature_status(signed, tmp_path / "instance" / "itsme_sign_cert.pem")
     assert status.intact and status.valid and status.trusted
     # Everyone (two signers, the sender) got the signed PDF's link.
     finals = [m for m in mails() if "is signed" in m.subject]

@@ -135,9 +135,12 @@ def test_the_sign_page_warns_before_send_about_countries_and_credits(
     page = sender_client.get(f"/itsme_sign/requests/{sign_request.id}").data.decode()
     assert "Luc&#39;s role (Customer) requires itsme, which is not available in FR" in page
     assert "2 needed, 0 available. Buy credits" in page
+    assert "Your credits are short by 2 itsme identifications" in page
+    assert "/iap/buy/itsme_sign" in page or "service=itsme_sign" in page
     grant("itsme_sign", 2, reason="test")
     page = sender_client.get(f"/itsme_sign/requests/{sign_request.id}").data.decode()
     assert "Buy credits" not in page.split('id="sign-warnings"')[1].split("</ul>")[0]
+    assert 'id="sign-credits"' not in page
 
 
 def test_an_identification_after_signing_or_cancel_is_refused(app, itsme_role, ready, link_of):

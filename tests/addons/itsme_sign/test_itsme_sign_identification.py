@@ -121,7 +121,7 @@ def test_itsme_is_not_offered_outside_belgium_and_the_netherlands(
 
 
 def test_the_sign_page_warns_before_send_about_countries_and_credits(
-    sender_client, itsme_role, ready
+    sender_client, admin_client, itsme_role, ready
 ):
     from addons.iap import grant
 
@@ -136,7 +136,9 @@ def test_the_sign_page_warns_before_send_about_countries_and_credits(
     assert "Luc&#39;s role (Customer) requires itsme, which is not available in FR" in page
     assert "2 needed, 0 available. Buy credits" in page
     assert "Your credits are short by 2 itsme identifications" in page
-    assert "/iap/buy/itsme_sign" in page or "service=itsme_sign" in page
+    assert "cannot sign until an administrator buys more" in page
+    admin_page = admin_client.get(f"/itsme_sign/requests/{sign_request.id}").data.decode()
+    assert 'href="/iap/buy/itsme_sign"' in admin_page
     grant("itsme_sign", 2, reason="test")
     page = sender_client.get(f"/itsme_sign/requests/{sign_request.id}").data.decode()
     assert "Buy credits" not in page.split('id="sign-warnings"')[1].split("</ul>")[0]

@@ -133,17 +133,25 @@ def _charge_and_store(request: MiningRequest, item, keys: list[str], defaults: d
     return True
 
 
-def resume_lost(older_than_seconds: int = 600) -> int:
-    """Run requests left ``draft`` (job lost) or ``running`` by a dead worker.
+def resume_lost(draft_after: int = 600, running_after: int = 3600) -> int:
+    """Run requests left ``draft`` (their job lost) or ``running`` by a dead worker.
 
-    Safe to run twice: each company's charge has its idempotency key and its
-    claim names the request."""
+    A request runs in seconds, so one still ``running`` after an hour lost its
+    worker. Safe even if it did not: each company's charge has its
+    idempotency key and its claim names the request."""
     import datetime as dt
 
-    limit = utcnow() - dt.timedelta(seconds=older_than_seconds)
+    now = utcnow()
     stale = list(
         MiningRequest.select(MiningRequest.id).where(
-            MiningRequest.state.in_(("draft", "running")) & (MiningRequest.created_at < limit)
+            (
+                (MiningRequest.state == "draft")
+                & (MiningRequest.created_at < now - dt.timedelta(seconds=draft_after))
+            )
+            | (
+                (MiningRequest.state == "running")
+                & (MiningRequest.created_at < now - dt.timedelta(seconds=running_after))
+            )
         )
     )
     for request in stale:

@@ -140,3 +140,22 @@ def test_a_retried_job_pays_once(dataset, give_credits, lg_balance):
     mining.run(request.id)
     assert 50 - lg_balance() == spent == 4
     assert Lead.select().count() == 4
+
+
+def test_requests_whose_job_was_lost_are_run_by_the_sweep(dataset, give_credits, lg_balance):
+    import datetime as dt
+
+    from host import utcnow
+
+    give_credits(20)
+    old = utcnow() - dt.timedelta(minutes=20)
+    lost = new_request(countries="BE", lead_number=2, created_at=old)
+    fresh = new_request(countries="NL", lead_number=2)  # its job is still queued
+    crashed = new_request(
+        countries="FR", lead_number=3, state="running", created_at=utcnow() - dt.timedelta(hours=2)
+    )
+    assert mining.resume_lost() == 2
+    assert MiningRequest.get_by_id(lost.id).state == "done"
+    assert MiningRequest.get_by_id(crashed.id).state == "done"
+    assert MiningRequest.get_by_id(fresh.id).state == "draft"
+    assert lg_balance() == 20 - 5

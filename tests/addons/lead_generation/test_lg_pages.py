@@ -174,3 +174,9 @@ def test_rules_are_admin_only(lg, user_client, admin_client):
     assert user_client.get("/lead_generation/rules").status_code == 403
     assert admin_client.get("/lead_generation/rules").status_code == 200
     assert user_client.get("/lead_generation/leads").status_code == 200
+
+
+def test_the_form_needs_its_csrf_token(dataset, admin_client):
+    response = admin_client.post("/lead_generation/requests/new", data=form_data(), csrf=False)
+    assert response.status_code == 400
+    assert MiningRequest.select().count() == 0

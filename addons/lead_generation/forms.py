@@ -176,7 +176,7 @@ class RuleForm(CriteriaForm):
     url_pattern = StringField(
         "URL pattern",
         validators=[Length(max=512)],
-        description="A regular expression matched against the page URL; empty: every page",
+        description="A regular expression searched in the page's path (^/pricing); empty: all",
     )
 
     def validate_url_pattern(self, field):

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -46,14 +47,22 @@ def _compiled(rules: list[Rule]) -> list[tuple[Rule, re.Pattern | None]]:
     return result
 
 
+def page_path(url: str) -> str:
+    """What a rule's URL pattern is matched against: ``/pricing?plan=pro`` of
+    ``https://www.example.com/pricing?plan=pro``, as Odoo's reveal rules do."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def matching_rules(view, rules) -> list[int]:
     """Ids of the rules whose country and URL pattern match a page view, by sequence."""
     ids = []
+    path = page_path(view.url)
     for rule, pattern in rules:
         countries = [c for c in rule.countries.split(",") if c]
         if countries and view.country not in countries:
             continue
-        if pattern is not None and not pattern.search(view.url):
+        if pattern is not None and not pattern.search(path):
             continue
         ids.append(rule.id)
     return ids

@@ -239,3 +239,11 @@ def test_a_credit_shortage_stops_the_job_and_tells_the_admins_once(
     give_credits(5)
     assert reveal.process()["leads"] == 1
     assert PageView.select().where(PageView.state == "lead").count() == 2
+
+
+def test_url_patterns_are_searched_in_the_page_s_path(dataset):
+    rules = reveal._compiled([_rule(name="Pricing", url_pattern=r"^/pricing(\?|$)")])
+    view = PageView(country="BE", url="https://www.example.com/pricing?plan=pro")
+    assert reveal.matching_rules(view, rules) == [rules[0][0].id]
+    view.url = "https://pricing.example.com/blog/pricing"
+    assert reveal.matching_rules(view, rules) == []

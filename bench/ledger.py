@@ -94,17 +94,12 @@ TTL = dt.timedelta(seconds=900)
 # The ledger's own prepared statements: the baseline sends the very SQL text
 # charge() sends, straight through the driver.
 STATEMENTS = (
-    "LOCK_ACCOUNT",
-    "SPENDABLE_LOTS",
+    "RESERVE_FAST",
     "INSERT_HOLD",
-    "TAKE_FROM_LOT",
-    "INSERT_HOLD_LOT",
-    "RESERVE",
-    "INSERT_ENTRY",
-    "LOCK_ACCOUNT_OF_HOLD",
-    "HOLD_FOR_CAPTURE",
-    "CLOSE_HOLD",
     "SETTLE",
+    "TAKE_FROM_FIRST_LOT",
+    "CLOSE_HOLD",
+    "INSERT_ENTRY",
 )
 ENABLED_SQL = 'SELECT "t1"."name" FROM "host_addon_state" AS "t1" WHERE "t1"."enabled"'
 
@@ -169,45 +164,17 @@ class RawLedger:
         # -- hold
         self._x(self.begin)
         try:
-            account_id, available, held, _ = self._x("LOCK_ACCOUNT", service=service).fetchone()
-            if available < amount:
+            row = self._x(
+                "RESERVE_FAST", amount=amount, service=service, now=now, no_trial=True
+            ).fetchall()
+            if not row:
                 raise RuntimeError(f"{service}: not enough credits")
-            picked, rest = [], amount
-            for lot, free, remaining in self._x(
-                "SPENDABLE_LOTS", account=account_id, now=now
-            ).fetchall():
-                part = min(remaining, rest)
-                picked.append((lot, bool(free), part))
-                rest -= part
-                if rest == 0:
-                    break
-            if rest:
-                raise RuntimeError(f"{service}: the lots do not cover the hold")
+            account_id = row[0][0]
             hold_id = self._insert(
                 "INSERT_HOLD",
                 account=account_id,
                 amount=amount,
                 expires_at=now + TTL,
-                description="",
-                reference=None,
-                now=now,
-            )
-            for rank, (lot, free, part) in enumerate(picked):
-                if self._x("TAKE_FROM_LOT", part=part, lot=lot).rowcount != 1:
-                    raise RuntimeError("lot changed under the lock")
-                self._x("INSERT_HOLD_LOT", hold=hold_id, lot=lot, part=part, free=free, rank=rank)
-            if self._x("RESERVE", amount=amount, account=account_id).rowcount != 1:
-                raise RuntimeError("account would go negative")
-            self._x(
-                "INSERT_ENTRY",
-                account=account_id,
-                kind="hold",
-                amount=-amount,
-                spent=0,
-                free_spent=0,
-                available_after=available - amount,
-                held_after=held + amount,
-                hold=hold_id,
                 description="",
                 reference=None,
                 now=now,
@@ -219,32 +186,35 @@ class RawLedger:
         # -- capture (the body of the with block did nothing)
         self._x(self.begin)
         try:
-            account_id, available, held, _ = self._x(
-                "LOCK_ACCOUNT_OF_HOLD", hold=hold_id
-            ).fetchone()
-            held_units, state, expires_at, description, reference, free = self._x(
-                "HOLD_FOR_CAPTURE", hold=hold_id
-            ).fetchone()
-            if state != "held":
-                raise RuntimeError(f"hold {hold_id} is {state}")
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            if isinstance(expires_at, str):
-                expires_at = dt.datetime.fromisoformat(expires_at)
-            if expires_at <= now:
-                raise RuntimeError(f"hold {hold_id} expired")
-            if self._x("CLOSE_HOLD", amount=held_units, now=now, hold=hold_id).rowcount != 1:
-                raise RuntimeError(f"hold {hold_id} was closed concurrently")
-            if self._x("SETTLE", rest=0, amount=held_units, account=account_id).rowcount != 1:
+            settled = self._x("SETTLE", rest=0, amount=amount, account=account_id).fetchall()
+            if not settled:
                 raise RuntimeError("account would go negative")
+            available, held, _ = settled[0]
+            taken = self._x("TAKE_FROM_FIRST_LOT", account=account_id, part=amount).fetchall()
+            if not taken:
+                raise RuntimeError(f"{service}: the first lot does not cover the capture")
+            lot, free = taken[0]
+            closed = self._x(
+                "CLOSE_HOLD",
+                amount=amount,
+                now=now,
+                lot=lot,
+                hold=hold_id,
+                account=account_id,
+                held=amount,
+            ).fetchall()
+            if not closed:
+                raise RuntimeError(f"hold {hold_id} was closed or expired")
+            description, reference = closed[0]
             self._x(
                 "INSERT_ENTRY",
                 account=account_id,
                 kind="capture",
-                amount=0,
-                spent=held_units,
-                free_spent=free or 0,
-                available_after=available,
-                held_after=held - held_units,
+                amount=-amount,
+                spent=amount,
+                free_spent=amount if free else 0,
+                balance_after=available + held,
                 hold=hold_id,
                 description=description,
                 reference=reference,
@@ -597,6 +567,7 @@ def _fund_with_lots(service: str, count: int) -> None:
         ]
         for start in range(0, count, 500):
             Lot.insert_many(rows[start : start + 500]).execute()
+        ledger._lower_next_expiry(account, now + dt.timedelta(days=30, minutes=1))
         ledger._move(account, each * count, Decimal(0))
         ledger._journal(account, "promotion", each * count, description=f"{count} bench lots")
     # PostgreSQL's autovacuum would have analyzed the table after so many new

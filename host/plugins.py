@@ -290,8 +290,12 @@ class AddonRegistry:
         migrations = self.hooks.register_migrations(addon=name)
         schema.check_migrations(name, migrations)
         if not schema.install(name, models, migrations):
-            db.create_tables(models, safe=True)
+            # Migrations first: they are written against the tables as they
+            # were, and an index the models declare on a column a migration
+            # adds cannot be made before (PostgreSQL checks the column even
+            # for an index that exists). Then what is new: tables, indexes.
             schema.upgrade(name, migrations)
+            db.create_tables(models, safe=True)
 
     def upgrade_enabled(self) -> None:
         """Apply pending migrations of every enabled addon (at start-up)."""

@@ -60,6 +60,7 @@ class Transaction:
 
     def __init__(self, service: str, hold: ledger.Held | None = None):
         self.service = service
+        self._hold = hold
         self.hold_id = hold.id if hold is not None else None
         self.held = hold.amount if hold is not None else ZERO
         self.replayed = hold is not None and hold.replayed
@@ -163,7 +164,7 @@ def charge(
         ledger.release(tx.hold_id)
         raise
     try:
-        captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture)
+        captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture, held=tx._hold)
     except Exception:
         # Nothing was captured (a callback failed, or the hold expired):
         # give the credits back now rather than when the hold expires.

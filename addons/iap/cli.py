@@ -66,7 +66,7 @@ def history(service, limit):
     for entry in entries:
         click.echo(
             f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.kind:10} {entry.amount:>16}"
-            f"  → {entry.available_after:>16}  {entry.description}"
+            f"  → {entry.balance_after:>16}  {entry.description}"
         )
 
 

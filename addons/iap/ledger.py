@@ -1,14 +1,23 @@
 """The ledger: every rule about credits, in one module.
 
 Each mutation runs in one write transaction that first locks the account row
-(``BEGIN IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL), then
-changes the account with a conditional update, and appends a journal entry
-carrying the balance after it. The database's CHECK constraints refuse a
-negative balance even if this code were wrong.
+(``BEGIN IMMEDIATE`` on SQLite, a row lock on PostgreSQL: ``SELECT … FOR
+UPDATE`` or the account's own ``UPDATE``), changes the account with a
+conditional update, and appends a journal entry carrying the balance after
+it. The database's CHECK constraints refuse a negative balance even if this
+code were wrong.
 
-Credits live in lots. A hold reserves credits from lots at once (soonest
-expiry first, free before paid, then oldest); a capture keeps what it uses
-and gives the rest back; a release gives everything back.
+The account counts ``available`` and ``held`` credits; their sum, the
+balance, is what the lots hold and what the journal adds up to. A hold only
+moves credits from ``available`` to ``held``: one conditional update and the
+hold's row, no journal entry, no lot touched. Its capture takes what it
+spends from the lots then (soonest expiry first, free before paid, then
+oldest), gives the rest back to ``available`` and writes the journal entry; a
+release gives everything back (an entry of 0, for the record).
+
+The live holds, together, may take the first ``held`` credits of the lots in
+draw-down order, so a lot past its date keeps what they may still take from
+it and expires the rest (:func:`_expire_lots`).
 """
 
 from __future__ import annotations
@@ -23,23 +32,25 @@ from decimal import Decimal
 import peewee
 
 from addons.iap.amounts import to_credit
+from addons.iap.audit import expired_lots, unclaimed
 from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
     ALL_SPENDABLE_LOTS,
     CLOSE_HOLD,
     FIRST_LOTS,
-    HOLD_FOR_CAPTURE,
+    HOLD_ACCOUNT,
     INSERT_ENTRY,
     INSERT_HOLD,
     INSERT_HOLD_LOT,
     LOCK_ACCOUNT,
-    LOCK_ACCOUNT_OF_HOLD,
     RESERVE,
+    RESERVE_FAST,
     SCALE,
     SETTLE,
     SPENDABLE_LOTS,
-    STALE,
+    STALE_HOLDS,
+    TAKE_FROM_FIRST_LOT,
     TAKE_FROM_LOT,
 )
 from host import db, locked, write_transaction
@@ -132,8 +143,7 @@ def _journal(
         amount=amount,
         spent=spent,
         free_spent=free_spent,
-        available_after=account.available,
-        held_after=account.held,
+        balance_after=account.available + account.held,
         hold=hold,
         lot=lot,
         description=description[:255],
@@ -193,48 +203,118 @@ def _remember(key: str | None, operation: str, fingerprint: str, result_id: int)
 # -- lots -------------------------------------------------------------------
 
 
-def _expire_lots(account: Account, now: dt.datetime) -> Decimal:
-    expired = ZERO
-    lots = Lot.select().where(
-        (Lot.account == account.id)
-        & (Lot.remaining > 0)
-        & Lot.expires_at.is_null(False)
-        & (Lot.expires_at <= now)
+def _lower_next_expiry(account: Account, when: dt.datetime | None) -> None:
+    """A lot dated ``when`` has credits (a grant, a refund)."""
+    if when is None or (account.next_expiry is not None and account.next_expiry <= when):
+        return
+    Account.update(next_expiry=when).where(Account.id == account.id).execute()
+    account.next_expiry = when
+
+
+def _reset_next_expiry(account: Account) -> None:
+    """``next_expiry`` from the lots: the date of the first lot with credits
+    in draw-down order (the dated ones come first)."""
+    first = (
+        Lot.select(Lot.expires_at)
+        .where((Lot.account == account.id) & ~Lot.empty)
+        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+        .limit(1)
+        .scalar()
     )
-    for lot in lots:
-        Lot.update(remaining=0).where(Lot.id == lot.id).execute()
-        _move(account, -lot.remaining, ZERO)
+    when = Lot.expires_at.python_value(first)
+    if when != account.next_expiry:
+        Account.update(next_expiry=when).where(Account.id == account.id).execute()
+        account.next_expiry = when
+
+
+def _expire_lots(account: Account, now: dt.datetime) -> Decimal:
+    """Expire what the lots past their date hold beyond what the live holds
+    may take from them. Call after releasing the expired holds."""
+    lots = {lot.id: lot for lot in expired_lots(account.id, now)}
+    expired = ZERO
+    for lot_id, gone, keep in unclaimed(
+        [(lot.id, lot.expires_at, lot.remaining) for lot in lots.values()], account.held, now
+    ):
+        lot = lots[lot_id]
+        Lot.update(remaining=keep, empty=keep == 0).where(Lot.id == lot_id).execute()
+        _move(account, -gone, ZERO)
         _journal(
             account,
             "expiry",
-            -lot.remaining,
-            lot=lot.id,
+            -gone,
+            lot=lot_id,
             description=f"{lot.kind.title()} credits expired",
         )
-        expired += lot.remaining
+        expired += gone
+    _reset_next_expiry(account)
     return expired
 
 
-def _give_back(hold: Hold, amount: Decimal) -> Decimal:
-    """Return ``amount`` of a hold's credits to its lots, last drawn first;
-    the part that stays spent keeps the preferred (free, soon-expiring) lots.
-    Returns how much of what stays spent is free."""
-    rest = amount
-    for alloc in HoldLot.select().where(HoldLot.hold == hold.id).order_by(HoldLot.rank.desc()):
+def _allocations(current: Hold) -> list[tuple[int, Decimal, bool, int | None]]:
+    """(lot, credits, free, HoldLot id) a capture took and has not given back,
+    in the order it took them."""
+    if current.lot_id is not None:
+        free = Lot.select(Lot.free).where(Lot.id == current.lot_id).scalar()
+        return [(current.lot_id, current.captured - current.refunded, bool(free), None)]
+    return [
+        (alloc.lot_id, alloc.amount, alloc.free, alloc.id)
+        for alloc in HoldLot.select().where(HoldLot.hold == current.id).order_by(HoldLot.rank)
+    ]
+
+
+def _give_back(account: Account, current: Hold, amount: Decimal) -> Decimal:
+    """Return ``amount`` of a capture's credits to its lots, last taken first
+    (what stays spent keeps the preferred, free and soon-expiring, lots).
+    Returns how much of it was free."""
+    rest, free_back = amount, ZERO
+    for lot_id, taken, free, alloc_id in reversed(_allocations(current)):
         if rest <= 0:
             break
-        part = min(rest, alloc.amount)
+        part = min(rest, taken)
         if part <= 0:
             continue
-        Lot.update(remaining=Lot.remaining + part).where(Lot.id == alloc.lot_id).execute()
-        HoldLot.update(amount=HoldLot.amount - part).where(HoldLot.id == alloc.id).execute()
+        Lot.update(remaining=Lot.remaining + part, empty=False).where(Lot.id == lot_id).execute()
+        _lower_next_expiry(account, Lot.get_by_id(lot_id).expires_at)
+        if alloc_id is not None:
+            HoldLot.update(amount=HoldLot.amount - part).where(HoldLot.id == alloc_id).execute()
+        if free:
+            free_back += part
         rest -= part
-    free = (
-        HoldLot.select(peewee.fn.SUM(HoldLot.amount))
-        .where((HoldLot.hold == hold.id) & HoldLot.free)
-        .scalar()
-    )
-    return HoldLot.amount.python_value(free) if free is not None else ZERO
+    if rest > 0:
+        raise LedgerError(f"hold {current.id} took {rest} less from its lots than it gives back")
+    return free_back
+
+
+def _take(account_id: int, hold_id: int, units: int) -> tuple[int | None, int]:
+    """Take ``units`` from the account's lots in draw-down order. Returns the
+    lot when one paid it all (else the lots are in ``HoldLot``), and how much
+    of it was free."""
+    if not units:
+        return None, 0
+    row = TAKE_FROM_FIRST_LOT.run(account=account_id, part=units).fetchall()
+    if row:
+        lot, free = row[0]
+        return lot, units if free else 0
+    lots = SPENDABLE_LOTS.run(account=account_id).fetchall()
+    if len(lots) == FIRST_LOTS and sum(r[2] for r in lots) < units:
+        lots = ALL_SPENDABLE_LOTS.run(account=account_id).fetchall()
+    picked, rest = [], units
+    for lot, free, remaining in lots:
+        part = min(remaining, rest)
+        picked.append((lot, bool(free), part))
+        rest -= part
+        if not rest:
+            break
+    if rest:
+        # The lots hold the balance and a hold is part of it: never here.
+        raise LedgerError(f"the lots of account {account_id} do not cover hold {hold_id}")
+    for rank, (lot, free, part) in enumerate(picked):
+        if TAKE_FROM_LOT.run(part=part, lot=lot).rowcount != 1:
+            raise LedgerError(f"lot {lot} changed under the account lock")
+        if len(picked) > 1:
+            INSERT_HOLD_LOT.run(hold=hold_id, lot=lot, part=part, free=free, rank=rank)
+    free_units = sum(part for _, free, part in picked if free)
+    return (picked[0][0] if len(picked) == 1 else None), free_units
 
 
 def _units(amount: Decimal) -> int:
@@ -246,31 +326,15 @@ def _credits(units) -> Decimal:
 
 
 def _locked_row(service: str) -> tuple:
-    """(id, available, held, trial_granted) of the service's account, locked;
-    the account is opened on first use."""
+    """(id, available, held, trial_granted, next_expiry) of the service's
+    account, locked; the account is opened on first use."""
     row = LOCK_ACCOUNT.run(service=service).fetchone()
     if row is None:
         # Insert-or-ignore, then lock: two processes opening the same account
         # at once end up with one row.
         Account.insert(service=service).on_conflict_ignore().execute()
         row = LOCK_ACCOUNT.run(service=service).fetchone()
-    return row[0], row[1], row[2], bool(row[3])
-
-
-def _pick_lots(account_id: int, units: int, available: int, now) -> list | None:
-    if available < units:
-        return None
-    lots = SPENDABLE_LOTS.run(account=account_id, now=now).fetchall()
-    if len(lots) == FIRST_LOTS and sum(row[2] for row in lots) < units:
-        lots = ALL_SPENDABLE_LOTS.run(account=account_id, now=now).fetchall()
-    picked, rest = [], units
-    for lot, free, remaining in lots:
-        part = min(remaining, rest)
-        picked.append((lot, bool(free), part))
-        rest -= part
-        if rest == 0:
-            return picked
-    return None
+    return row[0], row[1], row[2], bool(row[3]), Account.next_expiry.python_value(row[4])
 
 
 @dataclass
@@ -328,58 +392,84 @@ def hold(
     now = _now()
     expires = now + (ttl or DEFAULT_HOLD_TTL)
     with write_transaction():
-        account_id, available, held, trial_granted = _locked_row(service)
-        if idempotency_key is not None:
-            fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
-            earlier = _earlier_hold(idempotency_key, fingerprint, now)
-            if isinstance(earlier, Held | InProgress):
-                return earlier
-            if earlier:
-                # The key's last hold had expired and was just released.
-                account_id, available, held, trial_granted = _locked_row(service)
-        if on_first_use is not None and not trial_granted:
-            on_first_use(Account.get_by_id(account_id))
-            account_id, available, held, trial_granted = _locked_row(service)
-        picked = _pick_lots(account_id, units, available, now)
-        if picked is None and STALE.run(account=account_id, now=now).fetchone()[0]:
-            # Rare: sweep what expired, then look again. A plain refusal
-            # stops before: it writes nothing.
-            account = Account.get_by_id(account_id)
-            _release_expired(account, now)
-            _expire_lots(account, now)
-            available, held = _units(account.available), _units(account.held)
-            picked = _pick_lots(account_id, units, available, now)
-        if picked is None:
-            return Shortfall(amount, _credits(available), not trial_granted)
-        hold_id = INSERT_HOLD.insert(
-            account=account_id,
-            amount=units,
-            expires_at=expires,
+        if idempotency_key is None:
+            # Most holds: the account covers it and nothing is to be swept
+            # or granted first. No row changed: the slow path looks why.
+            row = RESERVE_FAST.run(
+                amount=units, service=service, now=now, no_trial=on_first_use is None
+            ).fetchall()
+            if row:
+                account_id = row[0][0]
+                hold_id = INSERT_HOLD.insert(
+                    account=account_id,
+                    amount=units,
+                    expires_at=expires,
+                    description=description,
+                    reference=reference,
+                    now=now,
+                )
+                return Held(hold_id, account_id, amount, "held", expires)
+        return _hold_slowly(
+            service,
+            amount,
+            now,
+            expires,
             description=description,
             reference=reference,
-            now=now,
+            idempotency_key=idempotency_key,
+            on_first_use=on_first_use,
         )
-        for rank, (lot, free, part) in enumerate(picked):
-            if TAKE_FROM_LOT.run(part=part, lot=lot).rowcount != 1:
-                raise LedgerError(f"lot {lot} changed under the account lock")
-            INSERT_HOLD_LOT.run(hold=hold_id, lot=lot, part=part, free=free, rank=rank)
-        if RESERVE.run(amount=units, account=account_id).rowcount != 1:
-            raise LedgerError(f"account {service!r} would go negative")
-        INSERT_ENTRY.run(
-            account=account_id,
-            kind="hold",
-            amount=-units,
-            spent=0,
-            free_spent=0,
-            available_after=available - units,
-            held_after=held + units,
-            hold=hold_id,
-            description=description,
-            reference=reference,
-            now=now,
-        )
-        if idempotency_key is not None:
-            _claim(idempotency_key, fingerprint, hold_id)
+
+
+def _hold_slowly(
+    service: str,
+    amount: Decimal,
+    now: dt.datetime,
+    expires: dt.datetime,
+    *,
+    description: str,
+    reference: str | None,
+    idempotency_key: str | None,
+    on_first_use,
+) -> Held | InProgress | Shortfall:
+    """A hold with everything checked in turn, in the caller's transaction:
+    the account opened, the key looked up, the trial granted, what expired
+    swept. A plain refusal writes nothing."""
+    units = _units(amount)
+    account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+    if idempotency_key is not None:
+        fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
+        earlier = _earlier_hold(idempotency_key, fingerprint, now)
+        if isinstance(earlier, Held | InProgress):
+            return earlier
+        if earlier:
+            # The key's last hold had expired and was just released.
+            account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+    if on_first_use is not None and not trial_granted:
+        on_first_use(Account.get_by_id(account_id))
+        account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+    lots_expired = next_expiry is not None and next_expiry <= now
+    if lots_expired or (
+        available < units and STALE_HOLDS.run(account=account_id, now=now).fetchone()[0]
+    ):
+        account = Account.get_by_id(account_id)
+        _release_expired(account, now)
+        _expire_lots(account, now)
+        available = _units(account.available)
+    if available < units:
+        return Shortfall(amount, _credits(available), not trial_granted)
+    if RESERVE.run(amount=units, account=account_id).rowcount != 1:
+        raise LedgerError(f"account {service!r} would go negative")
+    hold_id = INSERT_HOLD.insert(
+        account=account_id,
+        amount=units,
+        expires_at=expires,
+        description=description,
+        reference=reference,
+        now=now,
+    )
+    if idempotency_key is not None:
+        _claim(idempotency_key, fingerprint, hold_id)
     return Held(hold_id, account_id, amount, "held", expires, replayed=False)
 
 
@@ -455,48 +545,49 @@ class Capture:
     follow_up: bool
 
 
-def capture(hold_id: int, credit=None, *, then=()) -> Capture:
+def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> Capture:
     """Spend ``credit`` of a live hold (all of it by default) and give back the rest.
 
     Capturing more than was held, or a hold that expired or was closed,
     raises. Each callable in ``then`` runs inside the capture's transaction,
-    so what it writes commits with the capture or not at all.
+    so what it writes commits with the capture or not at all. ``held`` is
+    the hold as :func:`hold` returned it, which spares reading it.
     """
     with write_transaction():
-        account_row = LOCK_ACCOUNT_OF_HOLD.run(hold=hold_id).fetchone()
-        found = HOLD_FOR_CAPTURE.run(hold=hold_id).fetchone()
-        if account_row is None or found is None:
-            raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
-        account_id, available, held, follow_up = account_row
-        held_units, state, expires_at, description, reference, free = found
+        if held is not None and held.id == hold_id:
+            account_id, held_units = held.account_id, _units(held.amount)
+        else:
+            found = HOLD_ACCOUNT.run(hold=hold_id).fetchone()
+            if found is None:
+                raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
+            account_id, held_units = found
         amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
         if amount > held_units:
             raise ValueError(
                 f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
             )
-        if state != "held":
-            raise HoldClosedError(f"hold {hold_id} is {state}, it cannot be captured")
         now = _now()
-        expires_at = Hold.expires_at.python_value(expires_at)
-        if expires_at <= now:
-            raise HoldClosedError(
-                f"hold {hold_id} expired at {expires_at:%H:%M:%S}; its credits were released"
-            )
-        rest = held_units - amount
-        if rest:
-            free = _units(_give_back(Hold.get_by_id(hold_id), _credits(rest)))
-        if CLOSE_HOLD.run(amount=amount, now=now, hold=hold_id).rowcount != 1:
-            raise HoldClosedError(f"hold {hold_id} was closed concurrently")
-        if SETTLE.run(rest=rest, amount=held_units, account=account_id).rowcount != 1:
-            raise LedgerError(f"account {account_id} would go negative")
+        settled = SETTLE.run(
+            rest=held_units - amount, amount=held_units, account=account_id
+        ).fetchall()
+        if not settled:
+            raise _not_capturable(hold_id, now)
+        available, held_after, follow_up = settled[0]
+        lot, free = _take(account_id, hold_id, amount)
+        closed = CLOSE_HOLD.run(
+            amount=amount, now=now, lot=lot, hold=hold_id, account=account_id, held=held_units
+        ).fetchall()
+        if not closed:
+            # Raised inside the transaction: what was settled and taken is undone.
+            raise _not_capturable(hold_id, now)
+        description, reference = closed[0]
         INSERT_ENTRY.run(
             account=account_id,
             kind="capture",
-            amount=rest,
+            amount=-amount,
             spent=amount,
-            free_spent=free or 0,
-            available_after=available + rest,
-            held_after=held - held_units,
+            free_spent=free,
+            balance_after=available + held_after,
             hold=hold_id,
             description=description,
             reference=reference,
@@ -508,19 +599,24 @@ def capture(hold_id: int, credit=None, *, then=()) -> Capture:
         hold_id,
         account_id,
         _credits(amount),
-        _credits(available + rest),
-        _credits(held - held_units),
+        _credits(available),
+        _credits(held_after),
         bool(follow_up),
     )
 
 
-def _free_part(current: Hold) -> Decimal:
-    free = (
-        HoldLot.select(peewee.fn.SUM(HoldLot.amount))
-        .where((HoldLot.hold == current.id) & HoldLot.free)
-        .scalar()
-    )
-    return HoldLot.amount.python_value(free) if free is not None else ZERO
+def _not_capturable(hold_id: int, now: dt.datetime) -> Exception:
+    """Why a hold could not be closed by its capture."""
+    found = Hold.get_or_none(Hold.id == hold_id)
+    if found is None:
+        return Hold.DoesNotExist(f"hold {hold_id} does not exist")
+    if found.state != "held":
+        return HoldClosedError(f"hold {hold_id} is {found.state}, it cannot be captured")
+    if found.expires_at <= now:
+        return HoldClosedError(
+            f"hold {hold_id} expired at {found.expires_at:%H:%M:%S}; its credits were released"
+        )
+    return LedgerError(f"hold {hold_id} does not match its account's held credits")
 
 
 def release(hold_id: int, *, expired: bool = False) -> Hold:
@@ -537,15 +633,15 @@ def release(hold_id: int, *, expired: bool = False) -> Hold:
 
 def _release(account: Account, current: Hold, *, expired: bool) -> None:
     state = "expired" if expired else "released"
-    _give_back(current, current.amount)
     Hold.update(state=state, closed_at=_now()).where(
         (Hold.id == current.id) & (Hold.state == "held")
     ).execute()
     _move(account, current.amount, -current.amount)
+    # Nothing owned changed: an entry of 0 keeps the charge's end on record.
     _journal(
         account,
         "release",
-        current.amount,
+        ZERO,
         hold=current.id,
         description=("Hold expired: " if expired else "Released: ") + current.description,
         reference=current.reference,
@@ -579,14 +675,11 @@ def expire_holds() -> int:
 
 
 def expire_lots() -> Decimal:
+    """Expire the credits of lots past their date that no live hold may take
+    (the sweeper job, after :func:`expire_holds`). Returns how many."""
     now = _now()
     total = ZERO
-    ids = {
-        lot.account_id
-        for lot in Lot.select(Lot.account).where(
-            (Lot.remaining > 0) & Lot.expires_at.is_null(False) & (Lot.expires_at <= now)
-        )
-    }
+    ids = [a.id for a in Account.select(Account.id).where(Account.next_expiry <= now)]
     for account_id in ids:
         with write_transaction():
             total += _expire_lots(_lock_account_id(account_id), now)
@@ -625,6 +718,7 @@ def grant(
             reason=reason[:255],
             order_id=order_id,
         )
+        _lower_next_expiry(locked_account, expires_at)
         _move(locked_account, amount, ZERO)
         _journal(locked_account, kind, amount, lot=lot.id, description=reason)
         _remember(idempotency_key, "grant", fingerprint, lot.id)
@@ -649,9 +743,7 @@ def refund(hold_id: int, credit=None, *, reason: str, idempotency_key: str | Non
         amount = refundable if credit is None else to_credit(credit)
         if amount > refundable:
             raise ValueError(f"cannot refund {amount}: only {refundable} is left to refund")
-        free_before = _free_part(current)
-        _give_back(current, amount)
-        free_after = _free_part(current)
+        free_back = _give_back(account, current, amount)
         Hold.update(refunded=Hold.refunded + amount).where(Hold.id == hold_id).execute()
         _move(account, amount, ZERO)
         entry = _journal(
@@ -660,7 +752,7 @@ def refund(hold_id: int, credit=None, *, reason: str, idempotency_key: str | Non
             amount,
             hold=hold_id,
             spent=-amount,
-            free_spent=free_after - free_before,
+            free_spent=-free_back,
             description=reason,
             reference=current.reference,
         )

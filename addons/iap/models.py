@@ -9,11 +9,18 @@ from host import BaseModel, DecimalAsIntegerField, utcnow
 
 class Account(BaseModel):
     """One per service. ``available`` can be spent; ``held`` is reserved by
-    live holds. Both only change together with a journal entry."""
+    live holds. Together they are the balance, the credits the lots hold and
+    the journal adds up to: a hold moves credits from one to the other
+    without a journal entry, everything else that changes them writes one.
+
+    ``next_expiry`` is no later than the soonest date of a lot with credits
+    left: while it is in the future a hold can trust ``available`` without
+    reading the lots."""
 
     service = peewee.CharField(max_length=64, unique=True)
     available = DecimalAsIntegerField(default=0, constraints=[peewee.Check("available >= 0")])
     held = DecimalAsIntegerField(default=0, constraints=[peewee.Check("held >= 0")])
+    next_expiry = peewee.DateTimeField(null=True)
     trial_granted = peewee.BooleanField(default=False)
     alert_enabled = peewee.BooleanField(default=False)
     alert_threshold = DecimalAsIntegerField(null=True)
@@ -32,13 +39,19 @@ class Account(BaseModel):
 
 
 class Lot(BaseModel):
-    """Credits that arrived together (a pack, a trial, a promotion)."""
+    """Credits that arrived together (a pack, a trial, a promotion).
+
+    A capture takes credits from lots, a hold does not: a lot past its date
+    keeps what the live holds may still take from it (see ``ledger``).
+    ``empty`` is ``remaining == 0``, kept apart so that taking part of a
+    lot does not touch the index of the lots with credits."""
 
     account = peewee.ForeignKeyField(Account, backref="lots", on_delete="RESTRICT")
     kind = peewee.CharField(max_length=16)  # purchase, trial, promotion, adjustment
     free = peewee.BooleanField(default=False)
     amount = DecimalAsIntegerField()
     remaining = DecimalAsIntegerField(constraints=[peewee.Check("remaining >= 0")])
+    empty = peewee.BooleanField(default=False)
     expires_at = peewee.DateTimeField(null=True)
     reason = peewee.CharField(max_length=255, default="")
     order_id = peewee.IntegerField(null=True)
@@ -49,8 +62,8 @@ class Lot(BaseModel):
 
 
 # The draw-down order of ``statements.SPENDABLE_LOTS``, over the lots that
-# still have credits: a hold reads the first lots and stops, however many
-# there are (iap migration 2).
+# still have credits: a capture reads the first lot and stops, however many
+# there are (iap migrations 2 and 3).
 Lot.add_index(
     Lot.index(
         Lot.account,
@@ -59,15 +72,19 @@ Lot.add_index(
         Lot.free.desc(),
         Lot.id,
         name="iap_lot_spendable",
-        where=(Lot.remaining > 0),
+        where=~Lot.empty,
     )
 )
 
 
 class Hold(BaseModel):
-    """Credits reserved for work in progress, until captured or released."""
+    """Credits reserved for work in progress, until captured or released.
 
-    # Indexed by (account, state, expires_at) below, not on its own.
+    A hold names no lot: its capture takes from the lots then, and ``lot``
+    is the one it took from when one lot paid it all (otherwise its
+    ``HoldLot`` rows say which)."""
+
+    # Indexed while live, below; not on its own.
     account = peewee.ForeignKeyField(Account, backref="holds", on_delete="RESTRICT", index=False)
     amount = DecimalAsIntegerField()
     captured = DecimalAsIntegerField(default=0)
@@ -78,15 +95,22 @@ class Hold(BaseModel):
     reference = peewee.CharField(max_length=128, null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     closed_at = peewee.DateTimeField(null=True)
+    lot = peewee.ForeignKeyField(Lot, null=True, on_delete="RESTRICT", index=False)
 
     class Meta:
         table_name = "iap_hold"
-        indexes = ((("account", "state", "expires_at"), False), (("reference",), False))
+
+
+# Only live holds, for the sweeper and a refusal's check of expired holds: a
+# hold enters it once and leaves it at its capture (iap migration 3).
+Hold.add_index(
+    Hold.index(Hold.account, Hold.expires_at, name="iap_hold_live", where=(Hold.state == "held"))
+)
 
 
 class HoldLot(BaseModel):
-    """How much of a hold each lot pays for (what a capture spent, what a
-    refund gives back)."""
+    """How much of a capture each lot paid for, when it took from several
+    (what a refund gives back)."""
 
     hold = peewee.ForeignKeyField(Hold, backref="allocations", on_delete="CASCADE")
     lot = peewee.ForeignKeyField(Lot, on_delete="RESTRICT")
@@ -101,8 +125,12 @@ class HoldLot(BaseModel):
 class Entry(BaseModel):
     """The journal. Append-only: never updated, never deleted.
 
-    ``amount`` is the change of the available balance; ``spent`` the credits
-    consumed (captures positive, refunds negative), split into free and paid.
+    ``amount`` is the change of the balance (the credits owned, held or
+    not) and ``balance_after`` the balance after it, so each entry follows
+    from the one before. A hold owns nothing less: it has no entry; its
+    capture has (``amount`` minus what it spent), and so has a release (0).
+    ``spent`` is the credits consumed (captures positive, refunds negative),
+    split into free and paid.
     """
 
     # Indexed by (account, created_at) below, not on its own.
@@ -111,9 +139,9 @@ class Entry(BaseModel):
     amount = DecimalAsIntegerField()
     spent = DecimalAsIntegerField(default=0)
     free_spent = DecimalAsIntegerField(default=0)
-    available_after = DecimalAsIntegerField()
-    held_after = DecimalAsIntegerField()
-    hold = peewee.ForeignKeyField(Hold, null=True, on_delete="RESTRICT")
+    balance_after = DecimalAsIntegerField()
+    # Read through the hold (its capture, a refund), never searched by.
+    hold = peewee.ForeignKeyField(Hold, null=True, on_delete="RESTRICT", index=False)
     # Only grants and expiries name a lot: indexed where they do (below).
     lot = peewee.ForeignKeyField(Lot, null=True, on_delete="RESTRICT", index=False)
     description = peewee.CharField(max_length=255, default="")
@@ -122,8 +150,8 @@ class Entry(BaseModel):
 
     class Meta:
         table_name = "iap_entry"
-        # The journal pages and the usage chart read by account and date; a
-        # charge writes two entries, so every index here costs it twice.
+        # The journal pages and the usage chart read by account and date;
+        # every index here is written by every charge.
         indexes = ((("account", "created_at"), False),)
 
 

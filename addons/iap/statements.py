@@ -3,6 +3,10 @@
 ``charge()`` runs one hold and one capture; peewee would spend far longer
 building their SQL than the database spends running it. Values are passed in
 database form: credits as integers of 10**-6.
+
+A round trip is: a conditional ``UPDATE`` of the account and an ``INSERT`` of
+the hold; then an ``UPDATE`` of the account (which locks it first), of the
+lot the capture takes from, of the hold, and one journal ``INSERT``.
 """
 
 from __future__ import annotations
@@ -14,37 +18,43 @@ from host import P, Prepared, locked
 
 SCALE = Account.available.scale
 
-LOCK_ACCOUNT = Prepared(
-    lambda: locked(
-        Account.select(Account.id, Account.available, Account.held, Account.trial_granted).where(
-            Account.service == P.service
+# The hold, in one statement: the account has the credits, no lot with
+# credits is past its date (``next_expiry``), and a trial the service offers
+# was granted. No row: the slow path decides (open, grant, sweep, refuse).
+RESERVE_FAST = Prepared(
+    lambda: (
+        Account.update(
+            available=Account.available - P.amount,
+            held=Account.held + P.amount,
         )
+        .where(
+            (Account.service == P.service)
+            & (Account.available >= P.amount)
+            & (Account.next_expiry.is_null() | (Account.next_expiry > P.now))
+            & (Account.trial_granted | P.no_trial)
+        )
+        .returning(Account.id)
     )
 )
-# Lots in draw-down order: soonest expiry first (no expiry last), free before
-# paid, then oldest. The ``iap_lot_spendable`` index has this very order, so
-# the database reads the first lots and stops.
-FIRST_LOTS = 8
-
-
-def _spendable_lots():
-    return (
-        Lot.select(Lot.id, Lot.free, Lot.remaining)
-        .where(
-            (Lot.account == P.account)
-            & (Lot.remaining > 0)
-            & (Lot.expires_at.is_null() | (Lot.expires_at > P.now))
-        )
-        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+LOCK_ACCOUNT = Prepared(
+    lambda: locked(
+        Account.select(
+            Account.id,
+            Account.available,
+            Account.held,
+            Account.trial_granted,
+            Account.next_expiry,
+        ).where(Account.service == P.service)
     )
-
-
-SPENDABLE_LOTS = Prepared(lambda: _spendable_lots().limit(FIRST_LOTS))
-# When the first lots do not cover a hold (one made of many small lots).
-ALL_SPENDABLE_LOTS = Prepared(_spendable_lots)
-# Whether sweeping could change what the account can spend: a live hold past
-# its TTL, or a lot past its date with credits left (both read from indexes).
-STALE = Prepared(
+)
+RESERVE = Prepared(
+    lambda: Account.update(
+        available=Account.available - P.amount,
+        held=Account.held + P.amount,
+    ).where((Account.id == P.account) & (Account.available >= P.amount))
+)
+# Whether a live hold is past its TTL (read from the ``iap_hold_live`` index).
+STALE_HOLDS = Prepared(
     lambda: peewee.Select(
         columns=[
             peewee.fn.EXISTS(
@@ -52,14 +62,6 @@ STALE = Prepared(
                     (Hold.account == P.account)
                     & (Hold.state == "held")
                     & (Hold.expires_at <= P.now)
-                )
-            )
-            | peewee.fn.EXISTS(
-                Lot.select(Lot.id).where(
-                    (Lot.account == P.account)
-                    & (Lot.remaining > 0)
-                    & (Lot.expires_at.is_null() == peewee.SQL("FALSE"))  # the index's expression
-                    & (Lot.expires_at <= P.now)
                 )
             )
         ]
@@ -78,25 +80,72 @@ INSERT_HOLD = Prepared(
         created_at=P.now,
     )
 )
+# The capture settles the account first: on PostgreSQL that locks it, as
+# every other mutation does first, so two never wait on each other.
+SETTLE = Prepared(
+    lambda: (
+        Account.update(
+            available=Account.available + P.rest,
+            held=Account.held - P.amount,
+        )
+        .where((Account.id == P.account) & (Account.held >= P.amount))
+        .returning(Account.available, Account.held, Account.alert_enabled | Account.topup_enabled)
+    )
+)
+
+# Lots in draw-down order: soonest expiry first (no expiry last), free before
+# paid, then oldest. The ``iap_lot_spendable`` index has this very order, so
+# the database reads the first lots and stops. A lot past its date with
+# credits left keeps them for the live holds (the sweep expires the rest):
+# a capture takes from it first.
+FIRST_LOTS = 8
+
+
+def _spendable_lots():
+    return (
+        Lot.select(Lot.id, Lot.free, Lot.remaining)
+        .where((Lot.account == P.account) & ~Lot.empty)
+        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+    )
+
+
+SPENDABLE_LOTS = Prepared(lambda: _spendable_lots().limit(FIRST_LOTS))
+# When the first lots do not cover a capture (one made of many small lots).
+ALL_SPENDABLE_LOTS = Prepared(_spendable_lots)
+# Most captures: the first lot has more than the capture takes. ``remaining``
+# is not in the lot index, so this writes the lot's row alone.
+TAKE_FROM_FIRST_LOT = Prepared(
+    lambda: (
+        Lot.update(remaining=Lot.remaining - P.part)
+        .where((Lot.id == _spendable_lots().columns(Lot.id).limit(1)) & (Lot.remaining > P.part))
+        .returning(Lot.id, Lot.free)
+    )
+)
 TAKE_FROM_LOT = Prepared(
-    lambda: Lot.update(remaining=Lot.remaining - P.part).where(
+    lambda: Lot.update(remaining=Lot.remaining - P.part, empty=(Lot.remaining - P.part) == 0).where(
         (Lot.id == P.lot) & (Lot.remaining >= P.part)
     )
 )
 INSERT_HOLD_LOT = Prepared(
     lambda: HoldLot.insert(hold=P.hold, lot=P.lot, amount=P.part, free=P.free, rank=P.rank)
 )
-RESERVE = Prepared(
-    lambda: Account.update(
-        available=Account.available - P.amount,
-        held=Account.held + P.amount,
-    ).where((Account.id == P.account) & (Account.available >= P.amount))
-)
-SETTLE = Prepared(
-    lambda: Account.update(
-        available=Account.available + P.rest,
-        held=Account.held - P.amount,
-    ).where((Account.id == P.account) & (Account.held >= P.amount))
+CLOSE_HOLD = Prepared(
+    lambda: (
+        Hold.update(
+            state="captured",
+            captured=P.amount,
+            closed_at=P.now,
+            lot=P.lot,
+        )
+        .where(
+            (Hold.id == P.hold)
+            & (Hold.account == P.account)
+            & (Hold.amount == P.held)
+            & (Hold.state == "held")
+            & (Hold.expires_at > P.now)
+        )
+        .returning(Hold.description, Hold.reference)
+    )
 )
 INSERT_ENTRY = Prepared(
     lambda: Entry.insert(
@@ -105,8 +154,7 @@ INSERT_ENTRY = Prepared(
         amount=P.amount,
         spent=P.spent,
         free_spent=P.free_spent,
-        available_after=P.available_after,
-        held_after=P.held_after,
+        balance_after=P.balance_after,
         hold=P.hold,
         lot=None,
         description=P.description,
@@ -114,33 +162,5 @@ INSERT_ENTRY = Prepared(
         created_at=P.now,
     )
 )
-# The account of a hold, locked through the hold: one statement.
-LOCK_ACCOUNT_OF_HOLD = Prepared(
-    lambda: locked(
-        Account.select(
-            Account.id,
-            Account.available,
-            Account.held,
-            Account.alert_enabled | Account.topup_enabled,
-        ).where(Account.id == Hold.select(Hold.account).where(Hold.id == P.hold))
-    )
-)
-HOLD_FOR_CAPTURE = Prepared(
-    lambda: Hold.select(
-        Hold.amount,
-        Hold.state,
-        Hold.expires_at,
-        Hold.description,
-        Hold.reference,
-        HoldLot.select(peewee.fn.SUM(HoldLot.amount)).where(
-            (HoldLot.hold == Hold.id) & HoldLot.free
-        ),
-    ).where(Hold.id == P.hold)
-)
-CLOSE_HOLD = Prepared(
-    lambda: Hold.update(
-        state="captured",
-        captured=P.amount,
-        closed_at=P.now,
-    ).where((Hold.id == P.hold) & (Hold.state == "held"))
-)
+# A capture called with a hold id alone (not through ``charge()``).
+HOLD_ACCOUNT = Prepared(lambda: Hold.select(Hold.account, Hold.amount).where(Hold.id == P.hold))

@@ -56,7 +56,8 @@ def test_exception_in_body_releases_and_reraises(widget):
         with charge("widget", 4):
             raise KeyError("gateway down")
     assert balance("widget") == 5
-    assert [k for k, _ in spent_journal()] == ["promotion", "hold", "release"]
+    # A hold writes no entry; its release owns nothing less: an entry of 0.
+    assert spent_journal() == [("promotion", 5), ("release", 0)]
     assert ledger.verify() == []
 
 
@@ -174,7 +175,7 @@ def test_expired_lots_leave_the_balance_with_a_journal_entry(widget):
         with charge("widget", 2):
             pass
     expiry = Entry.get(Entry.kind == "expiry")
-    assert expiry.amount == -4 and expiry.available_after == 1
+    assert expiry.amount == -4 and expiry.balance_after == 1
     assert Account.get(Account.service == "widget").available == 1
     assert ledger.verify() == []
 
@@ -200,18 +201,43 @@ def test_verify_finds_a_tampered_balance(widget):
     grant("widget", 5, reason="gift")
     Account.update(available=Decimal("6")).execute()
     problems = ledger.verify()
-    assert any(p.what == "available balance" and p.found == 6 and p.expected == 5 for p in problems)
+    assert any(
+        p.what == "balance (available + held)" and p.found == 6 and p.expected == 5
+        for p in problems
+    )
 
 
 def test_journal_records_the_balance_after_each_movement(widget):
     grant("widget", 5, reason="gift")
     with charge("widget", 2):
+        with charge("widget", 1) as tx:
+            tx.credit = 0
+    rows = [(e.kind, e.amount, e.spent, e.balance_after) for e in Entry.select().order_by(Entry.id)]
+    # The balance is what is owned: the holds changed nothing, the captures did.
+    assert rows == [("promotion", 5, 0, 5), ("capture", 0, 0, 5), ("capture", -2, 2, 3)]
+
+
+def test_verify_checks_the_journal_entry_by_entry(widget):
+    grant("widget", 5, reason="gift")
+    with charge("widget", 2):
         pass
-    rows = [
-        (e.kind, e.amount, e.available_after, e.held_after)
-        for e in Entry.select().order_by(Entry.id)
+    grant("widget", 1, reason="more")
+    assert ledger.verify() == []
+    # An entry whose balance after does not follow from the one before it,
+    # though the totals still agree.
+    middle = Entry.select().order_by(Entry.id)[1]
+    Entry.update(balance_after=Entry.balance_after + 1).where(Entry.id == middle.id).execute()
+    problems = ledger.verify()
+    assert [(p.what, p.expected, p.found) for p in problems] == [
+        (f"balance after entry {middle.id}", 3, 4)
     ]
-    assert rows == [("promotion", 5, 5, 0), ("hold", -2, 3, 2), ("capture", 0, 3, 0)]
+
+
+def test_verify_finds_lots_that_disagree_with_the_account(widget):
+    lot = grant("widget", 5, reason="gift")
+    Lot.update(remaining=0).where(Lot.id == lot.id).execute()
+    whats = {p.what for p in ledger.verify()}
+    assert whats == {"sum of lots", "lots marked empty wrongly"}
 
 
 def test_database_refuses_a_negative_balance(widget):

@@ -115,7 +115,7 @@ def test_cli_balance_grant_history_verify(widget, app):
     assert run("verify").exit_code == 0
     Account.update(available=Account.available + 1).execute()
     result = run("verify")
-    assert result.exit_code == 1 and "available balance" in result.output
+    assert result.exit_code == 1 and "balance (available + held)" in result.output
     assert run("balance", "nope").exit_code == 1
     # A service no enabled addon declares: refused, no account made for it.
     refused = run("grant", "nope", "5", "--reason", "typo")

@@ -101,3 +101,45 @@ def test_iap_migration_2_from_version_1(app, widget):
             assert ledger.verify() == []
     finally:
         close_app(restarted)
+
+
+def test_a_lot_expiring_under_a_live_hold_pays_for_its_capture(widget, iap_clock):
+    """A hold placed before a lot's date may still take from it: the sweep
+    expires only what the live holds cannot take."""
+    soon = utcnow() + dt.timedelta(seconds=60)
+    trial = ledger.grant("widget", 4, kind="trial", reason="trial", expires_at=soon)
+    paid = ledger.grant("widget", 10, kind="purchase", free=False, reason="pack")
+    first = ledger.hold("widget", 3)
+    second = ledger.hold("widget", 2)
+    iap_clock.advance(120)  # the trial is past its date, the holds still live
+    assert balance("widget") == 9  # 14 - 5 held; the trial's 4 are all held
+    assert ledger.expire_lots() == 0  # the live holds may take all of it
+    ledger.capture(first.id)
+    assert Lot.get_by_id(trial.id).remaining == 1
+    ledger.release(second.id)
+    # Nothing holds the trial's last credit now: it no longer counts, then expires.
+    assert balance("widget") == 10
+    assert ledger.expire_lots() == 1
+    assert (Lot.get_by_id(trial.id).remaining, Lot.get_by_id(paid.id).remaining) == (0, 10)
+    assert Entry.get(Entry.kind == "expiry").amount == -1
+    with charge("widget", 10):
+        pass
+    assert balance("widget") == 0
+    assert ledger.verify() == []
+
+
+def test_a_hold_after_a_lot_expired_cannot_use_it(widget, iap_clock):
+    ledger.grant("widget", 4, kind="trial", reason="trial", expires_at=utcnow())
+    ledger.grant("widget", 1, kind="purchase", free=False, reason="pack")
+    iap_clock.advance(1)
+    from addons.iap import InsufficientCreditError
+
+    try:
+        with charge("widget", 2):
+            raise AssertionError("the body ran")
+    except InsufficientCreditError as error:
+        assert error.available == 1
+    with charge("widget", 1):
+        pass
+    assert balance("widget") == 0
+    assert ledger.verify() == []

@@ -9,6 +9,8 @@ PYTEST_ARGS ?=
 # HOST is often the machine's name.
 HOST := 127.0.0.1
 PORT := 5000
+# The local itsme test provider that `make run` starts (addons/itsme_sign).
+ITSME_LOCAL_PORT := 5077
 export HOST_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test lint test-sqlite test-postgres bench system-deps test-deps install clean
@@ -35,8 +37,14 @@ run: $(STAMP) system-deps
 	$(BIN)/iap-host partner-autocomplete load --sample
 	$(BIN)/iap-host lead-generation load --sample
 	@echo "Starting the worker and the web server on http://$(HOST):$(PORT)"
-	@$(BIN)/iap-host worker & worker=$$!; \
-	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' EXIT INT TERM; \
+	@# Without a real itsme configured, the local test provider plays itsme.
+	@if [ -z "$$ITSME_DISCOVERY_URL" ]; then \
+	  export ITSME_DISCOVERY_URL=http://127.0.0.1:$(ITSME_LOCAL_PORT)/.well-known/openid-configuration \
+	    ITSME_CLIENT_ID=$${ITSME_CLIENT_ID:-iap-host-local} ITSME_SERVICE_CODE=$${ITSME_SERVICE_CODE:-IAPHOST_LOCAL}; \
+	  $(BIN)/iap-host itsme-sign provider --port $(ITSME_LOCAL_PORT) & provider=$$!; \
+	fi; \
+	  $(BIN)/iap-host worker & worker=$$!; \
+	  trap 'kill -TERM $$worker $$provider 2>/dev/null; wait $$worker $$provider 2>/dev/null; exit 0' EXIT INT TERM; \
 	  $(BIN)/iap-host serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

@@ -20,8 +20,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from host.models import RateCounter
 
-# What the view checks before it trusts the request.
-AUTH_KINDS = ("token", "signature")
+# What the view checks before it trusts the request; "none": it only
+# publishes what is public by nature (a JWKS of public keys) and changes nothing.
+AUTH_KINDS = ("token", "signature", "none")
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
 
@@ -64,7 +65,8 @@ def public_endpoint(*, auth: str, rate_limit: str | RateLimit, description: str 
 
     ``auth`` says what the view checks before trusting the request:
     ``"token"`` (a secret or signed token in the URL or a header, see
-    :func:`read_token`) or ``"signature"`` (a provider's signed callback).
+    :func:`read_token`), ``"signature"`` (a provider's signed callback) or
+    ``"none"`` (a read-only view of public data, such as a JWKS of public keys).
     ``rate_limit`` (``"30/minute"``) bounds the calls per client address;
     the host refuses the excess with 429 before the view runs, so a token
     cannot be guessed by brute force. No CSRF token is asked: the caller is

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from host import Config, ConfigKey
+from host import AddonSettings, Config, ConfigKey
 
 SIGN_KEYS = (
     ConfigKey(
@@ -47,6 +47,14 @@ SIGN_KEYS = (
 )
 
 
+def _identification_form():
+    if importlib.util.find_spec("addons.itsme_sign.oidc.config") is None:
+        return None
+    from addons.itsme_sign.oidc.config import SettingsForm
+
+    return SettingsForm
+
+
 def _identification_keys() -> tuple[ConfigKey, ...]:
     if importlib.util.find_spec("addons.itsme_sign.oidc") is None:
         return ()
@@ -57,7 +65,8 @@ def _identification_keys() -> tuple[ConfigKey, ...]:
     return tuple(KEYS)
 
 
-CONFIG = Config("ITSME", *SIGN_KEYS, *_identification_keys())
+CONFIG = Config("ITSME", *SIGN_KEYS, *_identification_keys(), form=_identification_form())
+SETTINGS = AddonSettings("itsme_sign", CONFIG)
 
 
 def link_days() -> int:

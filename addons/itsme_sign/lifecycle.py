@@ -7,6 +7,7 @@ PDF in ``stamping`` and ``certificate``.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -227,6 +228,14 @@ def warnings(sign_request: SignRequest) -> list[str]:
                 "Netherlands): this signer cannot sign."
             )
     available = [s for s in needing if signers.itsme_available(s)]
+    if available and importlib.util.find_spec("addons.itsme_sign.itsme_client"):
+        from addons.itsme_sign import itsme_client
+
+        if not itsme_client.configured():
+            found.append(
+                "itsme identification is not set up on this server yet: signers whose role "
+                "requires it cannot sign until an administrator sets it up."
+            )
     credits = balance("itsme_sign")
     if available and credits < len(available):
         shown = int(credits) if credits == credits.to_integral_value() else credits.normalize()

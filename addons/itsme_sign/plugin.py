@@ -60,6 +60,19 @@ def register_blueprints():
 
 
 @hookimpl
+def settings_blocks():
+    part = _identification()
+    return list(part.settings_blocks()) if hasattr(part, "settings_blocks") else []
+
+
+@hookimpl
+def register_commands(cli):
+    part = _identification()
+    if hasattr(part, "register_commands"):
+        part.register_commands(cli)
+
+
+@hookimpl
 def init_app(app):
     register_chatter_model("itsme_sign.request", SignRequest)
 

@@ -25,6 +25,8 @@ ITSME_OUTCOMES = {
     "failed": "The identification with itsme did not complete. Try again.",
     "unavailable": "itsme does not answer right now. Try again in a moment.",
     "mismatch": "The identification was refused. Try again.",
+    "no_credit": "Identification with itsme cannot run for this document right now. Try again "
+    "later, or contact the sender.",
 }
 
 

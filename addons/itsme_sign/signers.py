@@ -18,7 +18,6 @@ from addons.itsme_sign import config
 from addons.itsme_sign.models import ITSME_COUNTRIES, Signer, SignRequest
 from host import (
     BadToken,
-    Setting,
     locked,
     post_message,
     read_token,
@@ -130,7 +129,7 @@ def record_identification(
     on ``itsme_sign.store_national_number``. Refused (``LinkError``) once
     the signer signed or declined or the document is no longer out for signing.
     Call it outside any transaction, after the ID token validated."""
-    keep_number = Setting.read(STORE_NATIONAL_NUMBER, "") == "1"
+    keep_number = bool(config.SETTINGS.get("store_national_number"))
     with write_transaction():
         current = locked(Signer.select().where(Signer.id == signer.id)).get()
         if current.state != "sent" or current.request.state != "sent":

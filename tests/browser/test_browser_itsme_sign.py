@@ -144,7 +144,12 @@ def test_a_role_requiring_itsme_keeps_sign_disabled_until_identified(
     _upload_and_add_signer(page, tmp_path, "Customer", "BE")
     _click_on_page(page, 1, 0.15, 0.7)
     page.get_by_role("button", name="Send").click()
-    expect(page.locator(".flash-error")).to_contain_text("itsme identifications cost 1 credit")
+    expect(
+        page.locator(".flash-error", has_text="itsme identifications cost 1 credit")
+    ).to_be_visible()
+    expect(
+        page.locator(".flash-error", has_text="itsme identification is not set up")
+    ).to_be_visible()
 
     signer_context = browser.new_context(viewport=PHONE)
     try:

@@ -15,10 +15,8 @@ def itsme_role(sender):
 
 @pytest.fixture
 def identify_route(app):
-    """Stands for the identification part's start route, so the page's button has a target."""
-    app.add_url_rule(
-        "/itsme_sign/test-identify/<token>", "itsme_sign.identify_start", lambda token: token
-    )
+    """The identification part's start route, which the page's button targets."""
+    assert "itsme_sign.identify_start" in app.view_functions
 
 
 def _send(ready, country="BE", name="Jan Peeters"):
@@ -42,7 +40,7 @@ def test_sign_stays_disabled_until_the_signer_is_identified(
     link = link_of("jan@example.be")
     page = client.get(link).data.decode()
     assert "Identify with itsme" in page
-    assert "/itsme_sign/test-identify/" in page
+    assert f"{link}/itsme" in page
     assert 'id="sign-submit" disabled' in page
     answer = client.post(link + "/sign", data={"kind": "typed", "typed": "Jan Peeters"})
     assert answer.status_code == 403

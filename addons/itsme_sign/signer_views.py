@@ -45,6 +45,10 @@ def identify_url(signer, token: str) -> str | None:
         return None
     if IDENTIFY_ENDPOINT not in current_app.view_functions:
         return None
+    from addons.itsme_sign import itsme_client
+
+    if not itsme_client.configured():
+        return None  # the page says itsme is not set up here
     return url_for(IDENTIFY_ENDPOINT, token=token)
 
 

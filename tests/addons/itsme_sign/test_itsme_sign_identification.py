@@ -15,8 +15,14 @@ def itsme_role(sender):
 
 @pytest.fixture
 def identify_route(app):
-    """The identification part's start route, which the page's button targets."""
+    """The identification part's start route, which the page's button targets,
+    with itsme set up (no call reaches the provider in these tests)."""
     assert "itsme_sign.identify_start" in app.view_functions
+    app.config.update(
+        ITSME_DISCOVERY_URL="http://127.0.0.1:9/.well-known/openid-configuration",
+        ITSME_CLIENT_ID="test-client",
+        ITSME_SERVICE_CODE="TEST_SIGN",
+    )
 
 
 def _send(ready, country="BE", name="Jan Peeters"):

@@ -217,3 +217,13 @@ def test_the_sender_is_told_at_send_when_itsme_is_not_set_up(app, itsme_sign, re
     assert not any("not set up" in w for w in lifecycle.warnings(sign_request))
     app.config["ITSME_CLIENT_ID"] = ""
     assert any("itsme identification is not set up" in w for w in lifecycle.warnings(sign_request))
+
+
+def test_the_signer_page_says_so_when_itsme_is_not_set_up(app, client, signer_link, credits):
+    credits("itsme_sign", 1)
+    signer, link = signer_link()
+    app.config["ITSME_DISCOVERY_URL"] = ""
+    page = client.get(link).data.decode()
+    assert "itsme identification is not set up on this server yet" in page
+    assert "Identify with itsme" not in page
+    assert client.get(f"{link}/itsme").headers["Location"].endswith("?itsme=unavailable")

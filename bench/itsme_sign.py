@@ -16,6 +16,9 @@ on a loopback port and our relying party (``addons.itsme_sign.oidc``):
   RSA-OAEP/A128CBC-HS256 around a JWS RS256), against **bare joserfc**:
   ``jwe.decrypt_compact`` then ``jwt.decode`` with the known key, on the
   same token. Target: validate at least 0.5× bare (as fast or half as fast).
+* **stamping** (``bench/itsme_sign_stamping.py``, also run alone): the fields
+  stamped on a 20-page PDF, and the whole signed PDF, against the raw pypdf
+  write of the same PDF.
 
 The kinds alternate in ``--rounds`` slices of ``--seconds`` each; "× raw" is
 the median of the rounds' ratios, so a noisy neighbour hits one round.
@@ -45,6 +48,7 @@ from addons.itsme_sign.oidc import ClientKeys, Discovery, RelyingParty  # noqa: 
 from addons.itsme_sign.oidc.claims import ACR_BASIC  # noqa: E402
 from addons.itsme_sign.oidc.tokens import Expected, check_id_token, open_token  # noqa: E402
 from bench import common  # noqa: E402
+from bench import itsme_sign_stamping as stamping_bench  # noqa: E402
 
 CLIENT_ID = "bench"
 SERVICE = "BENCH"
@@ -223,6 +227,7 @@ def main() -> None:
         f"  validation {verdict} the target of {TARGET_VALIDATE}× bare joserfc; "
         f"load average now {common.load_average()}"
     )
+    stamping = stamping_bench.run(args.seconds, args.rounds)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(
@@ -231,6 +236,7 @@ def main() -> None:
                     "checks": checks,
                     "flow_ratio": flow_ratio,
                     "validate_ratio": validate_ratio,
+                    "stamping": stamping,
                     "machine": common.machine(),
                 },
                 fh,

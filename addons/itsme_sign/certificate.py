@@ -105,7 +105,8 @@ def page(sign_request, signers, *, stamped_sha256: str, certificate_fingerprint:
 
 
 def append(stamped: bytes, certificate: bytes) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(stamped), strict=False))
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(stamped), strict=False))
     writer.append(PdfReader(io.BytesIO(certificate)))
     out = io.BytesIO()
     writer.write(out)

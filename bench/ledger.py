@@ -12,9 +12,11 @@ each has its own account, with 1 it goes round the 8).
 
 The baseline ``raw`` issues the same statements as ``charge()`` straight
 through ``sqlite3`` / ``psycopg2``, with the same transaction boundaries
-(``BEGIN IMMEDIATE`` on SQLite, ``BEGIN`` + ``SELECT … FOR UPDATE`` on
-PostgreSQL); at start-up both are captured and compared statement by
-statement, and a warning is printed when ``charge()`` changed. The
+(``BEGIN IMMEDIATE`` on SQLite, ``BEGIN`` on PostgreSQL, where the account's
+conditional ``UPDATE`` locks it); at start-up both are captured and compared
+statement by statement, and a warning is printed when ``charge()`` changed.
+On SQLite the pages a round trip appends to the WAL are counted too, for
+``charge()`` and for ``minimal``. The
 implementations run in alternating slices (raw, charge(), charge(), raw, …)
 so a noisy neighbour hits both. At the end ``ledger.verify()`` must find no
 discrepancy (the baseline writes real journal entries too) and every hold
@@ -531,12 +533,38 @@ def _prepare(backend: str, url: str, show_sql: bool) -> dict:
         raw.charge(HOT)
         shapes = {"charge()": _shapes(orm_log, raw.log)}
         raw.close()
+        if backend == "sqlite":
+            shapes["charge()"]["wal_pages"] = _wal_pages(url, lambda: charge_once(HOT))
+            minimal = MinimalLedger(backend, url)
+            shapes["charge()"]["minimal_wal_pages"] = _wal_pages(url, lambda: minimal.charge(HOT))
+            minimal.close()
     common.close_app(app)
     if show_sql:
         print(f"  statements charge() sent on {backend}:")
         for sql, params in orm_log:
             print(f"    {sql}  {params}")
     return shapes
+
+
+def _wal_pages(url: str, round_trip, count: int = 100) -> float:
+    """Pages a round trip appends to SQLite's write-ahead log (what its
+    commits write, and what a checkpoint later copies and syncs), with
+    automatic checkpoints off while it counts (100 round trips stay under
+    the 1,000 pages at which the minimal ledger's connection would checkpoint)."""
+    from host.db import db, parse_database_url
+
+    path = parse_database_url(url).database + "-wal"
+    page = db.execute_sql("PRAGMA page_size").fetchone()[0]
+    db.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = os.path.getsize(path)
+        for _ in range(count):
+            round_trip()
+        frames = (os.path.getsize(path) - max(before, 32)) / (page + 24)
+    finally:
+        db.execute_sql("PRAGMA wal_autocheckpoint = 1000")
+    return frames / count
 
 
 def _fund_with_lots(service: str, count: int) -> None:
@@ -621,6 +649,11 @@ def run_backend(backend: str, label: str, url: str, args) -> dict:
         count = len(shape["orm"])
         if shape["same"]:
             print(f"  {impl}: one round trip = {count} statements, the same as its baseline raw")
+            if "wal_pages" in shape:
+                print(
+                    f"  {impl}: one round trip appends {shape['wal_pages']:.1f} pages to the WAL;"
+                    f" minimal {shape['minimal_wal_pages']:.1f}"
+                )
         else:
             print(f"  WARNING: raw no longer sends what {impl} sends:")
             print(f"    {impl}: {shape['orm']}")

@@ -66,6 +66,10 @@ def find_invoice_number(doc: Doc) -> dict:
     # 'Handelsrechnung Nr. 471102 vom …', 'Facture n° F-12': the document's own name
     # followed by a number sign.
     found += [m for line in doc.lines for m in find_in_words(line.words, _inline_numbers)]
+    if not found and doc.is_ocr:
+        sibling = _beside_date_label(doc, finder)
+        if sibling:
+            return doc.field(sibling[0].value, 0.5, sibling[1])
     if not found:
         # Label lost (OCR) or absent: a typical invoice-number shape, low confidence.
         shaped = first_in_lines(doc, _number_shapes)
@@ -78,6 +82,31 @@ def find_invoice_number(doc: Doc) -> dict:
     return doc.field(match.value, 0.95, words, others)
 
 
+def _beside_date_label(doc: Doc, finder) -> tuple[Match, list[Word]] | None:
+    """The number of a label OCR garbled, told by where it is: 'Recnungenunes 471102'
+    right over 'Rechnungsdatum 05.03.2013', 'Belegane : R876…' over 'Beleg-Datum'. The
+    line next to the issue date's label, starting in its column with an unknown label
+    that shares its first letters (Rechnungs-nummer / Rechnungs-datum)."""
+    for hit in doc.hits_for("invoice_date"):
+        stem = hit.words[0].norm[:3]
+        page = doc.page_of(hit.line)
+        index = page.lines.index(hit.line)
+        for other in page.lines[max(0, index - 1) : index + 2 : 2]:
+            segment = next(
+                (s.words for s in other.segments if abs(s.words[0].x0 - hit.x0) <= 5), None
+            )
+            if not segment or len(stem) < 3 or not segment[0].norm.startswith(stem):
+                continue
+            if any(segment[0] in h.words for h in doc.hits[id(other)]):
+                continue  # a label this reader knows, of another field
+            words = [w for w in other.words[other.words.index(segment[0]) + 1 :]
+                     if w.text != ":"][:2]  # fmt: skip
+            found = find_in_words(words, finder) if words else []
+            if found:
+                return found[0]
+    return None
+
+
 _INLINE_NUMBER = re.compile(
     r"(?i)\b\w*(?:rechnung|korrektur|gutschrift|invoice|facture|factuur|creditnota|avoir|"
     r"credit note|receipt|quittung|beleg)\w*(?:\s+\([^)]{0,40}\)|\s+(?:des|der|de|du|of|van)"
@@ -86,9 +115,15 @@ _INLINE_NUMBER = re.compile(
 )
 
 
+# 'Ursprungsbeleg-Nr', 'Original invoice no': the number of another document.
+_OTHER_DOCUMENT = re.compile(r"(?i)(?:ursprung|original|bezug|storniert|referenced|related)")
+
+
 def _inline_numbers(text: str) -> list[Match]:
     out = []
     for m in _INLINE_NUMBER.finditer(text):
+        if _OTHER_DOCUMENT.match(m[0]):
+            continue
         token = m[1].rstrip(".-/")
         if len(token) >= 3 and any(c.isdigit() for c in token):
             out.append(Match(token, m.start(1), m.start(1) + len(token)))

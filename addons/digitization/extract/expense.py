@@ -22,6 +22,8 @@ CATEGORIES = [
 ]  # fmt: skip
 
 
+# 'SDN BHD' as OCR reads it off thermal paper: 'SON BHO', 'SDN BH0', 'SDN 8HD'.
+_MALAY_LEGAL = re.compile(r"(?i)\bs[do0]n\.? ?[b8]h[do0]\b\.?")
 _LEGAL_NAME = re.compile(
     r"\b(?:sdn\.? ?bhd|bhd|s/b|gmbh|ltd|limited|llc|inc|plc|b\.?v|n\.?v|s\.?a|sarl|sas|"
     r"pte|pty|ag|kg|co\.|corp|enterprise|trading|restaurant|restoran|cafe|hardware|"
@@ -38,11 +40,21 @@ _REG_NUMBER = re.compile(r"\s*\(?\b[\w-]*\d[\w-]*\)?\s*$")
 
 
 def _name_text(line) -> str:
-    """'Sanjung Realiti Sdn. Bhd. (779763-K)' -> without its registration number."""
-    return _REG_NUMBER.sub("", line.text)
+    """'Sanjung Realiti Sdn. Bhd. (779763-K)' -> without its registration number; a
+    Malaysian legal form OCR misread is written as it is printed ('SON BHO' -> 'SDN BHD')."""
+    text = _MALAY_LEGAL.sub(lambda m: _legal_form(m[0]), line.text)
+    return _REG_NUMBER.sub("", text)
 
 
-def _name_like(line) -> bool:
+def _legal_form(raw: str) -> str:
+    if raw[:1].isupper() and raw[-1:].islower():
+        return "Sdn Bhd"
+    return "SDN BHD" if raw.isupper() or not raw[-1:].isalpha() else "sdn bhd"
+
+
+def _name_like(line, legal: bool = False) -> bool:
+    """Capitals, no digits, not a label; a legal name may be in mixed case
+    ('Gerbang Alaf Restaurants Sdn Bhd') and full of dots ('MR. D.I.Y. (M) SDN BHD')."""
     text = _name_text(line)
     letters = sum(c.isalpha() for c in text)
     upper = sum(c.isupper() for c in text)
@@ -50,9 +62,9 @@ def _name_like(line) -> bool:
     confidence = sum(w.conf for w in line.words) / len(line.words)
     return (
         letters >= 4
-        and letters >= 0.7 * len(text.replace(" ", ""))
+        and letters >= (0.5 if legal else 0.7) * len(text.replace(" ", ""))  # 'MR. D.I.Y.'
         and digits == 0
-        and upper >= 0.6 * letters
+        and (legal or upper >= 0.6 * letters)
         and confidence >= 0.5
         and not _NOT_A_NAME.search(text)
     )
@@ -67,7 +79,8 @@ def find_merchant(doc: Doc) -> dict:
     top_lines = [ln for ln in top_lines if not find_dates(ln.text) and not find_amounts(ln.text)]
     if not top_lines:
         return empty_field()
-    legal = [ln for ln in top_lines[:8] if _LEGAL_NAME.search(_name_text(ln)) and _name_like(ln)]
+    legal = [ln for ln in top_lines[:8]
+             if _LEGAL_NAME.search(_name_text(ln)) and _name_like(ln, legal=True)]  # fmt: skip
     named = [ln for ln in top_lines if _name_like(ln)]
     if legal:
         line, confidence = legal[0], 0.85

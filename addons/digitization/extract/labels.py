@@ -115,8 +115,9 @@ _LABELS = {
 
 
 def _token(text: str) -> str:
-    """Label token: 'USt.-Identnr.' and 'Ust-Identnr' are the same."""
-    return normalize_token(text).replace(".", "") if text != "#" else text
+    """Label token: 'USt.-Identnr.' and 'Ust-Identnr' are the same, and 'Beleg-Datum'
+    and 'Belegdatum'."""
+    return normalize_token(text).replace(".", "").replace("-", "") if text != "#" else text
 
 
 def _tokens(label: str) -> tuple[str, ...]:

@@ -153,10 +153,15 @@ def find_totals(doc: Doc, regions) -> dict[str, dict]:
 
     best, best_key = None, None
     for (u, uw, ub), (t, tw, tb), (g, gw, _) in product(untaxed, tax, total):
+        # A credit note's tax whose minus OCR lost ('Steuerbetrag 1,12' beside
+        # 'Bruttosumme -8,79'): the sign of its net and total is the tax's too.
+        flipped = doc.is_ocr and u < 0 and g < 0 < t
+        if flipped:
+            t = -t
         if abs(u + t - g) > CENT or abs(t) > abs(u):
             continue
         agrees = any(abs(t - st) <= CENT and abs(u - sb) <= CENT for sb, st in sums)
-        key = (agrees, abs(g), not ub, not tb)
+        key = (agrees, not flipped, abs(g), not ub, not tb)
         if best_key is None or key > best_key:
             best, best_key = ((u, uw), (t, tw), (g, gw)), key
     candidates = {
@@ -165,7 +170,7 @@ def find_totals(doc: Doc, regions) -> dict[str, dict]:
         "total_amount": [money_str(v) for v, _, _ in total],
     }
     if best is not None:
-        confidence = 0.97 if best_key[0] else 0.9
+        confidence = 0.97 if best_key[0] else 0.9 if best_key[1] else 0.7
         return {
             name: doc.field(money_str(value), confidence, words, candidates[name])
             for name, (value, words) in zip(NAMES, best, strict=True)

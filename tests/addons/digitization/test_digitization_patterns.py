@@ -7,10 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from addons.digitization.extract import checks
-from addons.digitization.extract.bill import seller_block_name
+from addons.digitization.extract.bill import find_invoice_number, seller_block_name
 from addons.digitization.extract.context import Doc
+from addons.digitization.extract.expense import find_merchant
 from addons.digitization.extract.layout import Page, Word
-from addons.digitization.extract.totals import tax_breakdown
+from addons.digitization.extract.totals import find_totals, tax_breakdown
 from addons.digitization.extract.values import (
     country_currency,
     find_amounts,
@@ -106,3 +107,48 @@ def test_a_name_over_two_lines_whose_second_reaches_further_right():
                 (352, [("Musterstr.", 50), ("12", 116)])])  # fmt: skip
     name = " ".join(w.text for w in seller_block_name(doc, []))
     assert name == "MVM Musterhafter Versicherungsverein Musterstadt a.G."
+
+
+def test_a_hyphenated_label_is_the_label_written_in_one_word():
+    doc = _doc([(95, [("Beleg-Datum", 366), (":", 459), ("06.08.2013", 468)])])
+    assert [h.field for h in doc.hits_for("invoice_date")] == ["invoice_date"]
+
+
+def test_a_number_whose_label_ocr_garbled_beside_the_date_label():
+    rows = [(85, [("Belegane", 366), (":", 459), ("R87654321012345", 468)]),
+            (95, [("Beleg-Datum", 366), (":", 459), ("06.08.2013", 468)])]  # fmt: skip
+    assert find_invoice_number(_doc(rows, "ocr"))["value"] == "R87654321012345"
+    assert find_invoice_number(_doc(rows, "ocr"))["confidence"] <= 0.5
+    # A label of another field, or another stem, is not taken for the number's.
+    other = [(85, [("Kunden-Nr", 366), (":", 459), ("009420", 468)]), rows[1]]
+    assert find_invoice_number(_doc(other, "ocr"))["value"] is None
+
+
+def test_the_number_of_the_original_document_is_not_the_invoice_number():
+    doc = _doc([(85, [("Ursprungsbeleg-Nr", 366), (":", 459), ("R87654321012345", 468)])])
+    assert find_invoice_number(doc)["value"] != "R87654321012345"
+
+
+def test_a_credit_notes_tax_whose_minus_ocr_lost():
+    rows = [(100, [("Rechnungssumme", 300), ("ohne", 390), ("USt.", 420), ("-7,67", 500)]),
+            (115, [("Steuerbetrag", 300), ("in", 380), ("EUR", 395), ("1,12", 500)]),
+            (130, [("Bruttosumme", 300), ("-8,79", 500)])]  # fmt: skip
+    totals = find_totals(_doc(rows, "ocr"), [])
+    assert [totals[n]["value"] for n in ("untaxed_amount", "tax_amount", "total_amount")] == [
+        "-7.67", "-1.12", "-8.79"]  # fmt: skip
+    assert totals["tax_amount"]["confidence"] < 0.9  # a guess: asks for a look
+    # On a text layer the printed sign is what it is.
+    assert find_totals(_doc(rows), [])["tax_amount"]["value"] != "-1.12"
+
+
+def test_receipt_legal_names_in_mixed_case_with_dots_and_ocr_slips():
+    def merchant(text):
+        cells, x = [], 40
+        for word in text.split():
+            cells.append((word, x))
+            x += 6 * len(word) + 6
+        return find_merchant(_doc([(20, [("107", 40)]), (40, cells)], "ocr"))["value"]
+
+    assert merchant("MR. D.I.Y. (M) SDN BHO") == "MR. D.I.Y. (M) SDN BHD"
+    assert merchant("Gerbang Alaf Restaurants Sdn Bhd") == "Gerbang Alaf Restaurants Sdn Bhd"
+    assert merchant("MAKASSAR FRESH MARKET SON BH0") == "MAKASSAR FRESH MARKET SDN BHD"

@@ -9,7 +9,7 @@ from peewee import fn
 from addons.lead_generation.forms import RuleForm
 from addons.lead_generation.models import PageView, Rule
 from addons.lead_generation.tracking import snippet
-from addons.lead_generation.views import _states, blueprint
+from addons.lead_generation.views import _states, blueprint, dataset_summary
 from host import admin_required, db
 
 
@@ -23,6 +23,7 @@ def rules():
         "lead_generation/rules.html",
         rules=list(Rule.select().order_by(Rule.sequence, Rule.id)),
         snippet=snippet(),
+        dataset=dataset_summary(),
         counts=counts,
         recent=list(PageView.select().order_by(PageView.id.desc()).limit(20)),
     )

@@ -134,6 +134,23 @@ def convert(lead_id: int):
     return redirect(url_for("host.contact", contact_id=contact.id))
 
 
+def dataset_summary() -> dict | None:
+    """The local dataset's size and whether it is the generated sample, for the
+    pages that search it (None with another provider)."""
+    from addons.lead_generation.models import Company, DatasetLoad, IpRange, Person
+
+    if config.value("provider") != "local":
+        return None
+    last = DatasetLoad.select().order_by(DatasetLoad.id.desc()).first()
+    return {
+        "companies": Company.select().count(),
+        "people": Person.select().count(),
+        "ranges": IpRange.select().count(),
+        "sample": bool(last and last.sample),
+        "loaded_at": last.finished_at if last else None,
+    }
+
+
 def _states() -> dict[str, set[str]]:
     try:
         return config.provider().states()
@@ -163,6 +180,7 @@ def request_new():
         form=form,
         states={c: sorted(s) for c, s in states.items()},
         balance=balance("lead_generation"),
+        dataset=dataset_summary(),
         max_leads=MAX_LEADS,
         max_contacts=MAX_CONTACTS,
     ), (422 if form.errors else 200)

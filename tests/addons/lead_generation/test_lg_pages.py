@@ -180,3 +180,14 @@ def test_the_form_needs_its_csrf_token(dataset, admin_client):
     response = admin_client.post("/lead_generation/requests/new", data=form_data(), csrf=False)
     assert response.status_code == 400
     assert MiningRequest.select().count() == 0
+
+
+def test_the_sample_dataset_is_labelled_as_sample_data(dataset, admin_client):
+    page = admin_client.get("/lead_generation/requests/new").get_data(as_text=True)
+    assert "800 companies, 2,400 people" in page and "sample data" in page
+    assert "sample data" in admin_client.get("/lead_generation/rules").get_data(as_text=True)
+
+
+def test_an_empty_dataset_says_how_to_load_one(lg, admin_client):
+    page = admin_client.get("/lead_generation/requests/new").get_data(as_text=True)
+    assert "iap-host lead-generation load FILE" in page and "sample data" not in page

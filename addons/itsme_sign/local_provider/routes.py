@@ -90,7 +90,9 @@ def add(app: Flask, provider, server: AuthorizationServer) -> None:
         user, scope, client_id, _ = entry
         client = provider.clients[client_id]
         claims = identities.userinfo(user, scope.split())
-        claims.update(iss=provider.issuer, aud=client_id)
+        claims.update({"iss": provider.issuer, "aud": client_id, **provider.faults.userinfo_claims})
+        for name in provider.faults.userinfo_drop:
+            claims.pop(name, None)
         body = sign_then_encrypt_userinfo(provider, claims, client)
         return body, 200, {"Content-Type": "application/jwt"}
 

@@ -26,6 +26,8 @@ class Faults:
     sign: str = "good"  # good | tampered | none | hs256_public | unknown_kid
     encrypt: str = "good"  # good | other_key | plain
     acr: str | None = None  # the acr returned whatever was asked
+    userinfo_claims: dict = field(default_factory=dict)  # overrides of the userinfo's claims
+    userinfo_drop: tuple = ()  # claims removed from the userinfo
     token_error: str | None = None  # the token endpoint answers 400 with this error
     token_status: int | None = None  # the token endpoint answers this status, no JSON
     delay: float = 0.0  # seconds the token endpoint waits before answering

@@ -133,7 +133,10 @@ class RelyingParty:
         merged = {**userinfo, **{k: v for k, v in claims.items() if k in ("sub", "acr")}}
         if not pending.eid:
             merged.pop(BE_NATIONAL_NUMBER, None)  # never kept unless asked for
-        return Result(Identity.from_claims(merged, acr=claims["acr"]), claims)
+        identity = Identity.from_claims(merged, acr=claims["acr"])
+        if not identity.name:
+            raise InvalidResponse("itsme gave no verified name")
+        return Result(identity, claims)
 
     # -- HTTP ----------------------------------------------------------------
 

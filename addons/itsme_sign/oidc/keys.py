@@ -109,7 +109,7 @@ class KeyFile:
     def _rotate(self, now: float, force: bool = False) -> list[dict]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a") as lock:
+        with os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as lock:
             # Several processes start at once: one makes the key, the others read it.
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._cached = None

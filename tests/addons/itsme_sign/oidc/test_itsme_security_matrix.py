@@ -175,3 +175,17 @@ def test_the_signer_canceling_in_the_app_is_access_denied(rp):
     with pytest.raises(ProviderRefused, match="canceled in the itsme app") as refused:
         rp.finish(params, pending)
     assert refused.value.error == "access_denied"
+
+
+def test_userinfo_about_someone_else_or_without_a_name_is_refused(rp, provider):
+    provider.faults.userinfo_claims = {"sub": "someone-else"}
+    with pytest.raises(InvalidResponse, match="about someone else"):
+        identify(rp)
+    provider.faults.userinfo_claims = {}
+    provider.faults.userinfo_drop = ("name", "given_name", "family_name")
+    with pytest.raises(InvalidResponse, match="no verified name"):
+        identify(rp)
+    provider.faults.userinfo_drop = ()
+    provider.faults.userinfo_claims = {"aud": "another-client"}
+    with pytest.raises(InvalidResponse, match="meant for another party"):
+        identify(rp)

@@ -227,3 +227,21 @@ def test_the_signer_page_says_so_when_itsme_is_not_set_up(app, client, signer_li
     assert "itsme identification is not set up on this server yet" in page
     assert "Identify with itsme" not in page
     assert client.get(f"{link}/itsme").headers["Location"].endswith("?itsme=unavailable")
+
+
+def test_rotate_keys_on_the_command_line_keeps_the_old_keys_published(app, client, itsme_sign):
+    from click.testing import CliRunner
+
+    from addons.itsme_sign import itsme_client
+    from host.cli import cli
+
+    app.extensions["host"].hooks.register_commands(cli=cli)
+    before = {k["kid"] for k in client.get("/itsme_sign/itsme/jwks.json").get_json()["keys"]}
+    result = CliRunner().invoke(
+        cli, ["itsme-sign", "rotate-keys"], obj={"app": app}, catch_exceptions=False
+    )
+    assert "New keys: signing" in result.output
+    after = {k["kid"] for k in client.get("/itsme_sign/itsme/jwks.json").get_json()["keys"]}
+    assert before < after and len(after) == 4
+    newest = itsme_client.client_keys(app).signing.signing_key().kid
+    assert newest in after and newest not in before

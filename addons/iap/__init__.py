@@ -18,6 +18,7 @@ from addons.iap.charging import (
     charge,
     grant,
     refund,
+    trial_only,
 )
 from addons.iap.ledger import ChargeInProgressError, HoldClosedError, IdempotencyConflict
 from addons.iap.payments import PaymentProvider
@@ -35,6 +36,7 @@ __all__ = [
     "UnknownServiceError",
     "balance",
     "charge",
+    "trial_only",
     "grant",
     "refund",
     "standard_packs",

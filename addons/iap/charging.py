@@ -29,13 +29,22 @@ class InsufficientCreditError(Exception):
     """
 
     def __init__(
-        self, service: str, required: Decimal, available: Decimal, trial: bool, buy_url: str
+        self,
+        service: str,
+        required: Decimal,
+        available: Decimal,
+        trial: bool,
+        buy_url: str,
+        *,
+        trial_only: bool = False,
     ):
         self.service = service
         self.required = required
         self.available = available
         self.trial = trial
         self.buy_url = buy_url
+        # The account's credits came from its free trial only: it never bought any.
+        self.trial_only = trial_only
         super().__init__(f"Not enough {service} credits: {required} needed, {available} available.")
 
     def as_dict(self) -> dict:
@@ -45,6 +54,7 @@ class InsufficientCreditError(Exception):
             "required": str(self.required),
             "available": str(self.available),
             "trial": self.trial,
+            "trial_only": self.trial_only,
             "buy_url": self.buy_url,
         }
 
@@ -192,7 +202,12 @@ def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Hel
         result = ledger.hold(service, amount, **kwargs)
         if isinstance(result, ledger.Shortfall):
             raise InsufficientCreditError(
-                service, result.required, result.available, result.trial_available, buy_url(service)
+                service,
+                result.required,
+                result.available,
+                result.trial_available,
+                buy_url(service),
+                trial_only=trial_only(service),
             )
         if not isinstance(result, ledger.InProgress):
             return result
@@ -223,6 +238,13 @@ def balance(service: str) -> Decimal:
     if granter is not None:
         ledger.account_for(service, on_first_use=granter)
     return ledger.available(service)
+
+
+def trial_only(service: str) -> bool:
+    """True while the service's account has had its free trial credits and
+    never bought any: a shortfall then means the trial is used up (Snailmail's
+    ``TRIAL_ERROR``), not only "not enough credits"."""
+    return ledger.trial_only(service)
 
 
 def grant(service: str, credit, *, reason: str, idempotency_key: str | None = None):

@@ -114,6 +114,14 @@ def _lock_account_id(account_id: int) -> Account:
     return locked(Account.select().where(Account.id == account_id)).get()
 
 
+def trial_only(service: str) -> bool:
+    """The service's account had a trial lot, and no lot it paid for."""
+    lots = Lot.select(Lot.id).join(Account).where(Account.service == service)
+    return (
+        lots.where(Lot.kind == "trial").exists() and not lots.where(Lot.free == False).exists()  # noqa: E712 - SQL
+    )
+
+
 def account_for(service: str, on_first_use=None) -> Account:
     """The service's account, opened (and its trial granted) on first use."""
     account = Account.get_or_none(Account.service == service)

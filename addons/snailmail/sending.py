@@ -15,7 +15,7 @@ import json
 
 from addons.iap import InsufficientCreditError, charge
 from addons.snailmail import pricing, shops, tracking
-from addons.snailmail.errors import CREDIT_ERROR, UNKNOWN_ERROR, LetterError
+from addons.snailmail.errors import CREDIT_ERROR, TRIAL_ERROR, UNKNOWN_ERROR, LetterError
 from addons.snailmail.models import Letter
 from addons.snailmail.printable import prepare_letter
 from addons.snailmail.providers.base import Outgoing, ShopError
@@ -206,13 +206,20 @@ def send(letter_id: int) -> Letter:
             reference=f"snailmail.letter:{letter.id}",
             idempotency_key=f"snailmail.letter:{letter.uid}:{attempt}",
         ) as tx:
+            if tx.replayed:
+                # This attempt was handed over and paid for already (and marked
+                # sent with the capture): posting it again would post it twice.
+                return Letter.get_by_id(letter_id)
             handed = shop.submit(outgoing)
             hold_id = tx.hold_id
             tx.on_capture(
                 lambda: _mark_sent(letter.id, attempt, shop.key, handed, credits, hold_id)
             )
     except InsufficientCreditError as exc:
-        fail(letter_id, attempt, CREDIT_ERROR, credit_message(exc))
+        if exc.trial_only:
+            fail(letter_id, attempt, TRIAL_ERROR, trial_message(exc))
+        else:
+            fail(letter_id, attempt, CREDIT_ERROR, credit_message(exc))
     except ShopError as exc:
         fail(letter_id, attempt, exc.code, exc.message, new_uid=not exc.maybe_taken)
     except _LostClaim:
@@ -233,6 +240,13 @@ def credit_message(exc: InsufficientCreditError) -> str:
     return (
         f"Not enough snailmail credits: {exc.required.normalize():f} needed, "
         f"{exc.available.normalize():f} available. Buy credits, then retry."
+    )
+
+
+def trial_message(exc: InsufficientCreditError) -> str:
+    return (
+        f"The free trial snailmail credits are used up: {exc.required.normalize():f} needed, "
+        f"{exc.available.normalize():f} left. Buy credits to keep posting letters, then retry."
     )
 
 

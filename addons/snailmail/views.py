@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from addons.snailmail import jobs, sending, tracking
-from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES
+from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
 from host import Contact
 
@@ -103,7 +103,7 @@ def letter(letter_id: int):
         letter=current,
         cancelable=current.state in ("pending", "error")
         or (current.state == "sent" and current.shop_state in tracking.CANCELABLE),
-        credit_error=current.error_code == CREDIT_ERROR,
+        credit_error=current.error_code in (CREDIT_ERROR, TRIAL_ERROR),
     )
 
 

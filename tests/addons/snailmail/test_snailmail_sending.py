@@ -165,3 +165,71 @@ def test_a_document_that_breaks_the_preparation_is_an_error_not_a_stuck_letter(
     assert (failed.state, failed.error_code) == ("error", "UNKNOWN_ERROR")
     assert failed.error_message == "The letter could not be prepared (RecursionError)."
     assert snailmail_balance() == 5
+
+
+def _buy(amount) -> None:
+    """Credits paid for, as a pack bought on the buy page leaves them."""
+    from addons.iap import ledger
+
+    ledger.grant("snailmail", amount, kind="purchase", free=False, reason="Standard Pack")
+
+
+def test_trial_credits_used_up_is_a_trial_error_with_the_buy_prompt(
+    app, queue_letter, snailmail_balance, admin_client
+):
+    from addons.iap import charge, trial_only
+
+    app.config["IAP_EDITION"] = "demo"  # 5 free trial credits on first use
+    assert not trial_only("snailmail")
+    with charge("snailmail", Decimal("4.5"), description="earlier letters"):
+        pass
+    assert trial_only("snailmail") and snailmail_balance() == Decimal("0.5")
+    letter = queue_letter()
+    failed = sending.send(letter.id)
+    assert (failed.state, failed.error_code) == ("error", "TRIAL_ERROR")
+    assert failed.error_message == (
+        "The free trial snailmail credits are used up: 1.1 needed, 0.5 left. "
+        "Buy credits to keep posting letters, then retry."
+    )
+    assert "TRIAL_ERROR" in chatter(letter).state_detail
+    page = admin_client.get(f"/snailmail/letters/{letter.id}").get_data(as_text=True)
+    assert "The free trial credits are used up" in page
+    assert "/iap/buy/snailmail" in page and "Buy credits" in page
+    assert snailmail_balance() == Decimal("0.5")  # nothing spent
+    _buy(10)
+    assert not trial_only("snailmail")
+    assert retries.retry_errors()["sent"] == 1
+    assert Letter.get_by_id(letter.id).state == "sent"
+
+
+def test_without_a_trial_an_empty_account_is_a_credit_error(queue_letter):
+    from addons.iap import trial_only
+
+    failed = sending.send(queue_letter().id)
+    assert failed.error_code == "CREDIT_ERROR" and not trial_only("snailmail")
+
+
+def test_a_replayed_charge_does_not_hand_the_letter_over_again(
+    queue_letter, give_credits, snailmail_balance, monkeypatch
+):
+    from addons.iap import charge
+    from addons.snailmail.providers import outbox
+
+    give_credits(10)
+    letter = queue_letter()
+    # This attempt's charge was captured already (its worker got the shop's
+    # answer and paid, then the same attempt runs again).
+    with charge(
+        "snailmail",
+        Decimal("1.10"),
+        idempotency_key=f"snailmail.letter:{letter.uid}:{letter.attempts + 1}",
+    ):
+        pass
+    submitted = []
+    monkeypatch.setattr(
+        outbox.OutboxShop, "submit", lambda self, outgoing: submitted.append(outgoing)
+    )
+    after = sending.send(letter.id)
+    assert submitted == []
+    assert snailmail_balance() == Decimal("8.90")  # the first capture only
+    assert after.charged == 0

@@ -117,6 +117,21 @@ CONFIG = Config(
         meaning="Envelope window: `right` (Odoo, Pingen) or `left` (DIN 5008)",
     ),
     ConfigKey(
+        name="SNAILMAIL_UNKNOWN_RETRIES",
+        default=5,
+        type=int,
+        minimum=0,
+        meaning="Times the retry job sends again a letter the print shop failed to take "
+        "(`UNKNOWN_ERROR`) before it gives up and leaves it to a person's *Retry*",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_RETRY_DELAY",
+        default=300.0,
+        type=float,
+        minimum=0,
+        meaning="Seconds before the first of those retries; each next one waits twice as long",
+    ),
+    ConfigKey(
         name="SNAILMAIL_STALE_AFTER",
         default=900.0,
         type=float,
@@ -136,6 +151,17 @@ def get(name: str):
 
 def put(name: str, value) -> None:
     SETTINGS.put(name, value)
+
+
+def unknown_retries() -> int:
+    """Automatic retries of a letter after the print shop failed to take it."""
+    return int(current_app.config["SNAILMAIL_UNKNOWN_RETRIES"])
+
+
+def retry_wait(unknown_errors: int) -> float:
+    """Seconds the retry job waits after the ``unknown_errors``-th failure in a row."""
+    delay = float(current_app.config["SNAILMAIL_RETRY_DELAY"])
+    return delay * 2 ** max(unknown_errors - 1, 0)
 
 
 def number(name: str) -> float:

@@ -54,6 +54,9 @@ class Letter(BaseModel):
     shop_state = peewee.CharField(max_length=32, default="")
     shop_updated_at = peewee.DateTimeField(null=True)
     attempts = peewee.IntegerField(default=0)
+    # UNKNOWN_ERROR failures in a row: the retry job waits longer after each,
+    # and gives up at SNAILMAIL_UNKNOWN_RETRIES (a person's Retry starts afresh).
+    unknown_errors = peewee.IntegerField(default=0)
     claimed_at = peewee.DateTimeField(null=True)
     author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     created_at = peewee.DateTimeField(default=utcnow)

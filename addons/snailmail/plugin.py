@@ -54,9 +54,24 @@ def _letters_remember_their_document(migrator, database):
         ).run()
 
 
+def _letters_count_unknown_errors(migrator, database):
+    """Version 2: ``snailmail_letter.unknown_errors``, the print shop's
+    failures in a row, which cap and space out the automatic retries."""
+    import peewee
+
+    columns = {c.name for c in database.get_columns("snailmail_letter")}
+    if "unknown_errors" not in columns:
+        migrator.add_column(
+            "snailmail_letter", "unknown_errors", peewee.IntegerField(default=0)
+        ).run()
+
+
 @hookimpl
 def register_migrations():
-    return [Migration(1, "letters remember their document", _letters_remember_their_document)]
+    return [
+        Migration(1, "letters remember their document", _letters_remember_their_document),
+        Migration(2, "letters count the print shop's failures", _letters_count_unknown_errors),
+    ]
 
 
 @hookimpl

@@ -8,8 +8,14 @@ import json
 
 from flask import current_app
 
-from addons.snailmail import sending, tracking
-from addons.snailmail.errors import CREDIT_ERROR, MISSING_REQUIRED_FIELDS, RETRYABLE, TRIAL_ERROR
+from addons.snailmail import config, sending, tracking
+from addons.snailmail.errors import (
+    CREDIT_ERROR,
+    MISSING_REQUIRED_FIELDS,
+    RETRYABLE,
+    TRIAL_ERROR,
+    UNKNOWN_ERROR,
+)
 from addons.snailmail.models import Letter
 from host import db, utcnow
 
@@ -24,8 +30,16 @@ def retry_errors(limit: int = 200) -> dict:
     since the next ones would meet it too. Each letter commits on its own."""
     sent = failed = 0
     stopped = False
+    now = utcnow()
     candidates = (
-        Letter.select(Letter.id, Letter.error_code, Letter.contact, Letter.address)
+        Letter.select(
+            Letter.id,
+            Letter.error_code,
+            Letter.contact,
+            Letter.address,
+            Letter.unknown_errors,
+            Letter.updated_at,
+        )
         .where((Letter.state == "error") & Letter.error_code.in_(RETRYABLE))
         .order_by(Letter.id)
         .limit(limit)
@@ -33,6 +47,8 @@ def retry_errors(limit: int = 200) -> dict:
     for letter in list(candidates):
         if letter.error_code == MISSING_REQUIRED_FIELDS and not _address_changed(letter):
             continue  # nothing changed: it would fail the same way
+        if letter.error_code == UNKNOWN_ERROR and not _due(letter, now):
+            continue
         if not sending.requeue([letter.id]):
             continue
         result = sending.send(letter.id)
@@ -44,6 +60,16 @@ def retry_errors(limit: int = 200) -> dict:
                 stopped = True
                 break
     return {"sent": sent, "failed": failed, "stopped_at_credit_error": stopped}
+
+
+def _due(letter: Letter, now: dt.datetime) -> bool:
+    """A letter the print shop failed to take: retried after a wait that
+    doubles each time, and no more once it failed SNAILMAIL_UNKNOWN_RETRIES
+    retries (its message says so; a person's Retry starts afresh)."""
+    if letter.unknown_errors > config.unknown_retries():
+        return False
+    wait = dt.timedelta(seconds=config.retry_wait(letter.unknown_errors))
+    return letter.updated_at + wait <= now
 
 
 def send_pending(limit: int = 200) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from addons.iap import InsufficientCreditError, charge
-from addons.snailmail import pricing, shops, tracking
+from addons.snailmail import config, pricing, shops, tracking
 from addons.snailmail.errors import CREDIT_ERROR, TRIAL_ERROR, UNKNOWN_ERROR, LetterError
 from addons.snailmail.models import Letter
 from addons.snailmail.printable import prepare_letter
@@ -94,7 +94,16 @@ def fail(letter_id: int, attempt: int, code: str, message: str, *, new_uid: bool
         Letter.error_code: code,
         Letter.error_message: message[:512],
         Letter.updated_at: utcnow(),
+        Letter.unknown_errors: Letter.unknown_errors + 1 if code == UNKNOWN_ERROR else 0,
     }
+    if code == UNKNOWN_ERROR:
+        row = Letter.get_or_none(Letter.id == letter_id)
+        if row is not None and row.unknown_errors + 1 > config.unknown_retries():
+            tries = row.unknown_errors + 1
+            fields[Letter.error_message] = (
+                f"{message} Gave up after {tries} tries: check the print shop "
+                "(Settings), then Retry."
+            )[:512]
     if new_uid:
         fields[Letter.uid] = str(uuid.uuid4())
     with db.atomic():
@@ -250,8 +259,9 @@ def trial_message(exc: InsufficientCreditError) -> str:
     )
 
 
-def requeue(letter_ids) -> list[int]:
-    """``error`` → ``pending`` for a retry; returns the letters requeued."""
+def requeue(letter_ids, *, by_hand: bool = False) -> list[int]:
+    """``error`` → ``pending`` for a retry; returns the letters requeued.
+    ``by_hand``: a person's Retry, which starts the print shop's count afresh."""
     ids = list(letter_ids)
     if not ids:
         return []
@@ -260,7 +270,10 @@ def requeue(letter_ids) -> list[int]:
         rows = list(Letter.select(Letter.id).where(Letter.id.in_(ids) & (Letter.state == "error")))
         requeued = [r.id for r in rows]
         if requeued:
-            Letter.update(state="pending", updated_at=now).where(
+            fields = {Letter.state: "pending", Letter.updated_at: now}
+            if by_hand:
+                fields[Letter.unknown_errors] = 0
+            Letter.update(fields).where(
                 Letter.id.in_(requeued) & (Letter.state == "error")
             ).execute()
             for letter in Letter.select().where(Letter.id.in_(requeued)):

@@ -84,7 +84,7 @@ def _states(name: str) -> tuple[str, ...]:
 @blueprint.route("/letters/retry", methods=["POST"])
 def retry_many():
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) <= 18]
-    requeued = sending.requeue(ids)
+    requeued = sending.requeue(ids, by_hand=True)
     for letter_id in requeued:
         jobs.send_letter.delay(letter_id)
     if requeued:
@@ -110,7 +110,7 @@ def letter(letter_id: int):
 @blueprint.route("/letters/<int:letter_id>/retry", methods=["POST"])
 def retry(letter_id: int):
     current = _letter_or_404(letter_id)
-    if sending.requeue([current.id]):
+    if sending.requeue([current.id], by_hand=True):
         jobs.send_letter.delay(current.id)
         flash("The letter is queued again.", "success")
     else:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pypdf
 import pytest
 
-from addons.snailmail import sending, tracking
+from addons.snailmail import retries, sending, tracking
 from addons.snailmail.models import Letter, ShopEvent
 from host.models import Message
 from tests.addons.snailmail import fake_pingen as wire
@@ -245,3 +245,53 @@ def test_pingen_not_configured(snailmail, queue_letter, give_credits):
     config.put("provider", "pingen")
     failed = sending.send(queue_letter().id)
     assert failed.error_message.startswith("Pingen is not configured: missing client ID")
+
+
+def test_the_print_shop_failing_is_retried_with_backoff_then_given_up(
+    app, pingen, queue_letter, give_credits, snailmail_balance, admin_client
+):
+    import datetime as dt
+
+    app.config.update(SNAILMAIL_UNKNOWN_RETRIES=2, SNAILMAIL_RETRY_DELAY=60)
+    give_credits(10)
+    letter = queue_letter()
+
+    def fails_again():
+        pingen.fail_next("/file-upload", "500")
+
+    def age(seconds):  # the letter failed that long ago
+        before = Letter.get_by_id(letter.id).updated_at
+        Letter.update(updated_at=before - dt.timedelta(seconds=seconds)).where(
+            Letter.id == letter.id
+        ).execute()
+
+    fails_again()
+    assert sending.send(letter.id).unknown_errors == 1
+    assert retries.retry_errors() == {"sent": 0, "failed": 0, "stopped_at_credit_error": False}
+    age(61)
+    fails_again()
+    assert retries.retry_errors()["failed"] == 1  # first retry, after 60 s
+    assert Letter.get_by_id(letter.id).unknown_errors == 2
+    age(61)
+    assert retries.retry_errors()["failed"] == 0  # the second waits 120 s
+    age(60)
+    fails_again()
+    assert retries.retry_errors()["failed"] == 1
+    given_up = Letter.get_by_id(letter.id)
+    assert (given_up.state, given_up.error_code, given_up.unknown_errors) == (
+        "error",
+        "UNKNOWN_ERROR",
+        3,
+    )
+    assert given_up.error_message == (
+        "The print shop had an error (HTTP 500); it will be retried. Gave up after 3 tries: "
+        "check the print shop (Settings), then Retry."
+    )
+    age(100_000)
+    assert retries.retry_errors()["failed"] == 0  # no more automatic retries
+    assert snailmail_balance() == 10
+    # A person's Retry starts afresh, and the letter goes out, charged once.
+    admin_client.post(f"/snailmail/letters/{letter.id}/retry")
+    sent = Letter.get_by_id(letter.id)
+    assert (sent.state, sent.unknown_errors) == ("sent", 0)
+    assert snailmail_balance() == Decimal(10) - sent.charged

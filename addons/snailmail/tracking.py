@@ -38,6 +38,14 @@ def label(letter: Letter) -> str:
     return letter.state
 
 
+def is_final(letter: Letter) -> bool:
+    """Nothing more will happen to the letter on its own: pages stop polling it."""
+    return letter.state in ("error", "canceled") or letter.shop_state in FINAL_SHOP_STATES
+
+
+FINAL_SHOP_STATES = frozenset({"delivered", "undeliverable", "invalid", "cancelled"})
+
+
 def _chatter(letter: Letter) -> tuple[str, str]:
     if letter.state == "pending":
         return "in_queue", ""

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from addons.snailmail import jobs, sending, tracking
 from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
 from host import Contact
 
-blueprint = Blueprint("snailmail", __name__, template_folder="templates", url_prefix="/snailmail")
+blueprint = Blueprint(
+    "snailmail",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    url_prefix="/snailmail",
+)
 
 MAX_UPLOAD = 20 * 1024 * 1024
 FILTERS = ("all", "pending", "sent", "error", "canceled")
+MAX_POLLED = 200  # the rows one Letters page shows
 
 
 def _fetch() -> bool:
@@ -35,7 +52,7 @@ def _letter_or_404(letter_id: int) -> Letter:
 
 @blueprint.context_processor
 def snailmail_globals():
-    return {"state_label": tracking.label, "error_titles": TITLES}
+    return {"state_label": tracking.label, "error_titles": TITLES, "is_final": tracking.is_final}
 
 
 # -- letters ---------------------------------------------------------------------
@@ -74,6 +91,26 @@ def letters():
         filters=FILTERS,
         counts=counts,
         retryable=RETRYABLE,
+    )
+
+
+@blueprint.route("/letters/states")
+def letter_states():
+    """The rows of the Letters list still on their way, in one answer:
+    ``{"letters": {id: {"html": cells, "final": bool}}}`` for ``?ids=1,2,3``."""
+    raw = request.args.get("ids", "").split(",")
+    ids = [int(i) for i in raw if i.isdigit() and len(i) <= 18][:MAX_POLLED]
+    rows = Letter.select().where(Letter.id.in_(ids)) if ids else []
+    return jsonify(
+        letters={
+            str(letter.id): {
+                "html": render_template(
+                    "snailmail/_letter_row.html", l=letter, retryable=RETRYABLE
+                ),
+                "final": tracking.is_final(letter),
+            }
+            for letter in rows
+        }
     )
 
 

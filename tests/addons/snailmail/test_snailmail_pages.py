@@ -208,3 +208,35 @@ def test_send_returns_only_to_a_page_of_this_site(user_client, snailmail, contac
             data={"token": str(uuid.uuid4()), "mode": "document", "next": target},
         )
         assert response.headers["Location"] == f"/contacts/{contact.id}", target
+
+
+def test_letters_list_refreshes_its_moving_rows_in_one_request(
+    app, user_client, snailmail, queue_letter, give_credits
+):
+    import re
+
+    from addons.snailmail import sending, tracking
+
+    give_credits(10)
+    moving, failed = queue_letter(), queue_letter(contact=None, address='{"name": "No Street"}')
+    sending.send(moving.id)  # sent, accepted by the outbox: still on its way
+    sending.send(failed.id)  # its address is incomplete: final
+    page = user_client.get("/snailmail/letters").get_data(as_text=True)
+    assert "data-poll=" not in page  # no row polls on its own
+    assert 'data-letter-states="/snailmail/letters/states"' in page
+    assert "snailmail/letters.js" in page
+    rows = dict(re.findall(r'<tr [^>]*data-letter="(\d+)"([^>]*)>', page))
+    assert "data-final" not in rows[str(moving.id)]
+    assert "data-final" in rows[str(failed.id)]
+
+    tracking.advance(moving.id, "printing")
+    answer = user_client.get(f"/snailmail/letters/states?ids={moving.id},{failed.id},x,99999")
+    letters = answer.get_json()["letters"]
+    assert set(letters) == {str(moving.id), str(failed.id)}
+    assert letters[str(moving.id)]["final"] is False
+    assert 'data-letter-state="printing"' in letters[str(moving.id)]["html"]
+    assert "data-poll" not in letters[str(moving.id)]["html"]
+    assert letters[str(failed.id)]["final"] is True
+    assert 'name="ids"' in letters[str(failed.id)]["html"]  # the Retry check box comes along
+    anonymous = app.test_client().get(f"/snailmail/letters/states?ids={moving.id}")
+    assert anonymous.status_code in (302, 401) and b"printing" not in anonymous.data

@@ -27,7 +27,10 @@ class FieldWidget:
 
     ``url`` (or ``endpoint`` with ``values``) is the suggestion endpoint;
     ``min_chars`` characters must be typed before it is asked. ``label``
-    names the list for screen readers ("Company suggestions").
+    names the list for screen readers ("Company suggestions"). ``when`` names
+    a check box of the form (``is_company``): the widget suggests only while
+    it is ticked. ``context`` names other fields of the form whose current
+    values go with each query (``("country",)`` adds ``&country=BE``).
     """
 
     id: str
@@ -39,8 +42,13 @@ class FieldWidget:
     label: str = "Suggestions"
     min_chars: int = 3
     sequence: int = 10
+    when: str = ""
+    context: tuple[str, ...] = ()
 
     def __post_init__(self):
+        object.__setattr__(self, "context", tuple(self.context))
+        if {"q", "field"} & set(self.context):
+            raise ValueError(f"FieldWidget {self.id!r}: q and field are the query's own names")
         if not self.id or not self.field:
             raise ValueError("FieldWidget needs an id and a field")
         if (self.url is None) == (self.endpoint is None):
@@ -56,7 +64,13 @@ class FieldWidget:
 
     def attributes(self) -> dict:
         """The input's attributes (wtforms turns ``data_x`` into ``data-x``)."""
+        extra = {}
+        if self.when:
+            extra["data_suggest_when"] = self.when
+        if self.context:
+            extra["data_suggest_with"] = ",".join(self.context)
         return {
+            **extra,
             "data_widget": self.kind,
             "data_widget_id": self.id,
             "data_suggest_url": self.href,
@@ -93,24 +107,32 @@ class Suggestion:
     ``choose_url``, if given, is posted to (with the CSRF token) when the user
     picks the suggestion, and answers ``{"values": {…}}`` to fill, or
     ``{"error": "…"}`` to show: where a paid lookup happens, so that typing
-    costs nothing and only a chosen company is charged.
+    costs nothing and only a chosen company is charged. ``image`` (a logo's
+    URL) or else ``initials`` (one or two letters) lead the row.
     """
 
     label: str
     values: dict = field(default_factory=dict, hash=False, compare=False)
     detail: str = ""
     choose_url: str | None = None
+    image: str = ""
+    initials: str = ""
 
     def as_json(self) -> dict:
         data = {"label": self.label, "detail": self.detail, "values": dict(self.values)}
         if self.choose_url:
             data["choose"] = self.choose_url
+        if self.image:
+            data["image"] = self.image
+        if self.initials:
+            data["initials"] = self.initials[:2]
         return data
 
 
 def suggestions_response(suggestions: list[Suggestion], message: str = ""):
     """The JSON a suggestion endpoint answers:
-    ``{"suggestions": [{"label", "detail", "values", "choose"?}], "message"?}``."""
+    ``{"suggestions": [{"label", "detail", "values", "choose"?, "image"?,
+    "initials"?}], "message"?}``."""
     data = {"suggestions": [s.as_json() for s in suggestions]}
     if message:
         data["message"] = message

@@ -6,7 +6,7 @@ from __future__ import annotations
 import peewee
 from stdnum import vatin
 
-from addons.partner_autocomplete import addresses, search
+from addons.partner_autocomplete import addresses, normalize, search
 from addons.partner_autocomplete.models import Company, ContactCompany
 from host import Contact, post_message, utcnow
 
@@ -74,8 +74,17 @@ def suggestion(hit: search.Hit) -> dict:
         "place": ", ".join(p for p in (company.city, addresses.country_name(company.country)) if p),
         "vat": company.vat,
         "domain": company.domain,
+        "initials": initials(company.name),
         "source": SOURCES.get(company.source, company.source),
     }
+
+
+def initials(name: str) -> str:
+    """The row's avatar: the first letters of the name's first two words,
+    legal forms left out (``Brasserie Dupont S.A.`` -> ``BD``)."""
+    parts = normalize.name_key(name or "").split() or (name or "?").split()
+    letters = "".join(p[0] for p in parts[:2] if p[0].isalnum())
+    return (letters or "?").upper()
 
 
 def card(company: Company, used: dict[str, str]) -> str:

@@ -110,6 +110,9 @@ def record_field_widgets(model, record):
             endpoint="partner_autocomplete.suggest",
             label="Company suggestions",
             min_chars=3,
+            # A new contact is a company only once its box is ticked.
+            when="is_company",
+            context=("country",),
         )
         for name in ("name", "vat", "website")
     ]

@@ -69,7 +69,22 @@ def _score(key: str, candidate: str) -> float:
     return 0.8 * words_score + 20 * cover
 
 
-def by_name(raw: str, limit: int = LIMIT) -> list[Hit]:
+# Points a company in the contact's country gains in the ranking: it passes
+# companies elsewhere that match a little better, never a much better match.
+SAME_COUNTRY = 10.0
+
+
+def _ranked(hits: list[Hit], country: str, limit: int) -> list[Hit]:
+    def rank(hit: Hit):
+        bonus = SAME_COUNTRY if country and hit.company.country == country else 0.0
+        return (-(hit.score + bonus), len(hit.company.name_key), hit.company.id)
+
+    return sorted(hits, key=rank)[:limit]
+
+
+def by_name(raw: str, limit: int = LIMIT, country: str = "") -> list[Hit]:
+    """Companies whose name matches, those in ``country`` (the contact's,
+    ISO alpha-2) first among close matches."""
     key = normalize.name_key(_prepare(raw))
     if not key:
         return []
@@ -78,9 +93,7 @@ def by_name(raw: str, limit: int = LIMIT) -> list[Hit]:
         return []
     rows = Company.select().where(Company.id.in_(ids))
     hits = [Hit(c, _score(key, c.name_key)) for c in rows]
-    hits = [h for h in hits if h.score >= 60]
-    hits.sort(key=lambda h: (-h.score, len(h.company.name_key), h.company.id))
-    return hits[:limit]
+    return _ranked([h for h in hits if h.score >= 60], country, limit)
 
 
 def _range(field, prefix: str):
@@ -106,7 +119,7 @@ def by_vat(raw: str, country: str = "", limit: int = LIMIT) -> list[Hit]:
     return [Hit(c, 100.0 if c.vat.endswith(number) else 90.0) for c in rows[:limit]]
 
 
-def by_domain(raw: str, limit: int = LIMIT) -> list[Hit]:
+def by_domain(raw: str, limit: int = LIMIT, country: str = "") -> list[Hit]:
     """Companies at the registrable domain of a website or email address;
     a domain still being typed (no suffix yet) is matched as a prefix."""
     text = _prepare(raw).lower()
@@ -114,14 +127,14 @@ def by_domain(raw: str, limit: int = LIMIT) -> list[Hit]:
     if domain and normalize.is_free_mail(domain):
         raise SearchRefused(f"{domain} is a free mail provider: it does not name a company.")
     if domain:
-        rows = list(Company.select().where(Company.domain == domain).limit(limit))
-        return [Hit(c, 100.0) for c in rows]
+        rows = list(Company.select().where(Company.domain == domain).limit(limit * 4))
+        return _ranked([Hit(c, 100.0) for c in rows], country, limit)
     stem = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.rsplit("@", 1)[-1])
     stem = re.sub(r"^www\.", "", stem).split("/")[0]
     if len(stem) < MIN_LENGTH or not re.fullmatch(r"[a-z0-9.-]+", stem):
         return []
     rows = Company.select().where(_range(Company.domain, stem)).order_by(Company.domain)
-    return [Hit(c, 90.0) for c in rows.limit(limit)]
+    return _ranked([Hit(c, 90.0) for c in rows.limit(limit * 4)], country, limit)
 
 
 def search(raw: str, field: str = "name", country: str = "", limit: int = LIMIT) -> list[Hit]:
@@ -130,11 +143,11 @@ def search(raw: str, field: str = "name", country: str = "", limit: int = LIMIT)
     if field == "vat":
         return by_vat(raw, country, limit)
     if field in ("website", "email"):
-        return by_domain(raw, limit)
+        return by_domain(raw, limit, country)
     text = _prepare(raw)
     compact = vat.clean(text)
     if re.fullmatch(r"(?:[A-Z]{2,3})?\d{6,}[A-Z0-9]*", compact):
         found = by_vat(text, country, limit)
         if found:
             return found
-    return by_name(text, limit)
+    return by_name(text, limit, country)

@@ -71,6 +71,7 @@ def suggest():
                 label=row["name"],
                 detail=" · ".join(p for p in (row["place"], row["vat"]) if p),
                 choose_url=url_for("partner_autocomplete.choose", company_id=row["id"]),
+                initials=row["initials"],
             )
             for row in rows
         ],

@@ -1,9 +1,11 @@
 // Field widgets (host.FieldWidget): type-ahead suggestions on a form's input.
 // The form marks the input with data-widget="autocomplete" and
 // data-suggest-url; this file does the rest, so pages carry no inline script.
-// Endpoint: GET url?q=<text>&field=<name> -> {"suggestions": [{label, detail,
-// values, choose?}]}; a suggestion with "choose" is POSTed on choice and
-// answers {"values": {...}} (or {"error": "..."}).
+// Endpoint: GET url?q=<text>&field=<name>[&<data-suggest-with fields>=<value>]
+// -> {"suggestions": [{label, detail, values, choose?, image?, initials?}]}; a
+// suggestion with "choose" is POSTed on choice and answers {"values": {...}}
+// (or {"error": "..."}). data-suggest-when="<check box>": suggest only while
+// that box of the form is ticked.
 (function () {
   "use strict";
   const DEBOUNCE_MS = 250;
@@ -70,6 +72,10 @@
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
       li.dataset.index = String(index);
+      if (item.image || item.initials) {
+        li.classList.add("with-avatar");
+        li.appendChild(avatar(item));
+      }
       const label = document.createElement("span");
       label.className = "widget-label";
       label.textContent = item.label;  // text, never HTML: suggestions come from outside
@@ -94,6 +100,37 @@
     input.setAttribute("aria-expanded", "true");
   }
 
+  function avatar(item) {
+    let element;
+    if (item.image) {
+      element = document.createElement("img");
+      element.src = item.image;
+      element.alt = "";
+      element.loading = "lazy";
+    } else {
+      element = document.createElement("span");
+      element.textContent = item.initials;
+    }
+    element.className = "widget-avatar";
+    element.setAttribute("aria-hidden", "true");
+    return element;
+  }
+
+  function wanted(input) {
+    const when = input.dataset.suggestWhen;
+    if (!when) return true;
+    const box = fieldOf(input.form, when);
+    return !box || box.checked;
+  }
+
+  function context(input) {
+    return (input.dataset.suggestWith || "").split(",").filter(Boolean).map((name) => {
+      const element = fieldOf(input.form, name);
+      const value = element ? String(current(element)) : "";
+      return "&" + encodeURIComponent(name) + "=" + encodeURIComponent(value);
+    }).join("");
+  }
+
   function move(input, step) {
     const s = states.get(input);
     if (!s || s.list.hidden || !s.items.length) return;
@@ -107,13 +144,13 @@
   async function lookup(input) {
     const s = state(input);
     const q = input.value.trim();
-    if (q.length < Number(input.dataset.suggestMin || "3")) { close(input); return; }
+    if (q.length < Number(input.dataset.suggestMin || "3") || !wanted(input)) { close(input); return; }
     if (s.controller) s.controller.abort();
     s.controller = new AbortController();
     const seq = ++s.seq;
     const url = input.dataset.suggestUrl;
     const full = url + (url.includes("?") ? "&" : "?") +
-      "q=" + encodeURIComponent(q) + "&field=" + encodeURIComponent(input.name);
+      "q=" + encodeURIComponent(q) + "&field=" + encodeURIComponent(input.name) + context(input);
     let data;
     try {
       const response = await request(full, { signal: s.controller.signal });

@@ -126,3 +126,23 @@ def test_the_dropdown_fits_a_phone_screen(register, admin, page, live_server):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_a_person_gets_no_suggestions_a_company_gets_rows_with_initials_ranked_by_country(
+    register, admin, page, live_server
+):
+    login(page, live_server, admin.email, PASSWORD)
+    page.goto(f"{live_server}/contacts/new")  # "Is a Company" not ticked: a person
+    name = page.get_by_role("combobox", name="Name")
+    name.press_sequentially("blue textiles", delay=20)
+    page.wait_for_timeout(600)  # past the debounce: no dropdown for a person
+    expect(page.get_by_role("listbox", name="Company suggestions")).to_be_hidden()
+    page.get_by_label("Is a Company").check()
+    page.get_by_label("Country").select_option("CH")
+    name.press("End")
+    with page.expect_request(lambda r: "/partner_autocomplete/suggest" in r.url) as asked:
+        name.press("Backspace")
+    assert "country=CH" in asked.value.url
+    first = _options(page).first
+    expect(first).to_contain_text("Switzerland")
+    expect(first.locator(".widget-avatar")).to_have_text("BB")

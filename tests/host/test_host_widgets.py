@@ -119,8 +119,26 @@ def test_a_failing_widget_hook_leaves_the_form_working(app, enable, user_client,
         ({"id": "w", "field": "name", "url": "/s", "kind": "map"}, "unknown kind"),
         ({"id": "w", "field": "name", "url": "/s", "min_chars": 0}, "at least 1"),
         ({"id": "", "field": "name", "url": "/s"}, "needs an id"),
+        ({"id": "w", "field": "name", "url": "/s", "context": ("q",)}, "the query's own names"),
     ],
 )
 def test_bad_widgets_are_refused_when_declared(kwargs, message):
     with pytest.raises(ValueError, match=message):
         FieldWidget(**kwargs)
+
+
+def test_a_widget_may_wait_for_a_check_box_and_send_other_fields():
+    widget = FieldWidget(
+        id="w", field="name", url="/s", when="is_company", context=["country", "city"]
+    )
+    attributes = widget.attributes()
+    assert attributes["data_suggest_when"] == "is_company"
+    assert attributes["data_suggest_with"] == "country,city"
+    plain = FieldWidget(id="w", field="name", url="/s").attributes()
+    assert "data_suggest_when" not in plain and "data_suggest_with" not in plain
+
+
+def test_a_suggestion_leads_with_a_logo_or_initials():
+    assert Suggestion(label="Odoo SA", image="/logo.png").as_json()["image"] == "/logo.png"
+    assert Suggestion(label="Odoo SA", initials="OSA").as_json()["initials"] == "OS"
+    assert {"image", "initials"}.isdisjoint(Suggestion(label="Odoo SA").as_json())

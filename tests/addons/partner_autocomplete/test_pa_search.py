@@ -113,3 +113,24 @@ def test_searching_costs_nothing(seeded, admin_client, pa_balance, give_credits)
     for q in ("gruber", "ATU00806360", "blue-gruber-textiles.at"):
         admin_client.get("/partner_autocomplete/suggest", query_string={"q": q})
     assert pa_balance() == 5
+
+
+def test_the_contacts_country_ranks_its_companies_first(seeded):
+    plain = search.search("blue textiles", "name")
+    assert {h.company.country for h in plain} >= {"AT", "CH"}
+    for country in ("AT", "CH"):
+        ranked = search.search("blue textiles", "name", country)
+        assert ranked[0].company.country == country
+        assert plain[0].company.id in {h.company.id for h in ranked}  # ranked, not filtered out
+    # A close match elsewhere stays ahead of a poor one in the country.
+    exact = search.search("Blue Gruber Textiles", "name", "CH")
+    assert exact[0].company.name == "Blue Gruber Textiles AG"
+
+
+def test_suggestions_send_initials_and_rank_by_the_country_sent(seeded, user_client):
+    answer = user_client.get("/partner_autocomplete/suggest?q=blue+textiles&field=name&country=ch")
+    rows = answer.get_json()["suggestions"]
+    assert rows[0]["detail"].split(" · ")[0].endswith("Switzerland")
+    assert rows[0]["initials"] == "BB"  # Blue Baumann Textiles GmbH: the legal form left out
+    answer = user_client.get("/partner_autocomplete/suggest?q=blue+textiles&field=name&country=AT")
+    assert answer.get_json()["suggestions"][0]["detail"].split(" · ")[0].endswith("Austria")

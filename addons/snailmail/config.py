@@ -56,10 +56,10 @@ CONFIG = Config(
     ),
     ConfigKey(
         name="SNAILMAIL_PINGEN_IDENTITY_URL",
-        default="https://identity.pingen.com",
+        default="https://api.pingen.com",
         example="http://127.0.0.1:9",
         editable=True,
-        meaning="Where Pingen's access tokens come from",
+        meaning="Where Pingen's client-credentials access tokens come from (its API host)",
     ),
     ConfigKey(
         name="SNAILMAIL_PINGEN_CLIENT_ID",

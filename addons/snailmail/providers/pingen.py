@@ -1,12 +1,20 @@
 """Client for a Pingen-style print shop REST API (JSON:API, v2), and the shop built on it.
 
-Wire format: an OAuth2 client-credentials token from
-``{identity}/auth/access-tokens``; ``GET /file-upload`` for a signed upload
-URL, ``PUT`` of the PDF there; ``POST /organisations/{org}/letters`` with an
-``Idempotency-Key`` creates the letter (address position, print mode,
-colour, delivery product, ``auto_send``); ``GET …/letters/{id}`` reads its
-status; ``PATCH …/letters/{id}/cancel`` stops it. State changes come back as
-webhooks signed with HMAC-SHA256 of the body (header ``Signature``).
+Wire format, as Pingen's API v2 and its official SDKs (pingen2-sdk-python,
+-js) speak it: an OAuth2 client-credentials token from
+``{api}/auth/access-tokens`` (form-encoded ``grant_type``, ``client_id``,
+``client_secret``, ``scope``); ``GET /file-upload`` for a signed upload URL
+(``url``, ``url_signature``), ``PUT`` of the PDF there;
+``POST /organisations/{org}/deliveries/letters`` with an ``Idempotency-Key``
+creates the letter (``file_original_name``, ``file_url``,
+``file_url_signature``, ``address_position`` ``left``/``right``,
+``auto_send``, and with it ``delivery_product`` ``cheap``/``fast``/
+``registered``…, ``print_mode`` ``simplex``/``duplex``, ``print_spectrum``
+``color``/``grayscale``); ``GET …/deliveries/letters/{id}`` reads its status;
+``PATCH …/deliveries/letters/{id}/cancel`` stops it. State changes come back
+as webhooks (``webhook_sent``, ``webhook_issues``, ``webhook_undeliverable``,
+the letter in ``included``) signed with HMAC-SHA256 of the body, hex, in the
+``Signature`` header.
 
 Secrets (client secret, token) never appear in an exception message: the
 chained ``requests`` exception would carry the ``Authorization`` header.
@@ -191,22 +199,25 @@ class PingenClient:
                     "delivery_product": DELIVERY_PRODUCTS[letter.delivery],
                     "print_mode": "duplex" if letter.duplex else "simplex",
                     "print_spectrum": "color" if letter.color else "grayscale",
-                    "meta_data": {"reference": f"snailmail.letter:{letter.id}"},
                 },
             }
         }
         return self._api(
             "POST",
-            f"/organisations/{self.organisation}/letters",
+            f"{self._letters}",
             json=body,
             headers={"Content-Type": JSONAPI, "Idempotency-Key": letter.uid},
         )["data"]
 
     def letter(self, letter_id: str) -> dict[str, Any]:
-        return self._api("GET", f"/organisations/{self.organisation}/letters/{letter_id}")["data"]
+        return self._api("GET", f"{self._letters}/{letter_id}")["data"]
 
     def cancel(self, letter_id: str) -> None:
-        self._api("PATCH", f"/organisations/{self.organisation}/letters/{letter_id}/cancel")
+        self._api("PATCH", f"{self._letters}/{letter_id}/cancel")
+
+    @property
+    def _letters(self) -> str:
+        return f"/organisations/{self.organisation}/deliveries/letters"
 
 
 class PingenShop(PrintShop):

@@ -1,4 +1,5 @@
-"""A loopback HTTP server speaking a Pingen-style print shop API (v2, JSON:API).
+"""A loopback HTTP server speaking Pingen's print shop API (v2, JSON:API), as
+its documentation and official SDKs (pingen2-sdk-python, pingen2-sdk-js) do.
 
 Real sockets and real HTTP (werkzeug in a thread): the OAuth2
 client-credentials token, the signed file upload, letter creation under an
@@ -29,6 +30,49 @@ WEBHOOK_SECRET = "webhook-signing-key-9a8b7c"
 def _error(status: int, title: str, detail: str = ""):
     body = {"errors": [{"status": str(status), "title": title, "detail": detail or title}]}
     return jsonify(body), status
+
+
+LETTER_ATTRIBUTES = {
+    "file_original_name",
+    "file_url",
+    "file_url_signature",
+    "address_position",
+    "auto_send",
+    "delivery_product",
+    "print_mode",
+    "print_spectrum",
+    "sender_address",
+    "meta_data",
+}
+DELIVERY_PRODUCTS = {"cheap", "fast", "registered", "bulk", "premium"}
+
+
+def _refused(data: dict, attributes: dict) -> str:
+    """Why the shop's validation refuses a letter's attributes, as the API
+    documents them ("" when they are fine)."""
+    if data.get("type") != "letters":
+        return "data.type must be letters"
+    unknown = set(attributes) - LETTER_ATTRIBUTES
+    if unknown:
+        return f"unknown attributes: {', '.join(sorted(unknown))}"
+    for name in ("file_original_name", "file_url", "file_url_signature"):
+        if not attributes.get(name):
+            return f"{name} is required"
+    if attributes.get("address_position") not in ("left", "right"):
+        return "address_position must be left or right"
+    if not isinstance(attributes.get("auto_send"), bool):
+        return "auto_send must be a boolean"
+    if attributes["auto_send"]:
+        if attributes.get("delivery_product") not in DELIVERY_PRODUCTS:
+            return "delivery_product is required to send"
+        if attributes.get("print_mode") not in ("simplex", "duplex"):
+            return "print_mode is required to send"
+        if attributes.get("print_spectrum") not in ("color", "grayscale"):
+            return "print_spectrum is required to send"
+    meta = attributes.get("meta_data")
+    if meta is not None and not (isinstance(meta, dict) and set(meta) <= {"recipient", "sender"}):
+        return "meta_data holds a recipient and a sender"
+    return ""
 
 
 class FakePingen:
@@ -131,7 +175,7 @@ class FakePingen:
             fake.uploads[upload_id] = request.get_data()
             return "", 200
 
-        @app.post(f"/organisations/{ORGANISATION}/letters")
+        @app.post(f"/organisations/{ORGANISATION}/deliveries/letters")
         def create_letter():
             if not authorised():
                 return _error(401, "Unauthenticated")
@@ -141,7 +185,11 @@ class FakePingen:
             with fake.lock:
                 if key and key in fake.idempotency:
                     return jsonify({"data": fake._letter(fake.idempotency[key])}), 201
-                attributes = request.get_json(force=True)["data"]["attributes"]
+                data = request.get_json(force=True).get("data") or {}
+                attributes = data.get("attributes") or {}
+                refused = _refused(data, attributes)
+                if refused:
+                    return _error(422, "Unprocessable Entity", refused)
                 upload_id = attributes["file_url"].rsplit("/", 1)[-1]
                 if fake.signatures.get(upload_id) != attributes["file_url_signature"]:
                     return _error(422, "Invalid file signature")
@@ -159,7 +207,7 @@ class FakePingen:
                     fake.idempotency[key] = letter_id
             return jsonify({"data": fake._letter(letter_id)}), 201
 
-        @app.get(f"/organisations/{ORGANISATION}/letters/<letter_id>")
+        @app.get(f"/organisations/{ORGANISATION}/deliveries/letters/<letter_id>")
         def get_letter(letter_id):
             if not authorised():
                 return _error(401, "Unauthenticated")
@@ -170,7 +218,7 @@ class FakePingen:
                 letter["status"] = fake.verdict
             return jsonify({"data": fake._letter(letter_id)})
 
-        @app.patch(f"/organisations/{ORGANISATION}/letters/<letter_id>/cancel")
+        @app.patch(f"/organisations/{ORGANISATION}/deliveries/letters/<letter_id>/cancel")
         def cancel_letter(letter_id):
             if not authorised():
                 return _error(401, "Unauthenticated")
@@ -209,9 +257,10 @@ class FakePingen:
             self.letters[letter_id]["status"] = status
         body = {
             "data": {
-                "type": "webhook_issues"
-                if status in ("undeliverable", "action_required")
-                else "webhook_sent",
+                "type": {
+                    "undeliverable": "webhook_undeliverable",
+                    "action_required": "webhook_issues",
+                }.get(status, "webhook_sent"),
                 "id": event_id or str(uuid.uuid4()),
                 "attributes": {
                     "reason": status,
@@ -220,7 +269,13 @@ class FakePingen:
                 },
                 "relationships": {
                     "organisation": {"data": {"id": ORGANISATION, "type": "organisations"}},
-                    "letter": {"data": {"id": letter_id, "type": "letters"}},
+                    "letter": {
+                        "links": {
+                            "related": f"{self.base_url}/organisations/{ORGANISATION}"
+                            f"/deliveries/letters/{letter_id}"
+                        },
+                        "data": {"id": letter_id, "type": "letters"},
+                    },
                 },
             },
             "included": [

@@ -187,7 +187,7 @@ def test_the_shop_timing_out_after_creating_the_letter_is_charged_once_on_retry(
     pingen, queue_letter, give_credits, snailmail_balance
 ):
     give_credits(10)
-    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/letters", "timeout")
+    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/deliveries/letters", "timeout")
     letter = queue_letter()
     failed = sending.send(letter.id)
     assert (failed.state, failed.error_code) == ("error", "UNKNOWN_ERROR")
@@ -219,7 +219,7 @@ def test_the_shop_refusing_the_file_names_the_reason(
     pingen, queue_letter, give_credits, snailmail_balance
 ):
     give_credits(10)
-    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/letters", "422")
+    pingen.fail_next(f"/organisations/{wire.ORGANISATION}/deliveries/letters", "422")
     letter = queue_letter()
     failed = sending.send(letter.id)
     assert failed.error_code == "FORMAT_ERROR"
@@ -295,3 +295,44 @@ def test_the_print_shop_failing_is_retried_with_backoff_then_given_up(
     sent = Letter.get_by_id(letter.id)
     assert (sent.state, sent.unknown_errors) == ("sent", 0)
     assert snailmail_balance() == Decimal(10) - sent.charged
+
+
+def test_the_client_speaks_the_documented_paths_and_attributes(pingen, queue_letter, give_credits):
+    give_credits(10)
+    sent = sending.send(queue_letter().id)
+    letters = f"/organisations/{wire.ORGANISATION}/deliveries/letters"
+    assert [call for call in pingen.requests if not call[1].startswith("/storage/")][:3] == [
+        ("POST", "/auth/access-tokens"),
+        ("GET", "/file-upload"),
+        ("POST", letters),
+    ]
+    assert set(pingen.letters[sent.provider_id]["attributes"]) == {
+        "file_original_name",
+        "file_url",
+        "file_url_signature",
+        "address_position",
+        "auto_send",
+        "delivery_product",
+        "print_mode",
+        "print_spectrum",
+    }
+    tracking.cancel(sent.id)
+    assert ("PATCH", f"{letters}/{sent.provider_id}/cancel") in pingen.requests
+
+
+def test_the_fake_shop_refuses_what_the_api_refuses():
+    assert wire._refused({"type": "letters"}, {"file_url": "u"}) == "file_original_name is required"
+    good = {
+        "file_original_name": "a.pdf",
+        "file_url": "u",
+        "file_url_signature": "s",
+        "address_position": "right",
+        "auto_send": True,
+        "delivery_product": "cheap",
+        "print_mode": "simplex",
+        "print_spectrum": "grayscale",
+    }
+    assert wire._refused({"type": "letters"}, good) == ""
+    assert "unknown attributes" in wire._refused({"type": "letters"}, {**good, "colour": 1})
+    assert "meta_data" in wire._refused({"type": "letters"}, {**good, "meta_data": {"ref": "x"}})
+    assert "print_spectrum" in wire._refused({"type": "letters"}, {**good, "print_spectrum": "bw"})

@@ -44,7 +44,7 @@ from host.plugins import notify_saved, registry, request_cache
 from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
 from host.secret_store import read_secret, write_secret
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
-from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
 from host.views import selected_contacts
 from host.widgets import FieldWidget, Suggestion, suggestions_response
 
@@ -71,6 +71,7 @@ __all__ = [
     "MailTemplateError",
     "Manifest",
     "MenuItem",
+    "MessageAction",
     "Migration",
     "P",
     "Recipient",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from flask import current_app
 
-from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import click
@@ -133,6 +133,17 @@ class HostHooks(Hooks):
 
     def record_header_buttons(self, *, model: str, record: object) -> list[Button]:
         return self._collect(self._hook.record_header_buttons, Button, model=model, record=record)
+
+    def chatter_message_actions(
+        self, *, model: str, res_id: int, messages: list
+    ) -> list[MessageAction]:
+        return self._collect(
+            self._hook.chatter_message_actions,
+            MessageAction,
+            model=model,
+            res_id=res_id,
+            messages=messages,
+        )
 
     def list_bulk_actions(self, *, model: str) -> list[BulkAction]:
         return self._collect(self._hook.list_bulk_actions, BulkAction, model=model)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from host.jobs import Job
     from host.migrations import Migration
     from host.notify import MailTemplate
-    from host.ui import BulkAction, Button, FieldButton, MenuItem, SettingsBlock
+    from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
     from host.widgets import FieldWidget
 
 PROJECT = "iap_host"
@@ -121,6 +121,18 @@ def record_header_buttons(model: str, record: object) -> list[Button]:
 
     Called when a record's form is rendered, with the same arguments as
     :func:`record_field_buttons`.
+    """
+
+
+@hookspec
+def chatter_message_actions(model: str, res_id: int, messages: list) -> list[MessageAction]:
+    """Buttons on the chatter messages an addon posted (``Retry`` and
+    ``Cancel letter`` on a letter's line).
+
+    Called once each time a record's chatter is rendered (the record's page,
+    and the chatter's refresh while a message is on its way), with the
+    messages shown. Return actions only for the messages you own (by ``kind``
+    or ``meta``), each naming its ``message_id``; ids are unique per page.
     """
 
 

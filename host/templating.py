@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from markupsafe import Markup
 
 from host import security
-from host.chatter import FINAL_STATES, STATE_ICONS
+from host.chatter import FINAL_STATES, STATE_ICONS, message_actions
 
 
 def init_templating(app: Flask) -> None:
@@ -32,6 +32,7 @@ def init_templating(app: Flask) -> None:
             else (lambda: []),
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,
+            "message_actions": message_actions,
         }
 
     @app.after_request

@@ -80,6 +80,20 @@ class BulkAction(_Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessageAction(_Action):
+    """A button on one chatter message (``Retry``, ``Cancel letter``).
+
+    ``message_id`` is the message it belongs to. It posts (CSRF-protected)
+    by default; ``confirm`` asks the user first. ``target="page"`` makes it
+    a link (``Buy credits``).
+    """
+
+    message_id: int
+    confirm: str = ""
+    target: Target = "post"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SettingsBlock:
     """A block on the Settings page, in one section (``Contacts``, ``SMS``…).
 

@@ -67,6 +67,13 @@ def _letters_count_unknown_errors(migrator, database):
 
 
 @hookimpl
+def chatter_message_actions(messages):
+    from addons.snailmail.views import chatter_actions
+
+    return chatter_actions(messages)
+
+
+@hookimpl
 def register_migrations():
     return [
         Migration(1, "letters remember their document", _letters_remember_their_document),

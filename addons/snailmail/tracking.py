@@ -38,6 +38,14 @@ def label(letter: Letter) -> str:
     return letter.state
 
 
+def cancelable(letter: Letter) -> bool:
+    """Whether Cancel may stop the letter: not handed over yet, or the shop
+    has not started printing it."""
+    return letter.state in ("pending", "error") or (
+        letter.state == "sent" and letter.shop_state in CANCELABLE
+    )
+
+
 def is_final(letter: Letter) -> bool:
     """Nothing more will happen to the letter on its own: pages stop polling it."""
     return letter.state in ("error", "canceled") or letter.shop_state in FINAL_SHOP_STATES

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +18,7 @@ from flask import (
 from addons.snailmail import jobs, sending, tracking
 from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
-from host import Contact
+from host import Contact, MessageAction
 
 blueprint = Blueprint(
     "snailmail",
@@ -138,8 +140,7 @@ def letter(letter_id: int):
     return render_template(
         "snailmail/letter.html",
         letter=current,
-        cancelable=current.state in ("pending", "error")
-        or (current.state == "sent" and current.shop_state in tracking.CANCELABLE),
+        cancelable=tracking.cancelable(current),
         credit_error=current.error_code in (CREDIT_ERROR, TRIAL_ERROR),
     )
 
@@ -152,7 +153,7 @@ def retry(letter_id: int):
         flash("The letter is queued again.", "success")
     else:
         flash(f"The letter is {tracking.label(current)}: there is nothing to retry.", "error")
-    return redirect(url_for("snailmail.letter", letter_id=current.id))
+    return redirect(_back() or url_for("snailmail.letter", letter_id=current.id))
 
 
 @blueprint.route("/letters/<int:letter_id>/cancel", methods=["POST"])
@@ -164,7 +165,68 @@ def cancel(letter_id: int):
         flash(str(exc), "error")
     else:
         flash("The letter is canceled; no credit is spent for it.", "success")
-    return redirect(url_for("snailmail.letter", letter_id=current.id))
+    return redirect(_back() or url_for("snailmail.letter", letter_id=current.id))
+
+
+def _back() -> str | None:
+    """The page the button was pressed on (the letter, or the record whose
+    chatter shows it), when it is one of ours."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def chatter_actions(messages) -> list[MessageAction]:
+    """Retry, Buy credits and Cancel on the chatter lines of letters."""
+    lines = {
+        m.meta_dict.get("snailmail_letter"): m.id
+        for m in messages
+        if m.kind == "letter" and m.state in ("failed", "in_queue", "sent", "processing")
+    }
+    lines.pop(None, None)
+    if not lines:
+        return []
+    actions = []
+    query = Letter.select(Letter.id, Letter.state, Letter.shop_state, Letter.error_code)
+    for letter in query.where(Letter.id.in_(list(lines))):
+        line = lines[letter.id]
+        if letter.state == "error" and letter.error_code in (CREDIT_ERROR, TRIAL_ERROR):
+            actions.append(
+                MessageAction(
+                    id=f"snailmail-buy-{letter.id}",
+                    message_id=line,
+                    label="Buy credits",
+                    endpoint="iap.buy",
+                    values={"service": "snailmail"},
+                    target="page",
+                    sequence=5,
+                )
+            )
+        if letter.state == "error" and letter.error_code in RETRYABLE:
+            actions.append(
+                MessageAction(
+                    id=f"snailmail-retry-{letter.id}",
+                    message_id=line,
+                    label="Retry",
+                    endpoint="snailmail.retry",
+                    values={"letter_id": letter.id},
+                    sequence=10,
+                )
+            )
+        if tracking.cancelable(letter):
+            actions.append(
+                MessageAction(
+                    id=f"snailmail-cancel-{letter.id}",
+                    message_id=line,
+                    label="Cancel letter",
+                    endpoint="snailmail.cancel",
+                    values={"letter_id": letter.id},
+                    confirm="Cancel this letter? Its credits come back.",
+                    sequence=20,
+                )
+            )
+    return actions
 
 
 @blueprint.route("/letters/<int:letter_id>/pdf")

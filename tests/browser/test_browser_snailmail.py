@@ -10,10 +10,12 @@ worker thread; the outbox print shop walks the letter to delivered.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from addons.iap import grant
+from addons.iap import balance, grant
 from host import Setting
 from host.demo import CONTACTS, FIELDS
 from host.models import Contact
@@ -116,3 +118,27 @@ def test_the_composer_and_letters_fit_a_phone(page, live_server, marie, user, wo
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto("/snailmail/letters")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_retry_then_cancel_from_the_chatter_and_the_letters_list_follows(
+    page, live_server, marie, user, worker
+):
+    login(page, live_server, "user@example.com", PASSWORD)
+    write_letter(page, marie)
+    page.get_by_role("button", name="Send").click()
+    line = page.locator(".chatter-messages li.kind-letter")
+    expect(line).to_have_attribute("data-state", "failed", timeout=15_000)
+    grant("snailmail", 5, reason="Bought")  # what the buy page's payment does
+    worker.pause()  # keep the letter short of printing while we look at it
+    line.get_by_role("button", name="Retry").click()
+    expect(page).to_have_url(re.compile(rf"/contacts/{marie.id}$"))
+    line = page.locator(".chatter-messages li.kind-letter")
+    expect(line).to_have_attribute("data-state", "in_queue")  # queued again
+    expect(line.get_by_role("button", name="Retry")).to_have_count(0)
+    page.on("dialog", lambda dialog: dialog.accept())  # "Cancel this letter?"
+    line.get_by_role("button", name="Cancel letter").click()
+    expect(page.locator(".chatter-messages li.kind-letter")).to_have_attribute(
+        "data-state", "canceled", timeout=15_000
+    )
+    assert balance("snailmail") == 5
+    worker.resume()

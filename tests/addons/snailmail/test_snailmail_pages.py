@@ -240,3 +240,47 @@ def test_letters_list_refreshes_its_moving_rows_in_one_request(
     assert 'name="ids"' in letters[str(failed.id)]["html"]  # the Retry check box comes along
     anonymous = app.test_client().get(f"/snailmail/letters/states?ids={moving.id}")
     assert anonymous.status_code in (302, 401) and b"printing" not in anonymous.data
+
+
+def test_a_letter_is_retried_and_canceled_from_the_contacts_chatter(
+    admin_client, snailmail, queue_letter, give_credits, contact, snailmail_balance
+):
+    import re
+
+    from addons.snailmail import sending
+
+    def chatter_line(letter):
+        page = admin_client.get(f"/contacts/{contact.id}").get_data(as_text=True)
+        line = Letter.get_by_id(letter.id).chatter_message_id
+        return re.search(rf'data-message-id="{line}".*?</li>', page, re.S).group(0)
+
+    letter = queue_letter()
+    sending.send(letter.id)  # no credits: CREDIT_ERROR
+    line = chatter_line(letter)
+    assert "CREDIT_ERROR" in line
+    assert 'href="/iap/buy/snailmail"' in line and "Buy credits" in line  # for who may buy
+    assert f'action="/snailmail/letters/{letter.id}/retry"' in line
+    assert f'action="/snailmail/letters/{letter.id}/cancel"' in line
+    give_credits(5)
+    contact_page = f"http://localhost/contacts/{contact.id}"
+    back = admin_client.post(
+        f"/snailmail/letters/{letter.id}/retry", headers={"Referer": contact_page}
+    )
+    assert back.status_code == 302 and back.location.endswith(f"/contacts/{contact.id}")
+    sent = Letter.get_by_id(letter.id)
+    assert sent.state == "sent" and snailmail_balance() == 5 - sent.charged
+    line = chatter_line(letter)
+    assert "/retry" not in line and "Buy credits" not in line  # nothing to retry any more
+    assert f'action="/snailmail/letters/{letter.id}/cancel"' in line  # not printing yet
+    back = admin_client.post(
+        f"/snailmail/letters/{letter.id}/cancel", headers={"Referer": contact_page}
+    )
+    assert back.location.endswith(f"/contacts/{contact.id}")
+    assert Letter.get_by_id(letter.id).state == "canceled"
+    assert snailmail_balance() == 5  # its credits came back
+    assert "message-actions" not in chatter_line(letter)
+    # A referrer elsewhere is not followed.
+    other = admin_client.post(
+        f"/snailmail/letters/{letter.id}/retry", headers={"Referer": "https://evil.example/x"}
+    )
+    assert other.location.endswith(f"/snailmail/letters/{letter.id}")

@@ -1,9 +1,11 @@
 """Settings: app config (``DIGITIZATION_*``, declared in :data:`CONFIG`) overridden
 per kind on the Settings page.
 
-The Settings page stores ``digitization.mode.<kind>`` and ``digitization.credits.<kind>``
-in ``host.Setting``; a value never saved there comes from the config
-(``DIGITIZATION_MODE_BILL``, ``DIGITIZATION_CREDITS_BILL``…).
+The Settings page edits ``DIGITIZATION_MODE_<KIND>`` and
+``DIGITIZATION_CREDITS_<KIND>`` through the contract's settings form
+(:class:`SettingsForm`), saved as ``host.Setting`` ``digitization.mode_<kind>``
+and ``digitization.credits_<kind>``; a value never saved there comes from the
+config.
 """
 
 from __future__ import annotations
@@ -11,10 +13,21 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from wtforms import Form, StringField
 
 from addons.digitization.extract import DEFAULT_MAX_PAGES
 from addons.digitization.kinds import KINDS
-from host import Config, ConfigKey, Setting
+from host import AddonSettings, Config, ConfigKey
+
+# The Settings block: when each kind is digitized, and what one costs.
+SettingsForm = type(
+    "SettingsForm",
+    (Form,),
+    {
+        **{f"mode_{key}": StringField() for key in KINDS},
+        **{f"credits_{key}": StringField() for key in KINDS},
+    },
+)
 
 # When a document is digitized: on upload, when the user clicks Digitize, or never.
 MODES = {
@@ -79,6 +92,7 @@ CONFIG = Config(
             default="auto",
             choices=tuple(MODES),
             example="manual",
+            editable=True,
             meaning="`auto` on upload, `manual` on *Digitize*, or `never` (also on the "
             "Settings page)",
         )
@@ -89,11 +103,14 @@ CONFIG = Config(
             name=f"DIGITIZATION_CREDITS_{key.upper()}",
             default=Decimal(1),
             type=_credits,
-            meaning="Credits per document",
+            editable=True,
+            meaning="Credits per document (also on the Settings page)",
         )
         for key in KINDS
     ),
+    form=SettingsForm,
 )
+SETTINGS = AddonSettings("digitization", CONFIG)
 
 
 def setting(name: str):
@@ -101,16 +118,13 @@ def setting(name: str):
 
 
 def mode(kind: str) -> str:
-    value = Setting.read(f"digitization.mode.{kind}") or setting(f"mode_{kind}")
+    value = SETTINGS.get(f"mode_{kind}")
     return value if value in MODES else "auto"
 
 
 def credits(kind: str) -> Decimal:
     """Credits one document of ``kind`` costs."""
-    raw = Setting.read(f"digitization.credits.{kind}")
-    if not raw:
-        raw = setting(f"credits_{kind}")
-    return parse_credits(str(raw))
+    return SETTINGS.get(f"credits_{kind}")
 
 
 def parse_credits(raw: str) -> Decimal:
@@ -128,5 +142,5 @@ def parse_credits(raw: str) -> Decimal:
 def put(kind: str, *, mode_value: str, credits_value: Decimal) -> None:
     if mode_value not in MODES:
         raise ValueError(f"unknown mode {mode_value!r}")
-    Setting.write(f"digitization.mode.{kind}", mode_value)
-    Setting.write(f"digitization.credits.{kind}", f"{credits_value.normalize():f}")
+    SETTINGS.put(f"mode_{kind}", mode_value)
+    SETTINGS.put(f"credits_{kind}", credits_value)

@@ -16,6 +16,7 @@ from host import (
     Contact,
     Manifest,
     MenuItem,
+    Migration,
     Recipient,
     SettingsBlock,
     hookimpl,
@@ -47,7 +48,24 @@ def register_models():
 
 @hookimpl
 def register_migrations():
-    return []
+    return [Migration(1, "settings saved under the contract's names", _settings_renamed)]
+
+
+def _settings_renamed(migrator, database):
+    """Version 1: the Settings block's values move from ``digitization.mode.<kind>``
+    to ``digitization.mode_<kind>`` (and credits alike), the names its
+    configuration contract gives them."""
+    from addons.digitization.kinds import KINDS
+    from host import Setting
+
+    for kind in KINDS:
+        for what in ("mode", "credits"):
+            old = Setting.get_or_none(Setting.key == f"digitization.{what}.{kind}")
+            if old is None:
+                continue
+            if Setting.get_or_none(Setting.key == f"digitization.{what}_{kind}") is None:
+                Setting.write(f"digitization.{what}_{kind}", old.value)
+            old.delete_instance()
 
 
 @hookimpl

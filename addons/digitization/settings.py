@@ -24,25 +24,21 @@ def settings_context() -> dict:
 @blueprint.route("/settings", methods=["POST"])
 @admin_required
 def settings():
-    form = request.form
-    parsed, errors = {}, []
+    form = config.SETTINGS.form(request.form)
+    errors = []
     for key, kind in KINDS.items():
-        mode = form.get(f"mode_{key}", "")
-        if mode not in config.MODES:
+        if getattr(form, f"mode_{key}").data not in config.MODES:
             errors.append(f"{kind.label}: choose when to digitize.")
             continue
         try:
-            credits = config.parse_credits(form.get(f"credits_{key}", ""))
+            config.parse_credits(getattr(form, f"credits_{key}").data or "")
         except ValueError as exc:
             errors.append(f"{kind.label}: {exc}.")
-            continue
-        parsed[key] = (mode, credits)
-    if errors:
+    if errors or not config.SETTINGS.validate(form):
         for error in errors:
             flash(f"Digitization settings not saved: {error}", "error")
         return redirect(url_for("host.settings"))
     with db.atomic():
-        for key, (mode, credits) in parsed.items():
-            config.put(key, mode_value=mode, credits_value=credits)
+        config.SETTINGS.save(form)
     flash("Digitization settings saved.", "success")
     return redirect(url_for("host.settings"))

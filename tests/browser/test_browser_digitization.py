@@ -50,7 +50,7 @@ def host_config(host_config):
 def digitization(app, enable):
     """Digitization enabled, bills read on upload, 5 credits (no trial: community)."""
     enable("digitization")
-    Setting.write("digitization.mode.bill", "auto")
+    Setting.write("digitization.mode_bill", "auto")
     assert balance("digitization") == 0
     grant("digitization", 5, reason="Browser test credits")
     return app

@@ -33,7 +33,7 @@ def host_config(host_config):
 @pytest.fixture
 def digitization(app, enable):
     enable("digitization")
-    Setting.write("digitization.mode.bill", "auto")
+    Setting.write("digitization.mode_bill", "auto")
     grant("digitization", 2, reason="Browser test credits")
     return app
 

@@ -48,9 +48,9 @@ def credits_left(digitization):
 @pytest.fixture
 def set_mode(digitization):
     """``set_mode("bill", "manual")``: when bills are digitized."""
-    from host import Setting
+    from addons.digitization import config
 
-    return lambda kind, mode: Setting.write(f"digitization.mode.{kind}", mode)
+    return lambda kind, mode: config.SETTINGS.put(f"mode_{kind}", mode)
 
 
 @functools.cache

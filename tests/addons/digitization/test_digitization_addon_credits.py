@@ -62,7 +62,7 @@ def test_credits_per_kind_from_config_and_settings(app, user_client, give_credit
 
     from host import Setting
 
-    Setting.write("digitization.credits.expense", "0.5")
+    Setting.write("digitization.credits_expense", "0.5")
     upload(user_client, "expenses", ("r2.pdf", corpus_document("expense", 0)[0]))
     assert credits_left() == Decimal("7.5")
     assert Document.get(Document.filename == "r2.pdf").charged == Decimal("0.5")
@@ -71,7 +71,7 @@ def test_credits_per_kind_from_config_and_settings(app, user_client, give_credit
 def test_free_documents_need_no_credits(user_client, digitization, credits_left):
     from host import Setting
 
-    Setting.write("digitization.credits.bill", "0")
+    Setting.write("digitization.credits_bill", "0")
     upload(user_client, "bills", ("bill.pdf", corpus_document("bill", 0)[0]))
     document = Document.get()
     assert document.state == "to_validate" and document.charged == 0

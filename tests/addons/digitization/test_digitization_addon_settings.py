@@ -108,3 +108,17 @@ def test_config_defaults(app, digitization):
     app.config["DIGITIZATION_MODE_APPLICANT"] = "manual"
     assert config.mode("applicant") == "manual"
     assert config.credits("bill") == Decimal(1)
+
+
+def test_settings_saved_before_the_contract_named_them_are_kept(digitization):
+    from addons.digitization.plugin import _settings_renamed
+    from host import Setting
+
+    Setting.write("digitization.mode.bill", "never")
+    Setting.write("digitization.credits.expense", "2.5")
+    Setting.write("digitization.mode_applicant", "manual")  # already saved under the new name
+    Setting.write("digitization.mode.applicant", "never")
+    _settings_renamed(None, None)
+    assert config.mode("bill") == "never" and config.credits("expense") == Decimal("2.5")
+    assert config.mode("applicant") == "manual"
+    assert Setting.get_or_none(Setting.key == "digitization.mode.bill") is None

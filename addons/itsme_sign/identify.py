@@ -37,7 +37,6 @@ from addons.itsme_sign.oidc import (
     ProviderRefused,
     ProviderUnavailable,
 )
-from addons.itsme_sign.oidc.config import CALLBACK_PATH, JWKS_PATH
 from addons.itsme_sign.signers import (
     LinkError,
     itsme_available,
@@ -55,8 +54,6 @@ CREDIT = 1
 SESSION_KEY = "itsme_sign.pending"
 MAX_PENDING = 3  # identifications started in one browser and not finished
 LANGUAGES = ("nl", "fr", "de", "en")
-PREFIX = "/itsme_sign"
-assert CALLBACK_PATH.startswith(PREFIX) and JWKS_PATH.startswith(PREFIX)
 
 
 def settings_blocks():
@@ -151,6 +148,11 @@ def identify_callback():
     state = request.args.get("state", "")
     flows = dict(session.get(SESSION_KEY) or {})
     entry = flows.pop(state, None) if state and len(state) < 200 else None
+    if entry is None and len(flows) == 1:
+        # Refused, but this browser has one identification under way: back to its
+        # page (the pending one stays, for its own answer).
+        log.warning("itsme callback with an unknown state refused")
+        return _back(next(iter(flows.values()))["token"], "mismatch")
     if entry is None:
         abort(
             400,

@@ -105,7 +105,9 @@ def test_a_callback_with_another_state_or_replayed_is_refused(client, signer_lin
     start = client.get(f"{link}/itsme")
     back = in_app(start.headers["Location"])
     forged = back.replace("state=", "state=x")
-    assert client.get(forged).status_code == 400
+    answer = client.get(forged)  # refused, and the signer is sent back to their page
+    assert answer.headers["Location"].endswith(f"{link}?itsme=mismatch")
+    assert not fresh(signer).identified and balance("itsme_sign") == Decimal(2)
     assert client.get(back).status_code == 302
     assert client.get(back).status_code == 400  # the state was used
     assert balance("itsme_sign") == Decimal(1)
@@ -245,3 +247,15 @@ def test_rotate_keys_on_the_command_line_keeps_the_old_keys_published(app, clien
     assert before < after and len(after) == 4
     newest = itsme_client.client_keys(app).signing.signing_key().kid
     assert newest in after and newest not in before
+
+
+def test_the_documented_callback_and_jwks_paths_are_the_routes(app, itsme_sign):
+    from flask import url_for
+
+    from addons.itsme_sign import itsme_client
+    from addons.itsme_sign.oidc.config import CALLBACK_PATH, JWKS_PATH
+
+    with app.test_request_context():
+        assert url_for("itsme_sign.identify_callback") == CALLBACK_PATH
+        assert url_for("itsme_sign.itsme_jwks") == JWKS_PATH
+        assert itsme_client.redirect_uri() == "http://localhost" + CALLBACK_PATH

@@ -233,3 +233,22 @@ def test_a_replayed_charge_does_not_hand_the_letter_over_again(
     assert submitted == []
     assert snailmail_balance() == Decimal("8.90")  # the first capture only
     assert after.charged == 0
+
+
+def test_snailmail_migration_2_from_version_1(app, queue_letter):
+    from host import db
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    letter = queue_letter()
+    db.execute_sql(
+        "ALTER TABLE snailmail_letter DROP COLUMN unknown_errors"
+    )  # as version 1 left it
+    AddonSchema.update(version=1).where(AddonSchema.addon == "snailmail").execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
+    try:
+        with restarted.app_context():
+            assert AddonSchema.get(AddonSchema.addon == "snailmail").version == 2
+            assert Letter.get_by_id(letter.id).unknown_errors == 0
+    finally:
+        close_app(restarted)

@@ -75,6 +75,7 @@ def suggestion(hit: search.Hit) -> dict:
         "vat": company.vat,
         "domain": company.domain,
         "initials": initials(company.name),
+        "logo": company.logo,
         "source": SOURCES.get(company.source, company.source),
     }
 

@@ -36,6 +36,8 @@ class Company(BaseModel):
     employees = peewee.CharField(max_length=32, default="")
     founded = peewee.IntegerField(null=True)
     description = peewee.TextField(default="")
+    # An https:// image of the company's logo (``Extra.Logo``), shown in the dropdown.
+    logo = peewee.CharField(max_length=255, default="")
     updated_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:

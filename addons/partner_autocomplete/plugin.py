@@ -56,9 +56,23 @@ def _index_vocabulary(migrator, database):
     name_index.ensure()
 
 
+def _company_logo(migrator, database):
+    """Version 2: ``partner_autocomplete_company.logo`` (``Extra.Logo``)."""
+    import peewee
+
+    columns = {c.name for c in database.get_columns("partner_autocomplete_company")}
+    if "logo" not in columns:
+        migrator.add_column(
+            "partner_autocomplete_company", "logo", peewee.CharField(max_length=255, default="")
+        ).run()
+
+
 @hookimpl
 def register_migrations():
-    return [Migration(1, "vocabulary of the name index", _index_vocabulary)]
+    return [
+        Migration(1, "vocabulary of the name index", _index_vocabulary),
+        Migration(2, "companies may have a logo", _company_logo),
+    ]
 
 
 @hookimpl

@@ -11,7 +11,8 @@ Columns read (LEI-CDF 3.1 names): ``LEI``, ``Entity.LegalName``,
 GLEIF has no VAT numbers or websites, so the addon also reads optional
 ``Extra.*`` columns (``Extra.VAT``, ``Extra.Website``, ``Extra.Email``,
 ``Extra.Phone``, ``Extra.Industry``, ``Extra.Employees``,
-``Extra.Description``) that the shipped sample file uses.
+``Extra.Description``) that the shipped sample file uses, and ``Extra.Logo``
+(an ``https://`` image URL; anything else is left out).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _COLUMNS = {
     "industry": "Extra.Industry",
     "employees": "Extra.Employees",
     "description": "Extra.Description",
+    "logo": "Extra.Logo",
 }
 _LIMITS = {f.name: f.max_length for f in Company._meta.sorted_fields if getattr(f, "max_length", 0)}
 _UPDATED = [f for f in Company._meta.sorted_fields if f.name not in ("id", "lei", "source")]
@@ -99,6 +101,7 @@ def _text(row: dict, column: str) -> str:
 
 _YEAR = re.compile(r"\d{4}")
 _SCHEME = re.compile(r"https?://", re.I)
+_LOGO = re.compile(r"https://[^\s\"'<>]{4,240}")
 
 
 def company_row(row: dict, now=None) -> dict:
@@ -127,6 +130,8 @@ def company_row(row: dict, now=None) -> dict:
     site = record["website"] or record["email"]
     domain = normalize.registrable_domain(site) if site else ""
     record["domain"] = "" if normalize.is_free_mail(domain) else domain
+    if record["logo"] and not _LOGO.fullmatch(record["logo"]):
+        record["logo"] = ""  # only an https image, never a script or another scheme
     if record["website"] and not _SCHEME.match(record["website"]):
         record["website"] = "https://" + record["website"]
     for key, limit in _LIMITS.items():
@@ -147,6 +152,7 @@ _PLAIN = (
     "industry",
     "employees",
     "description",
+    "logo",
 )
 
 

@@ -72,6 +72,7 @@ def suggest():
                 detail=" · ".join(p for p in (row["place"], row["vat"]) if p),
                 choose_url=url_for("partner_autocomplete.choose", company_id=row["id"]),
                 initials=row["initials"],
+                image=row["logo"],
             )
             for row in rows
         ],

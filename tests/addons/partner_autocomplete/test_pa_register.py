@@ -102,3 +102,42 @@ def test_a_big_file_is_prepared_in_worker_processes_with_the_same_result(pa, tmp
     assert sorted(line for line, _ in report.problems) == [5, 7]
     assert Company.get(Company.lei == rows[3]["LEI"]).vat == ""
     assert Company.get(Company.lei == rows[39]["LEI"]).name == rows[39]["Entity.LegalName"]
+
+
+def test_a_logo_column_gives_the_dropdown_an_image_https_only(pa, user_client):
+    rows = list(companies(3, seed=5))
+    rows[0]["Extra.Logo"] = "https://logos.example/acme.png"
+    rows[1]["Extra.Logo"] = "javascript:alert(1)"
+    rows[2]["Extra.Logo"] = "http://logos.example/plain.png"
+    register.load(io.BytesIO(_csv(rows, columns=[*COLUMNS, "Extra.Logo"])))
+    logos = {c.lei: c.logo for c in Company.select()}
+    assert logos == {
+        rows[0]["LEI"]: "https://logos.example/acme.png",
+        rows[1]["LEI"]: "",
+        rows[2]["LEI"]: "",
+    }
+    name = Company.get(Company.lei == rows[0]["LEI"]).name
+    answer = user_client.get("/partner_autocomplete/suggest", query_string={"q": name})
+    first = answer.get_json()["suggestions"][0]
+    assert first["label"] == name and first["image"] == "https://logos.example/acme.png"
+    other = Company.get(Company.lei == rows[1]["LEI"]).name
+    answer = user_client.get("/partner_autocomplete/suggest", query_string={"q": other})
+    first = answer.get_json()["suggestions"][0]
+    assert "image" not in first and first["initials"]
+
+
+def test_partner_autocomplete_migration_2_from_version_1(app, seeded):
+    from host import db
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    db.execute_sql("ALTER TABLE partner_autocomplete_company DROP COLUMN logo")
+    AddonSchema.update(version=1).where(AddonSchema.addon == "partner_autocomplete").execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
+    try:
+        with restarted.app_context():
+            schema = AddonSchema.get(AddonSchema.addon == "partner_autocomplete")
+            assert schema.version == 2
+            assert Company.select().where(Company.logo == "").count() == seeded.loaded
+    finally:
+        close_app(restarted)

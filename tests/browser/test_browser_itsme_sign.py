@@ -3,7 +3,9 @@ the fields by clicking on the page, sends; the signer opens the mailed link
 (at 390 px), draws a signature with the pointer, fills a text field and signs;
 the sender's page turns Signed without a reload and the signed PDF's digital
 signature verifies. A role requiring itsme keeps Sign disabled until the
-signer is identified.
+signer is identified; issue 17's "done when": a Belgian signer whose role
+requires itsme identifies through the local provider, signs, and the signed
+PDF's certificate shows the verified identity.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _link(email: str) -> str:
     return re.search(r"https?://\S+/itsme_sign/s/\S+", mail.body)[0]
 
 
-def _upload_and_add_signer(page, tmp_path, role: str, country: str):
+def _upload_and_add_signer(page, tmp_path, role: str, country: str, name: str = "Jan Peeters"):
     page.get_by_role("link", name="Sign", exact=True).first.click()
     page.get_by_role("link", name="Upload a PDF to sign").click()
     source = tmp_path / "contract.pdf"
@@ -52,12 +54,12 @@ def _upload_and_add_signer(page, tmp_path, role: str, country: str):
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("heading", name="Employment contract")).to_be_visible()
     form = page.locator("#sign-add-signer")
-    form.get_by_label("Name").fill("Jan Peeters")
+    form.get_by_label("Name").fill(name)
     form.get_by_label("Email").fill("jan@example.be")
     form.get_by_label("Role").fill(role)
     form.get_by_label("Country").fill(country)
     form.get_by_role("button", name="Add signer").click()
-    expect(page.locator("#sign-signers")).to_contain_text("Jan Peeters")
+    expect(page.locator("#sign-signers")).to_contain_text(name)
 
 
 def _click_on_page(page, number: int, fx: float, fy: float):
@@ -168,3 +170,74 @@ def test_a_role_requiring_itsme_keeps_sign_disabled_until_identified(
     finally:
         signer_context.close()
     expect(page.locator("[data-sign-state]").first).to_have_text("Signed")
+
+
+@pytest.fixture
+def local_itsme(app, live_server, itsme_sign, tmp_path):
+    """The local itsme provider on loopback, and the app configured to use it."""
+    from addons.itsme_sign import itsme_client
+    from addons.itsme_sign.local_provider import LocalClient, LocalProvider
+
+    app.config.update(
+        ITSME_CLIENT_ID="sign-browser-test",
+        ITSME_SERVICE_CODE="SIGN_BROWSER",
+        ITSME_SIGNING_KEY_PATH=str(tmp_path / "sig.json"),
+        ITSME_ENCRYPTION_KEY_PATH=str(tmp_path / "enc.json"),
+    )
+    keys = itsme_client.client_keys(app)
+    callback = f"{live_server}/itsme_sign/itsme/callback"
+    client = LocalClient("sign-browser-test", (callback,), "SIGN_BROWSER", jwks=keys.public_jwks)
+    provider = LocalProvider([client]).start()
+    app.config["ITSME_DISCOVERY_URL"] = provider.discovery_url
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+def test_a_belgian_signer_identifies_with_itsme_and_the_certificate_shows_it(
+    page, browser, live_server, local_itsme, user, tmp_path
+):
+    from addons.iap import balance, grant
+
+    grant("itsme_sign", 3, reason="browser test")
+    login(page, live_server, "user@example.com", PASSWORD)
+    page.goto("/itsme_sign/roles")
+    page.get_by_label("Role").fill("Customer")
+    page.get_by_label("Requires itsme identification").check()
+    page.get_by_role("button", name="Add role").click()
+    page.goto("/")
+    _upload_and_add_signer(page, tmp_path, "Customer", "BE", name="Anna Peeters")
+    _click_on_page(page, 2, 0.15, 0.7)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".flash-success")).to_contain_text("Signing link mailed to Anna Peeters")
+
+    signer_context = browser.new_context(viewport=PHONE)
+    try:
+        signer = signer_context.new_page()
+        signer.goto(_link("jan@example.be"))
+        expect(signer.locator("#sign-submit")).to_be_disabled()
+        signer.get_by_role("link", name="Identify with itsme").click()
+        signer.get_by_label("Anna Peeters (BE)").check()
+        signer.get_by_role("button", name="Approve").click()
+        expect(signer.locator("#sign-identify")).to_contain_text(
+            "Identified with itsme as Anna Peeters, born 1986-04-12"
+        )
+        signer.get_by_role("radio", name="Type").check()
+        signer.locator("#sign-submit").click()
+        expect(signer.locator("#sign-done")).to_contain_text("You signed this document")
+        with signer.expect_download() as download_info:
+            signer.get_by_role("link", name="Download the signed PDF").click(modifiers=["Alt"])
+        signed = Path(download_info.value.path()).read_bytes()
+    finally:
+        signer_context.close()
+
+    expect(page.locator("[data-sign-state]").first).to_have_text("Signed")
+    text = documents.text_of(signed)
+    assert "Identification: itsme" in text
+    assert "Verified name: Anna Peeters" in text and "Verified birth date: 1986-04-12" in text
+    assert "differs" not in text
+    status = documents.signature_status(signed, tmp_path / "instance" / "itsme_sign_cert.pem")
+    assert status.intact and status.valid and status.trusted
+    assert balance("itsme_sign") == 2  # one identification, one credit

@@ -95,6 +95,8 @@ def signer_from_token(token: str, *, request_id: int | None = None) -> Signer:
         raise LinkError("This document was canceled by its sender: there is nothing to sign.", 410)
     if sign_request.state == "expired":
         raise LinkError("This link has expired.", 410)
+    if sign_request.state == "declined" and signer.state != "declined":
+        raise LinkError("Another signer declined this document: there is nothing to sign.", 410)
     if not signer.access_nonce or not secrets.compare_digest(signer.access_nonce, value["n"]):
         raise LinkError("This link was replaced by a newer one or withdrawn.", 410)
     return signer

@@ -162,6 +162,13 @@ def test_decline_asks_a_reason_and_tells_the_sender(app, sent, link_of, mails):
     answer = client.post(link + "/sign", data={"kind": "typed", "typed": "Jan"})
     assert answer.status_code == 409
     assert "This document is declined" in answer.data.decode()
+    # The other signers' links say why there is nothing left to sign.
+    from addons.itsme_sign.models import Signer
+    from addons.itsme_sign.signers import signer_url
+
+    answer = client.get(signer_url(Signer.get_by_id(eva.id)))
+    assert answer.status_code == 410
+    assert "Another signer declined this document" in answer.data.decode()
 
 
 def test_a_signature_sent_twice_at_once_signs_once(app, sent, link_of, mails):

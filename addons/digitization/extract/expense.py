@@ -23,7 +23,7 @@ CATEGORIES = [
 
 
 # 'SDN BHD' as OCR reads it off thermal paper: 'SON BHO', 'SDN BH0', 'SDN 8HD'.
-_MALAY_LEGAL = re.compile(r"(?i)\bs[do0]n\.? ?[b8]h[do0]\b\.?")
+_MALAY_LEGAL = re.compile(r"(?i)\bs[do0]n\.? ?[b8]h[do0]\b\.?|(?<![\w/])[s5]/[b8](?![\w/])")
 _LEGAL_NAME = re.compile(
     r"\b(?:sdn\.? ?bhd|bhd|s/b|gmbh|ltd|limited|llc|inc|plc|b\.?v|n\.?v|s\.?a|sarl|sas|"
     r"pte|pty|ag|kg|co\.|corp|enterprise|trading|restaurant|restoran|cafe|hardware|"
@@ -41,15 +41,19 @@ _REG_NUMBER = re.compile(r"\s*\(?\b[\w-]*\d[\w-]*\)?\s*$")
 
 def _name_text(line) -> str:
     """'Sanjung Realiti Sdn. Bhd. (779763-K)' -> without its registration number; a
-    Malaysian legal form OCR misread is written as it is printed ('SON BHO' -> 'SDN BHD')."""
+    Malaysian legal form OCR misread is written as it is printed ('SON BHO' -> 'SDN BHD',
+    '5/8' -> 'S/B')."""
     text = _MALAY_LEGAL.sub(lambda m: _legal_form(m[0]), line.text)
     return _REG_NUMBER.sub("", text)
 
 
 def _legal_form(raw: str) -> str:
-    if raw[:1].isupper() and raw[-1:].islower():
-        return "Sdn Bhd"
-    return "SDN BHD" if raw.isupper() or not raw[-1:].isalpha() else "sdn bhd"
+    if re.fullmatch(r"(?i)sdn\.? ?bhd\b\.?|s/b", raw):
+        return raw  # read right
+    if "/" in raw:
+        return "S/B"  # '5/8
+    letters = [c for c in raw if c.isalpha()]
+    return "SDN BHD" if all(c.isupper() for c in letters) else "Sdn Bhd"
 
 
 def _name_like(line, legal: bool = False) -> bool:
@@ -63,7 +67,7 @@ def _name_like(line, legal: bool = False) -> bool:
     return (
         letters >= 4
         and letters >= (0.5 if legal else 0.7) * len(text.replace(" ", ""))  # 'MR. D.I.Y.'
-        and digits == 0
+        and digits <= (0.3 * letters if legal else 0)  # '99 SPEED MART S/B'
         and (legal or upper >= 0.6 * letters)
         and confidence >= 0.5
         and not _NOT_A_NAME.search(text)

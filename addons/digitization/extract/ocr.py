@@ -95,8 +95,18 @@ def parse_tsv(tsv: str, page: int, dpi: int) -> tuple[list[Word], list[list[Word
     return words, list(rows.values()), size
 
 
-def _page_from_image(image_path: str, number: int, dpi: int) -> Page:
+def _page_from_image(image_path: str, number: int, dpi: int, trim: tuple | None = None) -> Page:
+    """``trim``: (left, top, full width, full height) in pixels when ``image_path`` is
+    the page cut out of a larger image; the words are placed back on the full page."""
     words, rows, (width, height) = parse_tsv(_run_tesseract(image_path, dpi), number, dpi)
+    if trim is not None:
+        scale = 72.0 / dpi
+        dx, dy = trim[0] * scale, trim[1] * scale
+        for word in words:
+            word.x0, word.x1, word.top, word.bottom = (
+                word.x0 + dx, word.x1 + dx, word.top + dy, word.bottom + dy
+            )  # fmt: skip
+        width, height = trim[2] * scale, trim[3] * scale
     # Undo scan skew on the coordinates (cheap) rather than on the image (costly): a
     # 1.5° skew moves the right end of an A4 line by a full text line.
     rotate_words(words, estimate_skew(rows), width / 2, height / 2)
@@ -153,11 +163,13 @@ def ocr_source(
             image = open_image(source.data)
             dpi = _image_dpi(image)
             if source.pages == 1:
-                # Tesseract reads PNG/JPEG/TIFF itself: no decode/re-encode on our side.
+                # Tesseract reads PNG/JPEG/TIFF itself: no decode/re-encode on our side,
+                # unless the paper lies on a dark ground that must be cut off first.
                 path = os.path.join(tmp, f"in.{source.kind}")
                 with open(path, "wb") as fh:
                     fh.write(source.data)
-                tasks = [(_page_from_image, (path, 1, dpi))]
+                path, trim = trim_dark_ground(source.data, path, tmp)
+                tasks = [(_page_from_image, (path, 1, dpi, trim))]
             else:
                 for number in page_numbers:  # multi-page TIFF: one PNG per frame
                     try:
@@ -230,3 +242,78 @@ def _region_task(pdf_path: str, number: int, box: tuple, stem: str) -> list[Word
             word.x0 + dx, word.x1 + dx, word.top + dy, word.bottom + dy
         )  # fmt: skip
     return words
+
+
+# A photographed or scanned receipt often lies on a dark ground (the scanner's lid, a
+# table, the torn edge of the roll): with it, Tesseract's global threshold can lose the
+# whole page (a clean receipt read as nothing). Rows and columns at the edges that are
+# mostly dark are cut off before the OCR.
+DARK_LEVEL = 70  # grey level below which a pixel is ground, not paper
+DARK_SHARE = 0.2  # an edge row or column this dark is ground
+MAX_TRIM = 0.3  # never more than this share of a side
+
+
+def dark_ground_box(image: Image.Image) -> tuple[float, float, float, float] | None:
+    """(left, top, right, bottom) of the paper as shares of the image, or None when
+    its edges are not dark. ``image`` is small (a thumbnail)."""
+    grey = image.convert("L")
+    width, height = grey.size
+    if width < 8 or height < 8:
+        return None
+    dark = grey.point(lambda v: 255 if v < DARK_LEVEL else 0)
+
+    def shares(box, across: bool) -> list[float]:
+        """Dark share of each row (across) or column of ``box``."""
+        x0, y0, x1, y1 = box
+        if across:
+            return [dark.crop((x0, y, x1, y + 1)).histogram()[255] / (x1 - x0)
+                    for y in range(y0, y1)]  # fmt: skip
+        return [dark.crop((x, y0, x + 1, y1)).histogram()[255] / (y1 - y0)
+                for x in range(x0, x1)]  # fmt: skip
+
+    def cut(shares: list[float]) -> tuple[int, int]:
+        limit = int(len(shares) * MAX_TRIM)
+        start = 0
+        while start < limit and shares[start] > DARK_SHARE:
+            start += 1
+        end = len(shares)
+        while len(shares) - end < limit and shares[end - 1] > DARK_SHARE:
+            end -= 1
+        return start, end
+
+    # Rows, then columns over the rows kept, then rows again over the columns kept: a
+    # wide dark band above the paper makes every column look a little dark.
+    left, top, right, bottom = 0, 0, width, height
+    for _ in range(2):
+        top, bottom = (top + v for v in cut(shares((left, top, right, bottom), True)))
+        left, right = (left + v for v in cut(shares((left, top, right, bottom), False)))
+    if (left, top, right, bottom) == (0, 0, width, height):
+        return None
+    # One more row or column of margin: the threshold's edge is ragged.
+    left, top = min(left + 1, width), min(top + 1, height)
+    right, bottom = max(right - 1, left + 1), max(bottom - 1, top + 1)
+    return left / width, top / height, right / width, bottom / height
+
+
+def trim_dark_ground(data: bytes, path: str, tmp: str) -> tuple[str, tuple | None]:
+    """``(path, None)``, or the path of the paper cut off its dark ground and
+    ``(left, top, full width, full height)`` in pixels."""
+    try:
+        image = open_image(data)
+        full = image.size
+        image.draft("L", (full[0] // 8, full[1] // 8))  # JPEG: a cheap reduced decode
+        small = image.convert("L")
+        small.thumbnail((160, 320))
+        box = dark_ground_box(small)
+        if box is None:
+            return path, None
+        image = open_image(data)
+        left, top = int(box[0] * full[0]), int(box[1] * full[1])
+        right, bottom = int(box[2] * full[0]), int(box[3] * full[1])
+        cut = os.path.join(tmp, "paper.pgm")
+        image.convert("L").crop((left, top, right, bottom)).save(cut)
+    except ExtractionError:
+        raise
+    except Exception:
+        return path, None  # keep the image as it is: Tesseract may still read it
+    return cut, (left, top, full[0], full[1])

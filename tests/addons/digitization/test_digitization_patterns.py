@@ -152,3 +152,5 @@ def test_receipt_legal_names_in_mixed_case_with_dots_and_ocr_slips():
     assert merchant("MR. D.I.Y. (M) SDN BHO") == "MR. D.I.Y. (M) SDN BHD"
     assert merchant("Gerbang Alaf Restaurants Sdn Bhd") == "Gerbang Alaf Restaurants Sdn Bhd"
     assert merchant("MAKASSAR FRESH MARKET SON BH0") == "MAKASSAR FRESH MARKET SDN BHD"
+    assert merchant("99 SPEED MART 5/8 (519537-X)") == "99 SPEED MART S/B"
+    assert merchant("Sanjung Realiti Sdn. Bhd.") == "Sanjung Realiti Sdn. Bhd"  # as printed

@@ -106,3 +106,21 @@ def test_real_receipt_photo(number):
     assert fields["total_amount"]["value"] == answers["total"].lstrip("$RM ")
     # Malaysian shop: ringgit, whatever stray '$' the photo shows.
     assert fields["currency"]["value"] == "MYR"
+
+
+@pytest.mark.ocr
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
+def test_real_receipt_on_a_dark_ground(monkeypatch):
+    """Receipt 415 lies on a black ground with torn edges: read as it is, Tesseract finds
+    no text at all; with the ground cut off, its date and currency are read."""
+    from addons.digitization.extract import ocr
+
+    answers = json.loads((REAL / "receipt-415.json").read_text())
+    fields = extract(REAL / "receipt-415.jpg", "expense", ocr_workers=1)["fields"]
+    day, month, year = answers["date"].split("-")  # '14-08-17'
+    assert fields["date"]["value"] == f"20{year}-{month}-{day}"
+    assert fields["currency"]["value"] == "MYR"
+    assert fields["total_amount"]["value"] is not None
+    monkeypatch.setattr(ocr, "trim_dark_ground", lambda data, path, tmp: (path, None))
+    untrimmed = extract(REAL / "receipt-415.jpg", "expense", ocr_workers=1)
+    assert untrimmed["text"].strip() == ""

@@ -266,6 +266,30 @@ def test_trial_credits_are_granted_once_for_eligible_editions(app, widget):
         app.extensions["host"].addons["widget"].plugin.trial = WidgetAddon().trial
 
 
+def test_trial_only_tells_a_used_up_trial_from_a_plain_shortfall(app, widget):
+    from addons.iap import trial_only
+    from tests.addons.iap.service_kit import WidgetAddon
+
+    app.extensions["host"].addons["widget"].plugin.trial = Decimal(2)
+    try:
+        assert not trial_only("widget")  # no trial (community edition), nothing bought
+        with pytest.raises(InsufficientCreditError) as plain, charge("widget", 1):
+            pass
+        assert plain.value.trial_only is False and plain.value.as_dict()["trial_only"] is False
+        app.config["IAP_EDITION"] = "demo"
+        balance("widget")  # looking at the account opens the trial
+        assert trial_only("widget")
+        with pytest.raises(InsufficientCreditError) as used_up, charge("widget", 3):
+            pass
+        assert used_up.value.trial_only is True
+        grant("widget", 5, reason="a gift is free too")
+        assert trial_only("widget")
+        ledger.grant("widget", 10, kind="purchase", free=False, reason="Standard Pack")
+        assert not trial_only("widget")
+    finally:
+        app.extensions["host"].addons["widget"].plugin.trial = WidgetAddon().trial
+
+
 @pytest.mark.parametrize(
     "edition, expires, eligible",
     [

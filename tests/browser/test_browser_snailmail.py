@@ -142,3 +142,32 @@ def test_retry_then_cancel_from_the_chatter_and_the_letters_list_follows(
     )
     assert balance("snailmail") == 5
     worker.resume()
+
+
+def test_the_letters_list_follows_its_rows_with_one_request_at_a_time(
+    page, live_server, marie, user, worker
+):
+    grant("snailmail", 5, reason="Browser test credits")
+    login(page, live_server, "user@example.com", PASSWORD)
+    for _ in range(2):
+        write_letter(page, marie)
+        worker.pause()
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator(".chatter-messages li.kind-letter").first).to_have_attribute(
+            "data-state", "in_queue"
+        )
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/snailmail/letters/" in r.url else None)
+    page.goto("/snailmail/letters")
+    states = page.locator("[data-letter-state]")
+    expect(states).to_have_count(2)
+    page.evaluate("window.notReloaded = true")
+    worker.resume()
+    for index in range(2):
+        expect(states.nth(index)).to_have_attribute(
+            "data-letter-state", "delivered", timeout=25_000
+        )
+    assert page.evaluate("window.notReloaded") is True
+    polls = [url for url in asked if "/snailmail/letters/states?ids=" in url]
+    assert polls and all(url.count(",") == 1 for url in polls[:1])  # both rows in one request
+    assert not [url for url in asked if url.endswith("/state")]  # no row polls on its own

@@ -160,21 +160,6 @@ def set_messages_state(message_ids, state: str, detail: str = "") -> int:
     )
 
 
-def message_actions(messages: list[Message]) -> dict[int, list]:
-    """The addons' buttons on these messages of one record, by message id."""
-    if not messages:
-        return {}
-    from host.hookcalls import hooks
-
-    first = messages[0]
-    found: dict[int, list] = {}
-    for action in hooks().chatter_message_actions(
-        model=first.model, res_id=first.res_id, messages=messages
-    ):
-        found.setdefault(action.message_id, []).append(action)
-    return found
-
-
 def messages_for(model: str, res_id: int) -> list[Message]:
     """A record's messages, newest first, with their authors and the names of
     their attachments (not the files' bytes) in three queries in all."""

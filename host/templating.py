@@ -8,11 +8,23 @@ from flask import Flask, render_template, request
 from markupsafe import Markup
 
 from host import security
-from host.chatter import FINAL_STATES, STATE_ICONS, message_actions
+from host.chatter import FINAL_STATES, STATE_ICONS
 
 
 def init_templating(app: Flask) -> None:
     registry = app.extensions["host"]
+
+    def message_actions(messages: list) -> dict[int, list]:
+        """The addons' buttons on these chatter messages of one record, by message id."""
+        if not messages:
+            return {}
+        first = messages[0]
+        found: dict[int, list] = {}
+        for action in registry.hooks.chatter_message_actions(
+            model=first.model, res_id=first.res_id, messages=messages
+        ):
+            found.setdefault(action.message_id, []).append(action)
+        return found
 
     @app.context_processor
     def host_globals():

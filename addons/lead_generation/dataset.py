@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pycountry
 
+from addons.lead_generation.crm import domain_of, vat_key
 from addons.lead_generation.models import Company, DatasetLoad, IpRange, Person
 from addons.lead_generation.taxonomy import ROLES, SENIORITIES, SIC_GROUPS
 from host import db, utcnow
@@ -103,8 +104,10 @@ def _company(row: dict) -> dict:
     return {
         "uid": row["id"][:64],
         "name": row["name"][:255],
-        "domain": row.get("domain", "").lower()[:255],
-        "vat": row.get("vat", "")[:32],
+        # Stored as the CRM compares them (crm.keys_of): the search leaves out
+        # known companies in SQL, by these very strings.
+        "domain": domain_of(row.get("domain") or row.get("website", ""))[:255],
+        "vat": vat_key(row.get("vat", ""))[:32],
         "country": country,
         "state": row.get("state", "").upper()[:8],
         "city": row.get("city", "")[:64],

@@ -139,3 +139,28 @@ def test_the_sample_command_loads_companies_labelled_as_sample(lg):
     assert "500 companies, 1500 people" in result.output
     assert DatasetLoad.get().sample is True
     assert sample.COMPANIES == 20_000 and sum(sample.PEOPLE_PATTERN) / 5 == 3
+
+
+def test_domains_and_vat_numbers_are_stored_as_the_crm_compares_them(lg):
+    dataset.load_lines(
+        _csv(
+            _row(
+                kind="company",
+                id="C1",
+                name="Acme",
+                country="BE",
+                domain="WWW.Acme.example",
+                vat="BE 0123.456.789",
+            ),
+            _row(
+                kind="company",
+                id="C2",
+                name="Bolt",
+                country="NL",
+                website="https://www.bolt.example/about",
+            ),
+        )
+    )
+    acme, bolt = Company.select().order_by(Company.uid)
+    assert (acme.domain, acme.vat) == ("acme.example", "BE0123456789")
+    assert bolt.domain == "bolt.example"

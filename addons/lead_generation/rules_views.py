@@ -22,7 +22,7 @@ def rules():
     return render_template(
         "lead_generation/rules.html",
         rules=list(Rule.select().order_by(Rule.sequence, Rule.id)),
-        snippet=snippet(),
+        snippet=str(snippet()),  # text in the textarea, escaped, not markup
         dataset=dataset_summary(),
         counts=counts,
         recent=list(PageView.select().order_by(PageView.id.desc()).limit(20)),

@@ -3,6 +3,7 @@
 
 import datetime as dt
 import ipaddress
+import re
 
 import pytest
 
@@ -10,7 +11,7 @@ from addons.lead_generation import reveal
 from addons.lead_generation.models import Company, IpRange, Lead, PageView, RevealedIp, Rule
 from addons.lead_generation.providers.local import LocalProvider
 from addons.lead_generation.tracking import site_token
-from host import utcnow
+from host import read_token, utcnow
 
 URL = "https://www.example.com/pricing"
 
@@ -69,7 +70,9 @@ def test_the_snippet_is_public_and_the_rules_page_shows_it(lg, client, admin_cli
     script = client.get("/lead_generation/static/lead_generation/track.js")
     assert script.status_code == 200 and b"sendBeacon" in script.data
     page = admin_client.get("/lead_generation/rules").get_data(as_text=True)
-    assert "lead_generation/track.js" in page and site_token() in page
+    assert "lead_generation/track.js" in page and "/lead_generation/track&#34;" in page
+    key = re.search(r"data-key=&#34;([^&]+)&#34;", page)[1]
+    assert read_token("lead_generation.site", key) == "site"  # the key the endpoint takes
 
 
 def test_a_rule_with_an_invalid_url_regex_is_refused(lg, admin_client):

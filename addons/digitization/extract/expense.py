@@ -156,15 +156,26 @@ def _line_amount(doc: Doc, words: tuple[str, ...]):
     return None
 
 
+def _starts_line(doc: Doc, words: tuple[str, ...]) -> bool:
+    """Whether a line starts with one of ``words``, read or not its amount ('CHANGE 2.1')."""
+    for line in doc.lines:
+        head = " ".join(w.norm for w in line.words[:2])
+        if any(head == w or head.startswith(w + " ") or line.words[0].norm == w for w in words):
+            return True
+    return False
+
+
 def find_total_and_tax(doc: Doc) -> tuple[dict, dict]:
     """The total every source agrees on: labelled totals and what was paid minus the
-    change; the last labelled total when they disagree; cash − change when none is
-    labelled (OCR lost the total's digits)."""
+    change (what was paid, when no change line is printed); the last labelled total when
+    they disagree; cash − change when none is labelled (OCR lost the total's digits)."""
     totals = _labelled_amounts(doc, "total_amount")
     paid, change = _line_amount(doc, _PAID), _line_amount(doc, _CHANGE)
     tendered = None
-    if paid and change and paid[0].value >= change[0].value >= 0:
-        tendered = paid[0].value - change[0].value
+    if paid and change and abs(paid[0].value) >= abs(change[0].value):
+        tendered = abs(paid[0].value) - abs(change[0].value)  # 'Payment -20.00' is paid too
+    elif paid and not _starts_line(doc, _CHANGE):
+        tendered = abs(paid[0].value)  # no change given: what was paid is the total
     support: dict = {}
     for match, words in totals:
         support.setdefault(match.value, [0, words])[0] += 1
@@ -172,11 +183,17 @@ def find_total_and_tax(doc: Doc) -> tuple[dict, dict]:
         support.setdefault(tendered, [0, paid[1]])[0] += 1
     agreed = [value for value, (count, _) in support.items() if count >= 2]
     if paid:
-        # The total is printed just before what was paid; a tax summary comes after.
-        paid_line = doc.line_of(paid[1][0])
-        before = [t for t in totals if doc.lines.index(doc.line_of(t[1][0])) < doc.lines.index(
-            paid_line)]  # fmt: skip
-        totals = before or totals
+        # The total is printed just before what was paid; a tax summary comes after,
+        # its 'Total: 168.00 10.08' a row of amounts (base, tax), never the total.
+        at = doc.lines.index(doc.line_of(paid[1][0]))
+        before, after = [], []
+        for total in totals:
+            line = doc.line_of(total[1][0])
+            if doc.lines.index(line) < at:
+                before.append(total)
+            elif len(find_in_words(line.words, find_amounts)) < 2:
+                after.append(total)
+        totals = before or after
     if agreed:
         value = max(agreed, key=lambda v: support[v][0])
         total = doc.field(money_str(value), 0.95, support[value][1])

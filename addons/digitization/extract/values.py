@@ -57,8 +57,9 @@ def find_amounts(text: str) -> list[Match]:
     text = re.sub(r"(?<=\d):(?=\d{3}[.,]\d{2}(?!\d))", ".", text)
     # ...and sees a speck before a number as a dot (".22 338,72").
     text = re.sub(r"(?:(?<=\s)|^)[.,](?=\d)", " ", text)
-    # ...and a thin minus as "=" or "~" ("=7,67"); a dash or the minus sign is one too.
-    text = re.sub(r"(?:(?<=\s)|^)[=~–—−](?=\d)", "-", text)
+    # ...and a thin minus as "=" ("=7,67"); a dash or the minus sign is one too. ("~" is
+    # not: OCR puts it before amounts for any speck.)
+    text = re.sub(r"(?:(?<=\s)|^)[=–—−](?=\d)", "-", text)
     found = []
     for m in _AMOUNT_RE.finditer(text):
         value = parse_amount(m.group(1))

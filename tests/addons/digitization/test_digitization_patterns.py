@@ -9,7 +9,7 @@ from decimal import Decimal
 from addons.digitization.extract import checks
 from addons.digitization.extract.bill import find_invoice_number, seller_block_name
 from addons.digitization.extract.context import Doc
-from addons.digitization.extract.expense import find_merchant
+from addons.digitization.extract.expense import find_merchant, find_total_and_tax
 from addons.digitization.extract.layout import Page, Word
 from addons.digitization.extract.totals import find_totals, tax_breakdown
 from addons.digitization.extract.values import (
@@ -74,9 +74,10 @@ def _doc(rows, origin="text"):
     return Doc([Page(1, 595, 842, words, origin)])
 
 
-def test_a_thin_minus_read_as_equals_or_tilde_is_a_minus():
-    assert [m.value for m in find_amounts("=5,00  0,15  ~4,85  −3,00  = 1,00")] == [
-        Decimal("-5.00"), Decimal("0.15"), Decimal("-4.85"), Decimal("-3.00"), Decimal("1.00")
+def test_a_thin_minus_read_as_equals_is_a_minus():
+    assert [m.value for m in find_amounts("=5,00  0,15  =4,85  −3,00  = 1,00  ~11,80")] == [
+        Decimal("-5.00"), Decimal("0.15"), Decimal("-4.85"), Decimal("-3.00"), Decimal("1.00"),
+        Decimal("11.80"),  # '~' is a speck, not a sign
     ]  # fmt: skip
 
 
@@ -154,3 +155,34 @@ def test_receipt_legal_names_in_mixed_case_with_dots_and_ocr_slips():
     assert merchant("MAKASSAR FRESH MARKET SON BH0") == "MAKASSAR FRESH MARKET SDN BHD"
     assert merchant("99 SPEED MART 5/8 (519537-X)") == "99 SPEED MART S/B"
     assert merchant("Sanjung Realiti Sdn. Bhd.") == "Sanjung Realiti Sdn. Bhd"  # as printed
+
+
+def _receipt_total(rows):
+    return find_total_and_tax(_doc([(20 + 15 * i, cells) for i, cells in enumerate(rows)],
+                                    "ocr"))[0]["value"]  # fmt: skip
+
+
+def test_receipt_paid_without_change_is_the_total():
+    rows = [[("Total", 40), ("(Inclusive", 100), ("of", 170), ("GSI):", 190), ("7.80", 300)],
+            [("TOTAL;", 40), ("1.80", 300)],
+            [("CASH", 40), (":", 80), ("7.80", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "7.80"
+    # A change line whose amount OCR lost: what was paid is not the total then.
+    unread = [[("TOTAL", 40), ("64.00", 300)], [("Cash", 40), ("100.00", 300)],
+              [("CHANGE", 40), ("2.1", 300)]]  # fmt: skip
+    assert _receipt_total(unread) == "64.00"
+
+
+def test_receipt_tax_summary_after_the_payment_is_not_the_total():
+    rows = [[("Total", 40), ("GST", 80), (":", 110), ("10.08", 300)],
+            [("CASH", 40), (":", 80), ("178.08", 300)],
+            [("Change", 40), (":", 90), ("0.00", 300)],
+            [("GST", 40), ("SUMMARY", 70)],
+            [("Total:", 40), ("168.00", 200), ("10.08", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "178.08"
+
+
+def test_receipt_payment_printed_negative():
+    rows = [[("SubTotal", 40), ("11.25", 300)], [("Payment", 40), ("-20.00", 300)],
+            [("Change", 40), ("8.75", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "11.25"

@@ -52,6 +52,7 @@ from addons.iap.statements import (
     STALE_HOLDS,
     TAKE_FROM_FIRST_LOT,
     TAKE_FROM_LOT,
+    TRIAL_ONLY,
 )
 from host import db, locked, write_transaction
 
@@ -116,10 +117,8 @@ def _lock_account_id(account_id: int) -> Account:
 
 def trial_only(service: str) -> bool:
     """The service's account had a trial lot, and no lot it paid for."""
-    lots = Lot.select(Lot.id).join(Account).where(Account.service == service)
-    return (
-        lots.where(Lot.kind == "trial").exists() and not lots.where(Lot.free == False).exists()  # noqa: E712 - SQL
-    )
+    # Prepared: a refusal stays the cheap path.
+    return bool(TRIAL_ONLY.run(service=service).fetchone()[0])
 
 
 def account_for(service: str, on_first_use=None) -> Account:

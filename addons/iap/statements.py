@@ -67,6 +67,24 @@ STALE_HOLDS = Prepared(
         ]
     )
 )
+# Whether the account's credits came from its free trial only: a trial lot
+# and no lot paid for (asked when a charge is refused).
+TRIAL_ONLY = Prepared(
+    lambda: peewee.Select(
+        columns=[
+            peewee.fn.EXISTS(
+                Lot.select(Lot.id)
+                .join(Account)
+                .where((Account.service == P.service) & (Lot.kind == "trial"))
+            )
+            & ~peewee.fn.EXISTS(
+                Lot.select(Lot.id)
+                .join(Account)
+                .where((Account.service == P.service) & (Lot.free == peewee.SQL("FALSE")))
+            )
+        ]
+    )
+)
 INSERT_HOLD = Prepared(
     lambda: Hold.insert(
         account=P.account,

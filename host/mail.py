@@ -13,9 +13,9 @@ from flask import current_app
 from flask_mail import Mail
 from flask_mail import Message as MailEnvelope
 
-from host.db import utcnow
+from host.db import db, utcnow
 from host.jobs import RetryTask, job
-from host.models import MailMessage
+from host.models import MailAttachment, MailMessage
 
 MAX_BACKOFF = 3600
 
@@ -24,9 +24,15 @@ def init_mail(app) -> None:
     Mail(app)
 
 
-def send_mail(to: str, subject: str, body: str, html: str = "") -> MailMessage:
-    mail = MailMessage.create(to=to, subject=subject, body=body, html=html)
-    deliver_mail.delay(mail.id)
+def send_mail(to: str, subject: str, body: str, html: str = "", attachments=()) -> MailMessage:
+    """Queue a mail; ``attachments`` are ``(filename, mimetype, data)`` tuples."""
+    with db.atomic():
+        mail = MailMessage.create(to=to, subject=subject, body=body, html=html)
+        for filename, mimetype, data in attachments:
+            MailAttachment.create(
+                mail=mail, filename=filename[:255], mimetype=mimetype, data=bytes(data)
+            )
+        deliver_mail.delay(mail.id)
     return mail
 
 
@@ -42,6 +48,8 @@ def deliver_mail(mail_id: int) -> str:
     envelope = MailEnvelope(
         subject=mail.subject, recipients=[mail.to], body=mail.body, html=mail.html or None
     )
+    for attachment in MailAttachment.select().where(MailAttachment.mail == mail.id):
+        envelope.attach(attachment.filename, attachment.mimetype, bytes(attachment.data))
     try:
         current_app.extensions["mail"].send(envelope)
     except (OSError, smtplib.SMTPException) as exc:

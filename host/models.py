@@ -194,6 +194,18 @@ class MailMessage(BaseModel):
         table_name = "host_mail"
 
 
+class MailAttachment(BaseModel):
+    """A file sent with an outgoing mail (a signed PDF), kept with it until delivered."""
+
+    mail = peewee.ForeignKeyField(MailMessage, backref="attachments", on_delete="CASCADE")
+    filename = peewee.CharField(max_length=255)
+    mimetype = peewee.CharField(max_length=100, default="application/octet-stream")
+    data = peewee.BlobField()
+
+    class Meta:
+        table_name = "host_mail_attachment"
+
+
 class LoginFailure(BaseModel):
     """A failed login, kept a while to slow down password guessing."""
 
@@ -241,6 +253,7 @@ HOST_MODELS = [
     Message,
     Attachment,
     MailMessage,
+    MailAttachment,
     LoginFailure,
     RateCounter,
     MailTemplateText,

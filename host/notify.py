@@ -147,11 +147,12 @@ def reset_wording(template: MailTemplate) -> None:
     MailTemplateText.delete().where(MailTemplateText.key == template.id).execute()
 
 
-def send_mail_template(template_id: str, to: str, values: dict) -> MailMessage:
+def send_mail_template(template_id: str, to: str, values: dict, attachments=()) -> MailMessage:
     """Render a declared template with ``values`` and queue it to ``to``, who
-    need not be a user. Raises ``LookupError`` for a template no enabled addon
-    declares, and :class:`MailTemplateError` when ``values`` lack a
-    placeholder the wording uses."""
+    need not be a user, with ``attachments`` (``(filename, mimetype, data)``).
+    Raises ``LookupError`` for a template no enabled addon declares, and
+    :class:`MailTemplateError` when ``values`` lack a placeholder the wording
+    uses."""
     template = get_template(template_id)
     subject, body, customised = wording(template)
     try:
@@ -162,4 +163,4 @@ def send_mail_template(template_id: str, to: str, values: dict) -> MailMessage:
         # The mail still goes out, in the words the addon was tested with.
         log.error("mail template %s: the administrator's wording failed (%s)", template.id, exc)
         mail = render(template.subject, template.body, values)
-    return send_mail(to, mail.subject, mail.body, html=mail.html)
+    return send_mail(to, mail.subject, mail.body, html=mail.html, attachments=attachments)

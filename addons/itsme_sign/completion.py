@@ -69,16 +69,21 @@ def complete(request_id: int) -> str:
             state="delivered",
             attachments=[(f"{current.name} (signed).pdf", "application/pdf", signed)],
         )
-        _mail_everyone(current, signed_sha256)
+        _mail_everyone(current, signed, signed_sha256)
     return "signed"
 
 
-def _mail_everyone(sign_request: SignRequest, sha256: str) -> None:
+def _mail_everyone(sign_request: SignRequest, signed: bytes, sha256: str) -> None:
+    """Every signer and the sender get the signed PDF attached, and a link to it."""
+    attachments = [(f"{sign_request.name} (signed).pdf", "application/pdf", signed)]
     for signer in sign_request.signers:
         link = signers.external_url("itsme_sign.signer_signed_pdf", token=signers.token_for(signer))
         values = {"name": signer.name, "document": sign_request.name, "link": link}
         send_mail_template(
-            "itsme_sign.signed", to=signer.email, values={**values, "sha256": sha256}
+            "itsme_sign.signed",
+            to=signer.email,
+            values={**values, "sha256": sha256},
+            attachments=attachments,
         )
     author = sign_request.author
     if author is not None and author.email:
@@ -92,4 +97,5 @@ def _mail_everyone(sign_request: SignRequest, sha256: str) -> None:
                 "link": link,
                 "sha256": sha256,
             },
+            attachments=attachments,
         )

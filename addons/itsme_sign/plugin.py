@@ -134,7 +134,8 @@ def mail_templates():
             subject="{{ document }} is signed",
             body=(
                 "Hello {{ name }},\n\n"
-                "Everyone has signed {{ document }}. Download the signed PDF:\n{{ link }}\n\n"
+                "Everyone has signed {{ document }}: the signed PDF is attached, and "
+                "here too:\n{{ link }}\n\n"
                 "SHA-256 of the signed PDF: {{ sha256 }}"
             ),
             placeholders={

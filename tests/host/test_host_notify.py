@@ -151,3 +151,23 @@ def test_settings_page_links_to_the_templates(app, enable, admin_client):
     assert [t.id for t in mail_template.mail_templates()] == ["quicksign.request"]
     page = admin_client.get("/settings").get_data(as_text=True)
     assert "1 mail that apps send" in page and 'href="/mail-templates"' in page
+
+
+def test_attachments_travel_with_the_mail(app, enable, smtp_server):
+    from host.models import MailAttachment
+
+    enable("quicksign")
+    pdf = b"%PDF-1.4 signed document"
+    mail = send_mail_template(
+        "quicksign.request",
+        to="jan@example.com",
+        values={"signer": "Jan", "sender": "Marie", "document": "Quote 42", "link": LINK},
+        attachments=[("Quote 42 (signed).pdf", "application/pdf", pdf)],
+    )
+    assert MailMessage.get_by_id(mail.id).state == "sent"
+    [message] = smtp_server.messages
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "Quote 42 (signed).pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == pdf
+    assert MailAttachment.select().where(MailAttachment.mail == mail.id).count() == 1

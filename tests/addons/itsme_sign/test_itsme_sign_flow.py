@@ -105,6 +105,12 @@ def test_upload_signers_fields_send_sign_and_the_signed_pdf(
     # Everyone (two signers, the sender) got the signed PDF's link.
     finals = [m for m in mails() if "is signed" in m.subject]
     assert sorted(m.to for m in finals) == ["eva@example.nl", "jan@example.be", "user@example.com"]
+    from host.models import MailAttachment
+
+    for mail in finals:
+        (attachment,) = MailAttachment.select().where(MailAttachment.mail == mail.id)
+        assert attachment.filename == "Employment contract (signed).pdf"
+        assert bytes(attachment.data) == signed
     download = re.search(r"http://localhost(/itsme_sign/s/\S+/signed.pdf)", finals[0].body)[1]
     assert anonymous.get(download).data == signed
     assert client.get(f"/itsme_sign/requests/{request_id}/signed.pdf").data == signed

@@ -140,7 +140,7 @@ def test_disabled_addon_public_endpoint_is_not_found(app, client):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"auth": "none", "rate_limit": "3/minute"}, "auth must be one of"),
+        ({"auth": "password", "rate_limit": "3/minute"}, "auth must be one of"),
         ({"auth": "token", "rate_limit": "lots"}, "write it as '30/minute'"),
         ({"auth": "token", "rate_limit": "0/minute"}, "write it as"),
     ],

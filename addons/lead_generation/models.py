@@ -188,6 +188,8 @@ class PageView(BaseModel):
 
     class Meta:
         table_name = "lead_generation_page_view"
+        # The reveal job reads pending views in order (migration 1 on older installs).
+        indexes = ((("state", "id"), False),)
 
 
 class RevealedIp(BaseModel):

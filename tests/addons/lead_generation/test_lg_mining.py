@@ -159,3 +159,27 @@ def test_requests_whose_job_was_lost_are_run_by_the_sweep(dataset, give_credits,
     assert MiningRequest.get_by_id(crashed.id).state == "done"
     assert MiningRequest.get_by_id(fresh.id).state == "draft"
     assert lg_balance() == 20 - 5
+
+
+def test_the_page_view_queue_index_exists_on_a_new_install(lg):
+    from addons.lead_generation.models import PageView
+    from host import db
+
+    names = {index.name for index in db.get_indexes(PageView._meta.table_name)}
+    assert "lead_generation_page_view_state_id" in names
+
+
+def test_migration_1_adds_the_index_to_an_older_install_and_may_run_twice(lg):
+    from addons.lead_generation import plugin
+    from addons.lead_generation.models import PageView
+    from host import db
+
+    def names():
+        return {index.name for index in db.get_indexes(PageView._meta.table_name)}
+
+    db.execute_sql("DROP INDEX lead_generation_page_view_state_id")
+    assert "lead_generation_page_view_state_id" not in names()
+    (migration,) = plugin.register_migrations()
+    migration.up(None, db.obj)
+    migration.up(None, db.obj)
+    assert "lead_generation_page_view_state_id" in names()

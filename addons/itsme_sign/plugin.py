@@ -17,7 +17,7 @@ from addons.iap import Service, standard_packs
 from addons.itsme_sign import config
 from addons.itsme_sign.jobs import JOBS
 from addons.itsme_sign.models import MODELS, SignRequest
-from host import MailTemplate, Manifest, MenuItem, hookimpl, register_chatter_model
+from host import Group, MailTemplate, Manifest, MenuItem, hookimpl, register_chatter_model
 
 manifest = Manifest(
     name="itsme_sign",
@@ -28,6 +28,11 @@ manifest = Manifest(
     icon="✍️",
     category="Productivity",
     config=config.CONFIG,
+    groups=(
+        Group("user", "User", "Own requests"),
+        Group("manager", "Manager", "Every request, roles"),
+    ),
+    default_group="user",
 )
 
 

@@ -17,7 +17,14 @@ from flask import (
 from addons.itsme_sign import lifecycle, pdfs, signers
 from addons.itsme_sign.lifecycle import MODEL, SignError
 from addons.itsme_sign.models import FIELD_KINDS, STATES, Field, Page, Role, Signer, SignRequest
-from host import current_user, messages_for
+from host import (
+    check_owner,
+    current_user,
+    group_required,
+    has_group,
+    messages_for,
+    own_records,
+)
 
 blueprint = Blueprint(
     "itsme_sign",
@@ -28,6 +35,7 @@ blueprint = Blueprint(
     url_prefix="/itsme_sign",
 )
 FILTERS = ("all", *STATES)
+MANAGER = "itsme_sign.manager"
 
 
 def _fetch() -> bool:
@@ -38,7 +46,12 @@ def _request_or_404(request_id: int) -> SignRequest:
     found = SignRequest.get_or_none(SignRequest.id == request_id)
     if found is None:
         abort(404, description="This sign request does not exist.")
+    check_owner(found.author_id, see_all=MANAGER)  # another user's request does not exist
     return found
+
+
+def _mine(query):
+    return own_records(query, SignRequest.author, see_all=MANAGER)
 
 
 def _int(name: str, default: int = 0) -> int:
@@ -58,6 +71,7 @@ def itsme_sign_globals():
     return {
         "itsme_required": signers.itsme_required,
         "itsme_available": signers.itsme_available,
+        "sign_manager": has_group(MANAGER),
     }
 
 
@@ -74,9 +88,10 @@ def requests_list():
         SignRequest.sent_at,
         SignRequest.page_count,
     ).order_by(SignRequest.id.desc())
+    query = _mine(query)
     if state != "all":
         query = query.where(SignRequest.state == state)
-    counts = {s: SignRequest.select().where(SignRequest.state == s).count() for s in STATES}
+    counts = {s: _mine(SignRequest.select()).where(SignRequest.state == s).count() for s in STATES}
     return render_template(
         "itsme_sign/requests.html",
         sign_requests=list(query.limit(200)),
@@ -141,6 +156,13 @@ def request_state(request_id: int):
         sign_request=current,
         signers=list(current.signers.order_by(Signer.order, Signer.id)),
     )
+
+
+@blueprint.route("/requests/<int:request_id>/badge")
+def request_badge(request_id: int):
+    """The state in the list, as a fragment that polls itself while the request is out."""
+    current = _request_or_404(request_id)
+    return render_template("itsme_sign/_badge.html", state=current.state, request_id=current.id)
 
 
 @blueprint.route("/requests/<int:request_id>/signers", methods=["POST"])
@@ -254,6 +276,7 @@ def cancel(request_id: int):
 
 @blueprint.route("/requests/<int:request_id>/pages/<int:number>.png")
 def page_png(request_id: int, number: int):
+    _request_or_404(request_id)
     page = Page.get_or_none((Page.request == request_id) & (Page.number == number))
     if page is None:
         abort(404)
@@ -287,6 +310,7 @@ def signed_pdf(request_id: int):
 
 
 @blueprint.route("/roles", methods=["GET", "POST"])
+@group_required(MANAGER)
 def roles():
     if request.method == "POST":
         try:

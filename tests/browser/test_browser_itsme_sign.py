@@ -62,6 +62,17 @@ def _upload_and_add_signer(page, tmp_path, role: str, country: str, name: str = 
     expect(page.locator("#sign-signers")).to_contain_text(name)
 
 
+def _manager_requires_itsme(page, live_server, admin, role: str):
+    """An administrator (a Sign manager) sets the role on the Roles page, then logs out."""
+    login(page, live_server, admin.email, PASSWORD)
+    page.goto("/itsme_sign/roles")
+    page.get_by_label("Role").fill(role)
+    page.get_by_label("Requires itsme identification").check()
+    page.get_by_role("button", name="Add role").click()
+    expect(page.locator("#sign-roles")).to_contain_text("Required")
+    page.context.clear_cookies()
+
+
 def _click_on_page(page, number: int, fx: float, fy: float):
     image = page.locator(f'.sign-page[data-page="{number}"] img')
     image.scroll_into_view_if_needed()
@@ -133,16 +144,12 @@ def test_upload_place_send_sign_and_download_the_signed_pdf(
 
 
 def test_a_role_requiring_itsme_keeps_sign_disabled_until_identified(
-    page, browser, live_server, itsme_sign, user, tmp_path
+    page, browser, live_server, itsme_sign, user, admin, tmp_path
 ):
     from addons.itsme_sign import record_identification, signer_from_token
 
+    _manager_requires_itsme(page, live_server, admin, "Customer")
     login(page, live_server, "user@example.com", PASSWORD)
-    page.goto("/itsme_sign/roles")
-    page.get_by_label("Role").fill("Customer")
-    page.get_by_label("Requires itsme identification").check()
-    page.get_by_role("button", name="Add role").click()
-    expect(page.locator("#sign-roles")).to_contain_text("Required")
     _upload_and_add_signer(page, tmp_path, "Customer", "BE")
     _click_on_page(page, 1, 0.15, 0.7)
     page.get_by_role("button", name="Send").click()
@@ -196,17 +203,13 @@ def local_itsme(app, live_server, itsme_sign, tmp_path):
 
 
 def test_a_belgian_signer_identifies_with_itsme_and_the_certificate_shows_it(
-    page, browser, live_server, local_itsme, user, tmp_path
+    page, browser, live_server, local_itsme, user, admin, tmp_path
 ):
     from addons.iap import balance, grant
 
     grant("itsme_sign", 3, reason="browser test")
+    _manager_requires_itsme(page, live_server, admin, "Customer")
     login(page, live_server, "user@example.com", PASSWORD)
-    page.goto("/itsme_sign/roles")
-    page.get_by_label("Role").fill("Customer")
-    page.get_by_label("Requires itsme identification").check()
-    page.get_by_role("button", name="Add role").click()
-    page.goto("/")
     _upload_and_add_signer(page, tmp_path, "Customer", "BE", name="Anna Peeters")
     _click_on_page(page, 2, 0.15, 0.7)
     expect(page.get_by_role("button", name="Send")).to_be_enabled()

@@ -116,3 +116,17 @@ def test_upload_signers_fields_send_sign_and_the_signed_pdf(
     assert client.get(f"/itsme_sign/requests/{request_id}/signed.pdf").data == signed
     listing = client.get("/itsme_sign/requests?state=signed").data.decode()
     assert "Employment contract" in listing
+
+
+def test_the_list_follows_a_sent_request_until_it_is_final(sender_client, ready):
+    from addons.itsme_sign import lifecycle
+
+    sign_request, _ = ready()
+    lifecycle.send(sign_request)
+    listing = sender_client.get("/itsme_sign/requests").data.decode()
+    badge_url = f"/itsme_sign/requests/{sign_request.id}/badge"
+    assert f'data-poll="{badge_url}"' in listing
+    assert "data-poll" in sender_client.get(badge_url).data.decode()
+    lifecycle.cancel(type(sign_request).get_by_id(sign_request.id))
+    badge = sender_client.get(badge_url).data.decode()
+    assert "Canceled" in badge and "data-poll" not in badge

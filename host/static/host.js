@@ -1,8 +1,9 @@
 // Small, dependency-free behaviours for the host's pages. Addon pages reuse
 // them through data attributes (no inline script, no on*= attribute):
 // data-dialog, data-poll, data-confirm, data-toggle, data-show-if,
-// data-autosubmit, data-action-template. A pop-up fragment (with
-// id="host-dialog-title") opened by its URL is served inside the page.
+// data-autosubmit, data-action-template, data-progress, data-place. A pop-up
+// fragment (with id="host-dialog-title") opened by its URL is served inside
+// the page; the scripts it carries must be files (<script src>), never inline.
 (function () {
   "use strict";
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -229,6 +230,28 @@
       if (e.key === "Escape" && topbar.classList.contains("open")) { setOpen(false); menuToggle.focus(); }
     });
   }
+
+  // data-progress="42" (a bar's width, in %) and data-place="left top width
+  // height" (in %, a box drawn over an image) are applied here, on every
+  // element however it arrives: the Content-Security-Policy refuses style="".
+  function applyGeometry(root) {
+    const found = Array.from(root.querySelectorAll("[data-progress], [data-place]"));
+    if (root.matches && root.matches("[data-progress], [data-place]")) found.push(root);
+    for (const el of found) {
+      if (el.dataset.progress !== undefined) el.style.width = (parseFloat(el.dataset.progress) || 0) + "%";
+      if (el.dataset.place) {
+        const [left, top, width, height] = el.dataset.place.split(" ").map((v) => (parseFloat(v) || 0) + "%");
+        Object.assign(el.style, { left, top, width, height });
+      }
+    }
+  }
+  applyGeometry(document);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) if (node.nodeType === 1) applyGeometry(node);
+      if (change.type === "attributes") applyGeometry(change.target);
+    }
+  }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-progress", "data-place"] });
 
   // Lists become cards on a phone: each cell is labelled by its column (CSS reads data-label).
   function labelCells(root) {

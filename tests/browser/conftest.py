@@ -101,15 +101,34 @@ def browser():
             chromium.close()
 
 
+# Every page of every browser test reports what the Content-Security-Policy
+# refused (an inline script or style="" an addon slipped in): issue 11 #8.
+_REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolation(`${e.violatedDirective} refused ${e.blockedURI || "inline code"}`
+    + ` in ${e.sourceFile || document.location.pathname}:${e.lineNumber} (${e.sample})`);
+});
+"""
+
+
 @pytest.fixture
-def context(browser, live_server):
-    """A fresh browser context (cookies, tabs) whose relative URLs go to ``live_server``."""
+def csp_violations() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def context(browser, live_server, csp_violations):
+    """A fresh browser context (cookies, tabs) whose relative URLs go to
+    ``live_server``. A test fails if a page broke the Content-Security-Policy."""
     ctx = browser.new_context(base_url=live_server, viewport=VIEWPORT)
     ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.expose_function("__cspViolation", lambda text: csp_violations.append(text))
+    ctx.add_init_script(_REPORT_CSP)
     try:
         yield ctx
     finally:
         ctx.close()
+    assert csp_violations == [], "the Content-Security-Policy refused something"
 
 
 @pytest.fixture

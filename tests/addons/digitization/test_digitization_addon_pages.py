@@ -114,7 +114,7 @@ def test_list_polls_while_documents_wait_and_shows_progress(user_client, digitiz
     page = user_client.get("/digitization/bills").get_data(as_text=True)
     assert 'data-poll="/digitization/bills/rows"' in page
     assert "<strong>3 of 10</strong> digitized" in page
-    assert 'aria-valuenow="3"' in page and "width: 30%" in page
+    assert 'aria-valuenow="3"' in page and 'data-progress="30"' in page
 
     fragment = user_client.get("/digitization/bills/rows").get_data(as_text=True)
     assert fragment.lstrip().startswith('<div class="digi-list-body"')

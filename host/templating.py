@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import Flask, render_template, request
 from markupsafe import Markup
 
-from host import security
+from host import access, security
 from host.chatter import FINAL_STATES, STATE_ICONS
 
 
@@ -45,6 +45,8 @@ def init_templating(app: Flask) -> None:
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,
             "message_actions": message_actions,
+            # Access groups: a button shown only to who may follow it.
+            "has_group": access.has_group,
         }
 
     @app.after_request

@@ -19,3 +19,11 @@ def test_readme_gives_exactly_two_commands():
     section = readme.split("## Two commands", 1)[1].split("##", 1)[0]
     commands = re.findall(r"^make (\w+)", section, re.M)
     assert commands == ["run", "test"]
+
+
+def test_vulnerabilities_are_reported_privately_through_a_real_channel():
+    readme = (ROOT / "README.md").read_text()
+    policy = (ROOT / "SECURITY.md").read_text()
+    assert "example.com" not in readme.split("## Security", 1)[1].split("\n## ", 1)[0]
+    assert "(SECURITY.md)" in readme
+    assert "Report a vulnerability" in policy and "example.com" not in policy

@@ -14,6 +14,7 @@ from host import (
     BulkAction,
     Button,
     Contact,
+    Group,
     Manifest,
     MenuItem,
     Migration,
@@ -33,6 +34,11 @@ manifest = Manifest(
     icon="🧾",
     category="Productivity",
     config=config.CONFIG,
+    groups=(
+        Group("user", "User", "Uploads, reads and corrects their own documents"),
+        Group("manager", "Manager", "Sees every user's documents, validates and reopens them"),
+    ),
+    default_group="user",
 )
 
 

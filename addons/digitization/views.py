@@ -23,7 +23,7 @@ from addons.digitization import config, documents, fields, pages
 from addons.digitization.kinds import BY_SLUG, Kind
 from addons.digitization.models import BUSY, EDITABLE, STATES, Document, file_data
 from addons.iap import InsufficientCreditError, balance
-from host import current_user, hooks
+from host import check_owner, current_user, group_required, has_group, hooks, own_records
 
 blueprint = Blueprint(
     "digitization",
@@ -33,6 +33,8 @@ blueprint = Blueprint(
     url_prefix="/digitization",
 )
 SLUGS = "<any(bills, expenses, applicants):slug>"
+# Sees every user's documents, validates and reopens them; a User, their own.
+MANAGER = "digitization.manager"
 # List filters: a name, and the states it shows.
 FILTERS = {
     "": ("All", None),
@@ -58,7 +60,13 @@ def _document(slug: str, document_id: int) -> Document:
     )
     if document is None:
         abort(404, description="This document does not exist (any more).")
+    check_owner(document.author_id, see_all=MANAGER)
     return document
+
+
+def _visible(query):
+    """A User's own documents; a Manager's, everyone's."""
+    return own_records(query, Document.author, see_all=MANAGER)
 
 
 def _form_url(document: Document) -> str:
@@ -88,7 +96,7 @@ def _list_context(kind: Kind) -> dict:
         state = ""
     page = max(args.get("page", 1, type=int), 1)
     size = current_app.config["HOST_PAGE_SIZE"]
-    query = Document.select().where(Document.kind == kind.key)
+    query = _visible(Document.select().where(Document.kind == kind.key))
     if FILTERS[state][1]:
         query = query.where(Document.state.in_(FILTERS[state][1]))
     if q:
@@ -97,11 +105,9 @@ def _list_context(kind: Kind) -> dict:
         )
     total = query.count()
     rows = list(query.order_by(Document.id.desc()).paginate(page, size))
-    busy = (
-        Document.select()
-        .where((Document.kind == kind.key) & Document.state.in_(list(BUSY)))
-        .exists()
-    )
+    busy = _visible(
+        Document.select().where((Document.kind == kind.key) & Document.state.in_(list(BUSY)))
+    ).exists()
     return {
         "kind": kind,
         "documents": rows,
@@ -129,11 +135,11 @@ def _list_context(kind: Kind) -> dict:
 
 def _counts(kind: Kind) -> dict:
     counts = {key: 0 for key in FILTERS}
-    rows = (
-        Document.select(Document.state, fn.COUNT(Document.id).alias("n"))
-        .where(Document.kind == kind.key)
-        .group_by(Document.state)
-    )
+    rows = _visible(
+        Document.select(Document.state, fn.COUNT(Document.id).alias("n")).where(
+            Document.kind == kind.key
+        )
+    ).group_by(Document.state)
     for row in rows:
         for key, (_, states) in FILTERS.items():
             if states is None or row.state in states:
@@ -186,7 +192,11 @@ def upload(slug: str):
 
 
 def _selected_ids() -> list[int]:
-    return [int(i) for i in request.form.getlist("ids") if str(i).isdigit() and len(i) <= 18]
+    ids = [int(i) for i in request.form.getlist("ids") if str(i).isdigit() and len(i) <= 18]
+    if not ids:
+        return []
+    query = _visible(Document.select(Document.id).where(Document.id.in_(ids)))
+    return [row.id for row in query]
 
 
 @blueprint.route(f"/{SLUGS}/digitize", methods=["POST"])
@@ -253,6 +263,8 @@ def document(slug: str, document_id: int):
     if request.method == "GET":
         return _render_form(record)
     validate = request.form.get("action") == "validate"
+    if validate and not has_group(MANAGER):
+        abort(403, description="Validating needs the access group Documents Digitization: Manager.")
     try:
         errors = documents.save(record, request.form, current_user(), validate=validate)
     except documents.Refused as exc:
@@ -279,6 +291,7 @@ def digitize(slug: str, document_id: int):
 
 
 @blueprint.route(f"/{SLUGS}/<int:document_id>/reopen", methods=["POST"])
+@group_required(MANAGER)
 def reopen(slug: str, document_id: int):
     record = _document(slug, document_id)
     try:

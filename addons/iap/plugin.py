@@ -8,7 +8,7 @@ from addons.iap import hookspecs, jobs
 from addons.iap.editions import EDITIONS
 from addons.iap.models import MODELS
 from addons.iap.payments import DemoProvider, StripeProvider
-from host import Config, ConfigKey, Manifest, MenuItem, SettingsBlock, hookimpl
+from host import Config, ConfigKey, Group, Manifest, MenuItem, SettingsBlock, hookimpl
 
 
 def _iso_date(raw) -> str:
@@ -78,6 +78,11 @@ manifest = Manifest(
     category="Core",
     hookspecs=hookspecs,
     config=CONFIG,
+    groups=(
+        Group("user", "User", "Sees the credit accounts, their history and warnings"),
+        Group("manager", "Manager", "Buys credit packs, sets warnings and refunds holds"),
+    ),
+    default_group="",
 )
 
 
@@ -115,7 +120,6 @@ def menu_items(user):
             icon="💳",
             description="Balances and credit packs",
             sequence=80,
-            admin_only=True,
         )
     ]
 

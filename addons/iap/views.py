@@ -22,7 +22,7 @@ from addons.iap import alerts, audit, ledger, payments
 from addons.iap.charging import balance
 from addons.iap.models import Account, Entry, Hold, Lot, Order
 from addons.iap.services import UnknownServiceError, all_services, get_service
-from host import admin_required, current_user, utcnow, webhook
+from host import current_user, group_required, has_group, utcnow, webhook
 
 blueprint = Blueprint("iap", __name__, template_folder="templates", url_prefix="/iap")
 
@@ -54,7 +54,7 @@ def price_filter(order_or_pack) -> str:
 
 
 @blueprint.route("/accounts")
-@admin_required
+@group_required("iap.user")
 def accounts():
     rows = []
     for service in all_services():
@@ -90,8 +90,12 @@ def usage_by_day(account: Account, days: int = 30) -> list[tuple[dt.date, Decima
 
 
 @blueprint.route("/accounts/<service>", methods=["GET", "POST"])
-@admin_required
+@group_required("iap.user")
 def account(service: str):
+    if request.method == "POST" and not has_group("iap.manager"):
+        abort(
+            403, description="Changing warnings needs the access group In-App Purchases: Manager."
+        )
     svc = _service_or_404(service)
     balance(svc.key)  # opens the account, with its trial credits
     acct = ledger.account_for(svc.key)
@@ -216,7 +220,7 @@ def _save_alert_settings(acct: Account) -> dict[str, str]:
 
 
 @blueprint.route("/accounts/<service>/refund/<int:hold_id>", methods=["POST"])
-@admin_required
+@group_required("iap.manager")
 def refund(service: str, hold_id: int):
     _service_or_404(service)
     hold = Hold.get_or_none(Hold.id == hold_id)
@@ -234,7 +238,7 @@ def refund(service: str, hold_id: int):
 
 
 @blueprint.route("/buy/<service>")
-@admin_required
+@group_required("iap.manager")
 def buy(service: str):
     svc = _service_or_404(service)
     return render_template(
@@ -246,7 +250,7 @@ def buy(service: str):
 
 
 @blueprint.route("/buy/<service>/<pack>", methods=["POST"])
-@admin_required
+@group_required("iap.manager")
 def buy_pack(service: str, pack: str):
     svc = _service_or_404(service)
     try:
@@ -274,7 +278,7 @@ def _order_or_404(token: str) -> Order:
 
 
 @blueprint.route("/pay/demo/<token>", methods=["GET", "POST"])
-@admin_required
+@group_required("iap.manager")
 def demo_pay(token: str):
     order = _order_or_404(token)
     if order.provider != "demo":
@@ -311,7 +315,7 @@ def demo_pay(token: str):
 
 
 @blueprint.route("/orders/<token>/resume", methods=["POST"])
-@admin_required
+@group_required("iap.manager")
 def order_resume(token: str):
     """Back to the payment page of a pending order."""
     order = _order_or_404(token)
@@ -327,7 +331,7 @@ def order_resume(token: str):
 
 
 @blueprint.route("/orders/<token>/cancel", methods=["POST"])
-@admin_required
+@group_required("iap.manager")
 def order_cancel(token: str):
     """Give up a pending order (Cancel on the account page, Back on the payment page)."""
     order = _order_or_404(token)
@@ -347,7 +351,7 @@ def order_cancel(token: str):
 
 
 @blueprint.route("/orders/<token>")
-@admin_required
+@group_required("iap.manager")
 def order_return(token: str):
     order = _order_or_404(token)
     if order.state == "pending":

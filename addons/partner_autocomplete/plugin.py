@@ -14,6 +14,7 @@ from host import (
     Button,
     FieldButton,
     FieldWidget,
+    Group,
     Manifest,
     Migration,
     SettingsBlock,
@@ -31,6 +32,8 @@ manifest = Manifest(
     icon="🏢",
     category="Sales",
     config=config.CONFIG,
+    groups=(Group("user", "User", "Completes and enriches contacts, paid with credits"),),
+    default_group="user",
 )
 
 # The host's contact form pages, where the dropdown is attached.

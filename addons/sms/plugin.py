@@ -14,6 +14,7 @@ from addons.sms.outbox_gateway import OutboxGateway
 from host import (
     BulkAction,
     FieldButton,
+    Group,
     Manifest,
     MenuItem,
     Migration,
@@ -32,6 +33,11 @@ manifest = Manifest(
     category="Marketing",
     hookspecs=hookspecs,
     config=config.CONFIG,
+    groups=(
+        Group("user", "User", "Sends SMS and follows their own mass SMS"),
+        Group("manager", "Manager", "Sees, cancels and retries every user's mass SMS"),
+    ),
+    default_group="user",
 )
 
 PHONE_FIELDS = ("phone", "mobile")

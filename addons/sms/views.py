@@ -22,6 +22,7 @@ from addons.sms import batch_job, batches, numbers, planning, pricing, recipient
 from addons.sms.models import SmsBatch, SmsMessage
 from host import (
     Contact,
+    check_owner,
     current_user,
     db,
     post_message,
@@ -33,6 +34,8 @@ from host import (
 blueprint = Blueprint(
     "sms", __name__, template_folder="templates", static_folder="static", url_prefix="/sms"
 )
+# Sees, cancels and retries every user's mass SMS; a User, their own.
+MANAGER = "sms.manager"
 
 
 def _messages(count: int) -> str:
@@ -178,6 +181,7 @@ def resend(message_id: int):
     message = SmsMessage.get_or_none(SmsMessage.id == message_id)
     if message is None:
         abort(404, description="This SMS does not exist.")
+    check_owner(message.author_id, see_all=MANAGER)
     problem = ""
     if message.state != "failed" or message.failure_type not in sending.RESENDABLE:
         problem = "Only an SMS that failed for lack of credits or a gateway error can be resent."
@@ -219,9 +223,7 @@ def preview():
     batch_id = request.form.get("batch_id", type=int)  # None when out of a 64-bit range too
     contact_id = request.form.get("contact_id", type=int)
     if batch_id is not None:
-        batch = SmsBatch.get_or_none(SmsBatch.id == batch_id)
-        if batch is None:
-            abort(404)
+        batch = _batch_or_404(batch_id)
         per_part, count = batch.per_part_total, batch.recipients
     elif contact_id is not None:
         contact = _contact_or_404(contact_id)
@@ -255,6 +257,7 @@ def _batch_or_404(batch_id: int) -> SmsBatch:
     batch = SmsBatch.get_or_none(SmsBatch.id == batch_id)
     if batch is None:
         abort(404, description="This mass SMS does not exist.")
+    check_owner(batch.author_id, see_all=MANAGER)
     return batch
 
 

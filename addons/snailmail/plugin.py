@@ -11,7 +11,7 @@ from addons.snailmail import config, hookspecs, jobs
 from addons.snailmail.models import MODELS
 from addons.snailmail.providers.outbox import OutboxShop
 from addons.snailmail.providers.pingen import PingenShop
-from host import Button, Manifest, MenuItem, Migration, SettingsBlock, hookimpl
+from host import Button, Group, Manifest, MenuItem, Migration, SettingsBlock, hookimpl
 
 manifest = Manifest(
     name="snailmail",
@@ -23,6 +23,11 @@ manifest = Manifest(
     category="Productivity",
     hookspecs=hookspecs,
     config=config.CONFIG,
+    groups=(
+        Group("user", "User", "Sends letters and follows their own"),
+        Group("manager", "Manager", "Sees, cancels and retries every user's letters"),
+    ),
+    default_group="user",
 )
 
 

@@ -18,7 +18,7 @@ from flask import (
 from addons.snailmail import jobs, sending, tracking
 from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
-from host import Contact, MessageAction
+from host import Contact, MessageAction, check_owner, own_records
 
 blueprint = Blueprint(
     "snailmail",
@@ -29,6 +29,8 @@ blueprint = Blueprint(
     url_prefix="/snailmail",
 )
 
+# Sees, cancels and retries every user's letters; a User, their own.
+MANAGER = "snailmail.manager"
 MAX_UPLOAD = 20 * 1024 * 1024
 FILTERS = ("all", "pending", "sent", "error", "canceled")
 MAX_POLLED = 200  # the rows one Letters page shows
@@ -49,6 +51,7 @@ def _letter_or_404(letter_id: int) -> Letter:
     letter = Letter.get_or_none(Letter.id == letter_id)
     if letter is None:
         abort(404, description="This letter does not exist.")
+    check_owner(letter.author_id, see_all=MANAGER)
     return letter
 
 
@@ -81,11 +84,15 @@ def letters():
         Letter.res_id,
         Letter.provider,
     ).order_by(Letter.id.desc())
+    query = _visible(query)
     if state == "pending":
         query = query.where(Letter.state.in_(("pending", "sending")))
     elif state != "all":
         query = query.where(Letter.state == state)
-    counts = {s: Letter.select().where(Letter.state.in_(_states(s))).count() for s in FILTERS[1:]}
+    counts = {
+        s: _visible(Letter.select().where(Letter.state.in_(_states(s)))).count()
+        for s in FILTERS[1:]
+    }
     return render_template(
         "snailmail/letters.html",
         letters=list(query.limit(200)),
@@ -96,13 +103,18 @@ def letters():
     )
 
 
+def _visible(query):
+    """A User's own letters; a Manager's, everyone's."""
+    return own_records(query, Letter.author, see_all=MANAGER)
+
+
 @blueprint.route("/letters/states")
 def letter_states():
     """The rows of the Letters list still on their way, in one answer:
     ``{"letters": {id: {"html": cells, "final": bool}}}`` for ``?ids=1,2,3``."""
     raw = request.args.get("ids", "").split(",")
     ids = [int(i) for i in raw if i.isdigit() and len(i) <= 18][:MAX_POLLED]
-    rows = Letter.select().where(Letter.id.in_(ids)) if ids else []
+    rows = _visible(Letter.select().where(Letter.id.in_(ids))) if ids else []
     return jsonify(
         letters={
             str(letter.id): {
@@ -123,6 +135,9 @@ def _states(name: str) -> tuple[str, ...]:
 @blueprint.route("/letters/retry", methods=["POST"])
 def retry_many():
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) <= 18]
+    ids = (
+        [r.id for r in _visible(Letter.select(Letter.id).where(Letter.id.in_(ids)))] if ids else []
+    )
     requeued = sending.requeue(ids, by_hand=True)
     for letter_id in requeued:
         jobs.send_letter.delay(letter_id)

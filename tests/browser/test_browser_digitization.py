@@ -57,6 +57,15 @@ def digitization(app, enable):
 
 
 @pytest.fixture
+def user(user):
+    """Not an administrator; validating needs the Digitization Manager group."""
+    from host.models import UserAccess
+
+    UserAccess.create(user=user, addon="digitization", group="manager")
+    return user
+
+
+@pytest.fixture
 def scanned_bill() -> tuple[str, bytes, dict]:
     from devtools.digitization_corpus import iter_corpus
 

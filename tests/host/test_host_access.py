@@ -92,7 +92,7 @@ def test_admin_assigns_groups_on_the_users_page(notes, user, admin_client):
     page = admin_client.get("/users")
     assert "Team Notes: User" in page.text
     form = admin_client.get(f"/users/{user.id}/access")
-    assert 'name="group-notes"' in form.text
+    assert 'name="group-notes" value="manager"' in form.text
     response = admin_client.post(f"/users/{user.id}/access", data={"group-notes": "manager"})
     assert response.status_code == 302
     assert user_levels(user) == {"notes": "manager"}

@@ -81,3 +81,13 @@ def upload(client, slug: str, *files: tuple[str, bytes], **extra):
         content_type="multipart/form-data",
         **extra,
     )
+
+
+@pytest.fixture
+def user(user):
+    """The tests' user (not an administrator) validates: a Digitization
+    Manager. ``test_digitization_access.py`` makes them a plain User."""
+    from host.models import UserAccess
+
+    UserAccess.create(user=user, addon="digitization", group="manager")
+    return user

@@ -222,9 +222,11 @@ def batches_for_test() -> SmsBatch:
     return SmsBatch.create(state="sending", contact_ids="[]")
 
 
-def test_resend_failed_leaves_out_messages_that_may_have_arrived(sms, user_client, give_credits):
+def test_resend_failed_leaves_out_messages_that_may_have_arrived(
+    sms, user, user_client, give_credits
+):
     give_credits(10)
-    batch = SmsBatch.create(state="done", contact_ids="[]", body="Hello")
+    batch = SmsBatch.create(state="done", contact_ids="[]", body="Hello", author=user)
     common = {
         "batch": batch,
         "body": "Hello",

@@ -104,11 +104,11 @@ def test_send_with_text_in_the_window_is_refused_on_the_composer(user_client, sn
 
 
 def test_letters_page_filters_and_retries_in_bulk(
-    user_client, snailmail, queue_letter, give_credits
+    user, user_client, snailmail, queue_letter, give_credits
 ):
     from addons.snailmail import sending
 
-    letters = [queue_letter() for _ in range(2)]
+    letters = [queue_letter(author=user) for _ in range(2)]
     for letter in letters:
         sending.send(letter.id)
     page = user_client.get("/snailmail/letters?state=error").get_data(as_text=True)
@@ -120,11 +120,11 @@ def test_letters_page_filters_and_retries_in_bulk(
 
 
 def test_letter_page_offers_buy_credits_then_retry_and_cancel(
-    user_client, snailmail, queue_letter, give_credits
+    user, user_client, snailmail, queue_letter, give_credits
 ):
     from addons.snailmail import sending
 
-    letter = queue_letter()
+    letter = queue_letter(author=user)
     sending.send(letter.id)
     page = user_client.get(f"/snailmail/letters/{letter.id}").get_data(as_text=True)
     assert "Buy credits" in page and "/iap/buy/snailmail" in page and "Retry" in page

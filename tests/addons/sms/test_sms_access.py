@@ -1,0 +1,54 @@
+"""Access groups of the SMS addon: a User follows their own mass SMS, a
+Manager everyone's; another user's batch does not exist for a User, and
+cannot be sent, canceled or retried."""
+
+import pytest
+
+from addons.sms import batches
+from addons.sms.models import SmsBatch
+from host.access import set_group
+from host.testing import log_in, make_user
+
+
+@pytest.fixture
+def theirs(sms, contact):
+    other = make_user("other@example.com", name="Other")
+    return batches.draft([contact.id], other)
+
+
+def test_a_user_cannot_see_or_act_on_another_users_batch(theirs, user, user_client):
+    assert user_client.get(f"/sms/batches/{theirs.id}").status_code == 404
+    assert user_client.get(f"/sms/batches/{theirs.id}/status").status_code == 404
+    for action in ("send", "cancel", "retry"):
+        response = user_client.post(f"/sms/batches/{theirs.id}/{action}", data={"body": "Hi"})
+        assert response.status_code == 404, action
+    assert (
+        user_client.post("/sms/preview", data={"body": "x", "batch_id": theirs.id}).status_code
+        == 404
+    )
+    assert SmsBatch.get_by_id(theirs.id).state == theirs.state
+
+
+def test_a_user_sees_their_own_batch(sms, contact, user, user_client):
+    mine = batches.draft([contact.id], user)
+    assert user_client.get(f"/sms/batches/{mine.id}").status_code == 200
+
+
+def test_a_manager_sees_every_batch(theirs, user, user_client):
+    set_group(user, "sms", "manager")
+    assert user_client.get(f"/sms/batches/{theirs.id}").status_code == 200
+
+
+def test_no_sms_access_means_403_and_no_sms_buttons(app, sms, contact, user, user_client):
+    link = f"/sms/compose/{contact.id}/"
+    assert link in user_client.get(f"/contacts/{contact.id}").text
+    set_group(user, "sms", "")
+    assert link not in user_client.get(f"/contacts/{contact.id}").text
+    assert user_client.get(f"/sms/compose/{contact.id}/phone").status_code == 403
+    assert user_client.post("/sms/mass", data={"ids": [contact.id]}).status_code == 403
+    assert SmsBatch.select().count() == 0
+
+
+def test_the_demo_user_keeps_sms(sms, contact):
+    plain = log_in(sms.test_client(), make_user("plain@example.com"))
+    assert plain.get(f"/sms/compose/{contact.id}/phone").status_code == 200

@@ -248,7 +248,10 @@ def trial_only(service: str) -> bool:
 
 
 def grant(service: str, credit, *, reason: str, idempotency_key: str | None = None):
-    """Add promotional credits (admin adjustments, gifts)."""
+    """Add promotional credits (admin adjustments, gifts) to an enabled
+    service's account; ``UnknownServiceError`` for any other name (a typo
+    would otherwise open an account no page shows)."""
+    get_service(service)
     lot = ledger.grant(
         service, credit, kind="promotion", free=True, reason=reason, idempotency_key=idempotency_key
     )
@@ -265,6 +268,8 @@ def refund(
     A replayed ``idempotency_key`` refunds once."""
     from addons.iap.models import Account, Hold
 
+    if isinstance(hold_id, bool) or not isinstance(hold_id, int) or not 0 < hold_id < 2**63:
+        raise ValueError(f"charge {hold_id!r} is not a {service} charge")
     found = Hold.select(Account.service).join(Account).where(Hold.id == hold_id).scalar()
     if found != service:
         raise ValueError(f"charge {hold_id} is not a {service} charge")

@@ -61,3 +61,11 @@ def test_no_digitization_access_means_403(theirs, user, user_client):
     assert user_client.get("/digitization/bills").status_code == 403
     bill, _ = corpus_document("bill", 0)
     assert upload(user_client, "bills", ("x.pdf", bill)).status_code == 403
+
+
+def test_another_users_file_is_no_document_of_theirs(theirs, user, user_client):
+    url = f"/documents/{theirs.kind_info.model}/{theirs.id}/digitization-file"
+    assert user_client.get(url).status_code == 404
+    set_group(user, "digitization", "manager")
+    response = user_client.get(url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")

@@ -42,6 +42,13 @@ SENIORITY_CHOICES = _choices(SENIORITIES.items())
 NONE = [_Choice("", "—")]
 
 
+def _known_salesperson(field) -> None:
+    raw = str(field.data or "")
+    # Not int() on what was posted: "abc" or 2**70 is an unknown salesperson, not a 500.
+    if raw and (not raw.isdigit() or len(raw) > 18 or not User.get_or_none(User.id == int(raw))):
+        raise ValidationError("Unknown salesperson.")
+
+
 def _salespeople():
     return NONE + _choices(
         (str(u.id), u.name or u.email) for u in User.select().order_by(User.name)
@@ -94,8 +101,7 @@ class CriteriaForm(Form):
         self.salesperson.choices = _salespeople()
 
     def validate_salesperson(self, field):
-        if field.data and not User.get_or_none(User.id == int(field.data or 0)):
-            raise ValidationError("Unknown salesperson.")
+        _known_salesperson(field)
 
     def criteria(self) -> Criteria:
         """The criteria, checked; a :class:`CriteriaError` lands on its field."""
@@ -206,3 +212,6 @@ class LeadForm(Form):
     def __init__(self, formdata=None, **kwargs):
         super().__init__(formdata, **kwargs)
         self.salesperson.choices = _salespeople()
+
+    def validate_salesperson(self, field):
+        _known_salesperson(field)

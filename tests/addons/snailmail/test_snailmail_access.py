@@ -30,6 +30,9 @@ def test_a_user_sees_only_their_own_letters(letters, user_client):
         assert user_client.post(f"/snailmail/letters/{theirs}/{action}").status_code == 404
     user_client.post("/snailmail/letters/retry", data={"ids": [theirs]})
     assert Letter.get_by_id(theirs).state == "error"
+    mine = letters["mine"].id
+    states = user_client.get(f"/snailmail/letters/states?ids={mine},{theirs}").get_json()
+    assert list(states["letters"]) == [str(mine)]
 
 
 def test_a_manager_sees_and_retries_every_letter(letters, user, user_client, give_credits):

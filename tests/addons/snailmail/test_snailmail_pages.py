@@ -211,14 +211,15 @@ def test_send_returns_only_to_a_page_of_this_site(user_client, snailmail, contac
 
 
 def test_letters_list_refreshes_its_moving_rows_in_one_request(
-    app, user_client, snailmail, queue_letter, give_credits
+    app, user, user_client, snailmail, queue_letter, give_credits
 ):
     import re
 
     from addons.snailmail import sending, tracking
 
     give_credits(10)
-    moving, failed = queue_letter(), queue_letter(contact=None, address='{"name": "No Street"}')
+    moving = queue_letter(author=user)
+    failed = queue_letter(author=user, contact=None, address='{"name": "No Street"}')
     sending.send(moving.id)  # sent, accepted by the outbox: still on its way
     sending.send(failed.id)  # its address is incomplete: final
     page = user_client.get("/snailmail/letters").get_data(as_text=True)

@@ -171,3 +171,26 @@ def test_attachments_travel_with_the_mail(app, enable, smtp_server):
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == pdf
     assert MailAttachment.select().where(MailAttachment.mail == mail.id).count() == 1
+
+
+def test_the_outbox_lists_attachments_and_gives_them_to_admins_only(
+    app, enable, admin_client, user_client
+):
+    app.config["MAIL_SERVER"] = None
+    enable("quicksign")
+    send_mail_template(
+        "quicksign.request",
+        to="jan@example.com",
+        values={"signer": "Jan", "sender": "Marie", "document": "Quote 42", "link": LINK},
+        attachments=[("Quote 42 (signed).pdf", "application/pdf", b"%PDF-1.4 x")],
+    )
+    page = admin_client.get("/outbox").data.decode()
+    assert "📎 Quote 42 (signed).pdf" in page
+    from host.models import MailAttachment
+
+    url = f"/outbox/attachments/{MailAttachment.get().id}"
+    answer = admin_client.get(url)
+    assert answer.data == b"%PDF-1.4 x"
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert "attachment;" in answer.headers["Content-Disposition"]
+    assert user_client.get(url).status_code == 403

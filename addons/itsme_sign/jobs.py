@@ -14,8 +14,11 @@ def complete(request_id: int) -> str:
 
 @job(name="itsme_sign.expire", periodic=crontab(minute="*/15"))
 def expire() -> int:
-    from addons.itsme_sign import lifecycle
+    """Every 15 minutes: finish what every signer signed, then expire what is late."""
+    from addons.itsme_sign import completion, lifecycle
 
+    for request_id in lifecycle.unfinished():
+        completion.complete(request_id)
     return lifecycle.expire_due()
 
 

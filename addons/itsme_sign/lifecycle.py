@@ -330,14 +330,22 @@ def cancel(sign_request: SignRequest, reason: str = "") -> None:
         log(current, "Canceled." + (f" Reason: {reason}" if reason else ""), state="canceled")
 
 
+def _all_signed(request_id: int) -> bool:
+    states = [s.state for s in Signer.select(Signer.state).where(Signer.request == request_id)]
+    return bool(states) and all(state == "signed" for state in states)
+
+
 def expire_due() -> int:
-    """Requests out for signature past their expiry become ``expired``."""
+    """Requests out for signature past their expiry become ``expired``; one
+    whose signers all signed is not: its signed PDF is still to be made."""
     expired = 0
     due = SignRequest.select(SignRequest.id).where(
         (SignRequest.state == "sent") & (SignRequest.expires_at < utcnow())
     )
     for row in list(due):
         with write_transaction():
+            if _all_signed(row.id):
+                continue
             count = (
                 SignRequest.update(state="expired")
                 .where((SignRequest.id == row.id) & (SignRequest.state == "sent"))
@@ -347,3 +355,10 @@ def expire_due() -> int:
                 expired += 1
                 log(SignRequest.get_by_id(row.id), "Expired before every signer signed.")
     return expired
+
+
+def unfinished() -> list[int]:
+    """Requests whose signers all signed and whose signed PDF is not made yet
+    (its job lost with a worker, or out of retries): the sweep makes them."""
+    sent = SignRequest.select(SignRequest.id).where(SignRequest.state == "sent")
+    return [row.id for row in sent if _all_signed(row.id)]

@@ -200,3 +200,23 @@ def test_a_signature_sent_twice_at_once_signs_once(app, sent, link_of, mails):
     assert sum("Jan Peeters signed" in body for body in logs) == 1
     assert sum("Signed by everyone" in body for body in logs) == 1
     assert len([m for m in mails() if "is signed" in m.subject]) == 2  # Jan and the sender
+
+
+def test_a_lost_completion_is_finished_by_the_sweep_not_expired(app, ready):
+    """Every signer signed but the job making the signed PDF was lost (a
+    worker died): the periodic job makes it, even past the expiry date."""
+    from datetime import timedelta
+
+    from addons.itsme_sign import jobs, lifecycle
+    from addons.itsme_sign.models import Signer, SignRequest
+    from host import utcnow
+
+    sign_request, (jan,) = ready()
+    lifecycle.send(sign_request)
+    Signer.update(state="signed", signed_at=utcnow(), signature_kind="typed").execute()
+    SignRequest.update(expires_at=utcnow() - timedelta(minutes=1)).execute()
+    assert lifecycle.expire_due() == 0
+    assert SignRequest.get_by_id(sign_request.id).state == "sent"
+    jobs.expire()
+    done = SignRequest.get_by_id(sign_request.id)
+    assert done.state == "signed" and done.signed

@@ -29,11 +29,29 @@ FINAL_STATES = frozenset({"", "delivered", "failed", "canceled"})
 # Record types that have a chatter: model name -> peewee model. Addons add
 # theirs with :func:`register_chatter_model` in ``init_app``.
 _MODELS: dict[str, type] = {"contact": Contact}
+_VISIBLE: dict[str, object] = {}
 
 
-def register_chatter_model(name: str, model: type) -> None:
-    """Let users post notes on records of ``model`` through the chatter."""
+def register_chatter_model(name: str, model: type, visible=None) -> None:
+    """Let users post notes on records of ``model`` through the chatter.
+
+    ``visible(record) -> bool``, when given, says whether the request's user
+    may see the record (its access groups): the host's chatter and document
+    views answer 404 for a record it refuses."""
     _MODELS[name] = model
+    if visible is None:
+        _VISIBLE.pop(name, None)
+    else:
+        _VISIBLE[name] = visible
+
+
+def visible_to_user(model: str, record) -> bool:
+    """Whether the request's user may see ``record`` (``register_chatter_model``'s
+    ``visible``); always true outside a request (a job, a command)."""
+    from flask import has_request_context
+
+    check = _VISIBLE.get(model)
+    return check is None or not has_request_context() or bool(check(record))
 
 
 def model_class(model: str) -> type | None:
@@ -42,8 +60,12 @@ def model_class(model: str) -> type | None:
 
 
 def record_exists(model: str, res_id: int) -> bool:
+    """Whether the record exists and the request's user may see it."""
     table = _MODELS.get(model)
-    return table is not None and table.select().where(table.id == res_id).exists()
+    if table is None:
+        return False
+    record = table.get_or_none(table.id == res_id)
+    return record is not None and visible_to_user(model, record)
 
 
 def _target(record, model, res_id):

@@ -100,8 +100,9 @@ class Document:
 
 def load_record(model: str, res_id: int):
     """The record named by ``model`` and ``res_id`` (types registered with
-    :func:`host.register_chatter_model`), or ``None``."""
-    from host.chatter import model_class
+    :func:`host.register_chatter_model`), or ``None`` (also when the request's
+    user may not see it)."""
+    from host.chatter import model_class, visible_to_user
 
     table = model_class(model)
     if table is None:
@@ -109,7 +110,7 @@ def load_record(model: str, res_id: int):
     record = table.get_or_none(table.id == res_id)
     if record is None or getattr(record, "model_name", model) != model:
         return None
-    return record
+    return record if visible_to_user(model, record) else None
 
 
 def documents_of(model: str, res_id: int) -> list[Document]:

@@ -87,7 +87,13 @@ def register_blueprints():
 @hookimpl
 def init_app(app):
     for kind in KINDS.values():
-        register_chatter_model(kind.model, Document)
+        register_chatter_model(kind.model, Document, visible=_visible)
+
+
+def _visible(document) -> bool:
+    """A plain User sees their own uploads; a Manager, everyone's."""
+    user = current_user()
+    return user is not None and (document.author_id == user.id or has_group("digitization.manager"))
 
 
 @hookimpl

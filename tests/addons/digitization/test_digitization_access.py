@@ -69,3 +69,11 @@ def test_another_users_file_is_no_document_of_theirs(theirs, user, user_client):
     set_group(user, "digitization", "manager")
     response = user_client.get(url)
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_another_users_chatter_is_not_theirs(theirs, user, user_client):
+    url = f"/chatter/{theirs.kind_info.model}/{theirs.id}"
+    assert user_client.get(url).status_code == 404
+    assert user_client.post(url, data={"body": "peek"}).status_code == 404
+    set_group(user, "digitization", "manager")
+    assert user_client.get(url).status_code == 200

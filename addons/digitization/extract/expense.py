@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from . import checks
 from .bill import find_currency
@@ -126,6 +127,7 @@ _NOT_TOTAL = re.compile(
     r"(?i)\b(?:qty|quantity|items?|pcs|disc|discount|saving|savings|points?)\b|\bitem|"
     r"\btotal\s*:?\s*(?:gst|tax|vat|sst)\b"
 )
+_CASH_STEP = Decimal("0.05")  # cash totals are rounded to the smallest coin (MY, CH, …)
 _PAID = ("cash", "paid", "tendered", "payment", "cash received", "received", "bayar", "tunai")
 _CHANGE = ("change", "change due", "baki", "kembali", "wechselgeld", "ruckgeld", "rendu")
 
@@ -134,12 +136,13 @@ def _labelled_amounts(doc: Doc, field: str):
     out = []
     for hit in doc.hits_for(field):
         tail = doc.tail(hit)
-        if not tail or find_vats(" ".join(w.text for w in tail)):
+        if find_vats(" ".join(w.text for w in tail)):
             continue
         label = " ".join(w.text for w in hit.words + tail[:3])
         if field == "total_amount" and (_EXCLUDING.search(label) or _NOT_TOTAL.search(label)):
             continue  # 'Total (Excluding GST)', 'Total Qty', 'Total GST'
-        found = find_in_words(tail, find_amounts)
+        # 'Total: RM7.70': the label 'total rm' holds the amount glued to its sign.
+        found = find_in_words(hit.words[1:] + tail, find_amounts)
         if found:
             out.append(found[-1])
     return out
@@ -194,9 +197,16 @@ def find_total_and_tax(doc: Doc) -> tuple[dict, dict]:
             elif len(find_in_words(line.words, find_amounts)) < 2:
                 after.append(total)
         totals = before or after
+    rounded = tendered is not None and tendered > 0 and tendered % _CASH_STEP == 0 and any(
+        0 < abs(match.value - tendered) < _CASH_STEP for match, _ in totals
+    )  # fmt: skip
     if agreed:
         value = max(agreed, key=lambda v: support[v][0])
         total = doc.field(money_str(value), 0.95, support[value][1])
+    elif rounded:
+        # 'Total 14.38, Rounding Adjustment .02, Cash 20.00, Change 5.60': the total
+        # paid is rounded to the smallest coin; the receipt's total is that one.
+        total = doc.field(money_str(tendered), 0.75, paid[1])
     elif totals:
         match, words = totals[-1] if paid else max(totals, key=lambda mw: mw[0].value)
         total = doc.field(money_str(match.value), 0.75, words, [money_str(v) for v in support])

@@ -57,6 +57,8 @@ def find_amounts(text: str) -> list[Match]:
     text = re.sub(r"(?<=\d):(?=\d{3}[.,]\d{2}(?!\d))", ".", text)
     # ...and sees a speck before a number as a dot (".22 338,72").
     text = re.sub(r"(?:(?<=\s)|^)[.,](?=\d)", " ", text)
+    # ...and a zero as the letter O before the cents ("RMO.00", "O,50").
+    text = re.sub(r"(?:(?<=RM)|(?<=[\s$:€£])|^)[Oo](?=[.,]\d\d(?!\d))", "0", text)
     # ...and a thin minus as "=" ("=7,67"); a dash or the minus sign is one too. ("~" is
     # not: OCR puts it before amounts for any speck.)
     text = re.sub(r"(?:(?<=\s)|^)[=–—−](?=\d)", "-", text)

@@ -186,3 +186,23 @@ def test_receipt_payment_printed_negative():
     rows = [[("SubTotal", 40), ("11.25", 300)], [("Payment", 40), ("-20.00", 300)],
             [("Change", 40), ("8.75", 300)]]  # fmt: skip
     assert _receipt_total(rows) == "11.25"
+
+
+def test_receipt_total_rounded_to_the_smallest_coin():
+    rows = [[("Total", 40), ("Sales", 80), ("(Inclusive", 120), ("GST)", 190), ("RM", 250),
+             ("14.38", 300)],
+            [("Rounding", 40), ("Adjustment", 100), ("RM", 250), (".02", 300)],
+            [("CASH", 40), ("RM", 250), ("20.00", 300)],
+            [("CHANGE", 40), ("RM", 250), ("5.60", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "14.40"
+
+
+def test_receipt_amount_glued_to_its_sign_after_the_label_and_o_for_zero():
+    rows = [[("Total", 40), ("Amount:", 80), ("RM7.72", 300)],
+            [("Rounding:", 40), ("-RM0.02", 300)],
+            [("Nett", 40), ("Total:", 80), ("RM7.70", 300)],
+            [("CASH", 40), ("RM7.70", 300)],
+            [("Change", 40), ("RMO.00", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "7.70"
+    assert [m.value for m in find_amounts("RMO.00 O,50 BOO.00")] == [Decimal("0.00"),
+                                                                     Decimal("0.50")]  # fmt: skip

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from flask import abort, current_app, has_request_context
 
 from host.models import User, UserAccess
+from host.session_user import current_user
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,6 @@ def _split(group: str) -> tuple[str, str]:
 
 
 def _current():
-    from host.security import current_user
-
     return current_user()
 
 

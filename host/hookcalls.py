@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING, TypeVar
 
 from flask import current_app
 
+from host.document_types import Document
+from host.mail_wording import MailTemplate
 from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
+from host.widgets import FieldWidget
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import click
     import flask
     import peewee
 
-    from host.documents import Document
     from host.jobs import Job
     from host.migrations import Migration
-    from host.notify import MailTemplate
     from host.plugins import AddonRegistry
-    from host.widgets import FieldWidget
 
 F = TypeVar("F", bound="Hooks")
 
@@ -152,8 +152,6 @@ class HostHooks(Hooks):
         return self._collect(self._hook.settings_blocks, SettingsBlock)
 
     def record_documents(self, *, model: str, record: object) -> list[Document]:
-        from host.documents import Document
-
         return self._collect(self._hook.record_documents, Document, model=model, record=record)
 
     def document_actions(
@@ -169,15 +167,11 @@ class HostHooks(Hooks):
         return self._registry.implemented(self._hook.document_actions)
 
     def record_field_widgets(self, *, model: str, record: object) -> list[FieldWidget]:
-        from host.widgets import FieldWidget
-
         return self._collect(
             self._hook.record_field_widgets, FieldWidget, model=model, record=record
         )
 
     def mail_templates(self) -> list[MailTemplate]:
-        from host.notify import MailTemplate
-
         return self._collect(self._hook.mail_templates, MailTemplate)
 
 

@@ -26,10 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import flask
     import peewee
 
-    from host.documents import Document
+    from host.document_types import Document
     from host.jobs import Job
+    from host.mail_wording import MailTemplate
     from host.migrations import Migration
-    from host.notify import MailTemplate
     from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
     from host.widgets import FieldWidget
 

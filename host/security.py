@@ -17,7 +17,6 @@ import time
 from flask import (
     abort,
     current_app,
-    has_request_context,
     jsonify,
     redirect,
     request,
@@ -26,9 +25,10 @@ from flask import (
 )
 from markupsafe import Markup
 
-from host import public_endpoints
+from host import access, public_endpoints
 from host.models import User, UserSession
 from host.public_endpoints import public_endpoint
+from host.session_user import current_user, session_version
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Providers retry and burst (a mass SMS's delivery reports); a flood is still cut.
@@ -66,45 +66,6 @@ def admin_required(view):
 
     wrapper.host_admin_only = True  # what the route walk test checks
     return wrapper
-
-
-def current_user() -> User | None:
-    if not has_request_context():
-        return None
-    cache = request.environ.setdefault("iap_host.cache", {})
-    if "user" not in cache:
-        cache["user"] = _session_user()
-    return cache["user"]
-
-
-def _session_user() -> User | None:
-    """The session's user, while its session is still valid: the user active,
-    the session's version the user's current one, not idle too long, not
-    older than its absolute lifetime. Anything else ends the session."""
-    user_id = session.get("user_id")
-    if user_id is None:
-        return None
-    user = User.get_or_none((User.id == user_id) & User.active)
-    now = int(time.time())
-    config = current_app.config
-    valid = (
-        user is not None
-        and session.get("sv") == session_version(user.id)
-        and now - int(session.get("login_at", 0)) <= config["HOST_SESSION_LIFETIME"]
-        and now - int(session.get("seen_at", 0)) <= config["HOST_SESSION_IDLE_TIMEOUT"]
-    )
-    if not valid:
-        session.clear()
-        return None
-    # Written at most once a minute, so most responses carry no new cookie.
-    if now - int(session["seen_at"]) >= 60:
-        session["seen_at"] = now
-    return user
-
-
-def session_version(user_id: int) -> int:
-    row = UserSession.get_or_none(UserSession.user == user_id)
-    return row.version if row is not None else 0
 
 
 def end_sessions(user_id: int) -> None:
@@ -210,8 +171,6 @@ def check_request():
 
 
 def _check_group(view) -> None:
-    from host import access
-
     owner = current_app.extensions["host"].blueprint_owner.get(
         (request.blueprint or "").split(".")[0]
     )

@@ -312,7 +312,11 @@ class Prepared:
         return text
 
     def run(self, **params):
-        return db.execute_sql(self.sql(), params)
+        # The database itself, not the proxy: each attribute read through
+        # the proxy costs a call.
+        database = db.obj
+        text = self._sql.get(type(database))
+        return database.execute_sql(text if text is not None else self.sql(), params)
 
     def insert(self, **params) -> int:
         """Run an INSERT and return the new row's id."""

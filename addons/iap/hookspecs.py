@@ -15,6 +15,11 @@ def iap_services() -> list[Service]:
     page, the buy page, ``charge()``. Each service gets an account, packs and
     pages without changes to the host. Keys are unique across addons.
 
+    Each app keeps the list per set of enabled addons: return the same
+    services every time (build them from the code and the app's config, not
+    from the database). An addon whose services do change at run time calls
+    ``addons.iap.services.services_changed()``.
+
     :return: :class:`addons.iap.Service` objects.
     """
 

@@ -6,7 +6,7 @@ from flask import current_app, has_request_context, url_for
 
 from addons.iap.catalog import Pack, Service, standard_packs
 from addons.iap.hookspecs import IapHooks
-from host import hooks, request_cache
+from host import hooks
 
 __all__ = [
     "Pack",
@@ -23,21 +23,43 @@ class UnknownServiceError(LookupError):
     pass
 
 
+# Bumped by :func:`services_changed`: every app gathers its services again.
+_generation = 0
+
+
+def services_changed() -> None:
+    """Say that an addon's ``iap_services`` now returns something else (a test
+    that changes a service's trial): every app asks the hook again."""
+    global _generation
+    _generation += 1
+
+
+def _gathered() -> tuple:
+    """(what they were gathered for, the services, the services by key).
+
+    Gathered once per app and set of enabled addons (``iap_services`` returns
+    the same services for the same addons): a charge pays for the read of the
+    enabled addons (once per request or job), not for calling, checking and
+    sorting every addon's services."""
+    registry = current_app.extensions["host"]
+    enabled = registry.enabled_names()
+    kept = current_app.extensions.get("iap_services")
+    if kept is None or kept[0] != (enabled, _generation):
+        services = hooks(IapHooks).iap_services()
+        kept = ((enabled, _generation), services, {s.key: s for s in services})
+        current_app.extensions["iap_services"] = kept
+    return kept
+
+
 def all_services() -> list[Service]:
-    """Services of the enabled addons, gathered once per request or job."""
-    cache = request_cache()
-    if cache is not None and "iap_services" in cache:
-        return cache["iap_services"]
-    services = hooks(IapHooks).iap_services()
-    if cache is not None:
-        cache["iap_services"] = services
-    return services
+    """Services of the enabled addons, sorted as the hook's lists are."""
+    return list(_gathered()[1])
 
 
 def get_service(key: str) -> Service:
-    for service in all_services():
-        if service.key == key:
-            return service
+    service = _gathered()[2].get(key)
+    if service is not None:
+        return service
     raise UnknownServiceError(
         f"no credit service {key!r} is enabled; enable the addon that provides it"
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from addons.iap import clock
-from addons.iap.services import Service, standard_packs
+from addons.iap.services import Service, services_changed, standard_packs
 from host import Manifest, hookimpl
 
 
@@ -29,19 +29,28 @@ class ServiceAddon:
     def __init__(self, name: str = "widget", *, keys=(), title: str = "", trial=Decimal(0)):
         self.keys = tuple(keys) or (name,)
         self.title = title or name.title()
-        self.trial = trial
+        self._trial = trial
         self._built: tuple | None = None
         self.manifest = Manifest(
             name=name, title=self.title, depends=("iap",), summary="A credit service for tests."
         )
 
+    @property
+    def trial(self):
+        return self._trial
+
+    @trial.setter
+    def trial(self, value):
+        # The apps keep the services they gathered: they must ask again.
+        self._trial = value
+        self._built = None
+        services_changed()
+
     @hookimpl
     def iap_services(self):
-        # Built once (a test may change ``trial``): benchmarks call this hook
-        # for every charge, as a job does.
-        if self._built is None or self._built[0] != self.trial:
-            self._built = (self.trial, self._services())
-        return self._built[1]
+        if self._built is None:
+            self._built = self._services()
+        return self._built
 
     def _services(self):
         return [

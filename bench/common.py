@@ -89,9 +89,9 @@ def app_config(database_url: str, **extra) -> dict:
 
 
 def close_app(app) -> None:
-    database = app.extensions["host_db"]
-    if not database.is_closed():
-        database.close()
+    from host.app import close_database
+
+    close_database(app)
 
 
 def machine() -> str:

@@ -116,6 +116,7 @@ def _effective(addon: str, contract: Contract, key: ConfigKey) -> object:
 def init_database(app: Flask) -> None:
     database = host_db.parse_database_url(app.config["DATABASE_URL"])
     app.extensions["host_db"] = database
+    app.extensions["host_db_holder"] = host_db.file_holder(database)
     host_db.bind(database)
 
     def bind_on_push(sender, **_):
@@ -124,6 +125,25 @@ def init_database(app: Flask) -> None:
     appcontext_pushed.connect(bind_on_push, app, weak=False)
     with database.connection_context():
         database.create_tables([AddonSchema, *HOST_MODELS], safe=True)
+
+
+def hold_database_file(app: Flask) -> None:
+    """Keep this process's one connection to a SQLite file open (see
+    :class:`host.db.FileHolder`), so closing a request's connection is cheap."""
+    holder = app.extensions.get("host_db_holder")
+    if holder is not None:
+        holder.hold()
+
+
+def close_database(app: Flask) -> None:
+    """Close the app's connections in this thread and process, the held one
+    too: for scripts and tests that make many apps in one process."""
+    database = app.extensions["host_db"]
+    if not database.is_closed():
+        database.close()
+    holder = app.extensions.get("host_db_holder")
+    if holder is not None:
+        holder.release()
 
 
 def init_addons(app: Flask) -> AddonRegistry:
@@ -160,6 +180,7 @@ def init_requests(app: Flask) -> None:
     @app.before_request
     def connect_and_gate():
         host_db.bind(app.extensions["host_db"])
+        hold_database_file(app)
         host_db.db.connect(reuse_if_open=True)
         owner = _owner(app)
         if owner is not None and not app.extensions["host"].is_enabled(owner):

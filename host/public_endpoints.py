@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from host.models import RateCounter
+from host.db import db, sql_named
 
 # What the view checks before it trusts the request; "none": it only
 # publishes what is public by nature (a JWKS of public keys) and changes nothing.
@@ -92,6 +92,20 @@ def declared(view) -> PublicEndpoint | None:
 # -- rate limiting ------------------------------------------------------------
 
 
+# One statement counts the call and reads the count, in every process at once:
+# the row's write lock orders concurrent calls, so no two read the same count.
+_COUNT = """
+INSERT INTO host_rate_counter ("key", "window", hits) VALUES (:key, :window, 1)
+ON CONFLICT ("key", "window") DO UPDATE SET hits = host_rate_counter.hits + 1
+RETURNING hits
+"""
+_SWEEP = (
+    'DELETE FROM host_rate_counter WHERE "key" LIKE :prefix ESCAPE \'\\\' AND "window" < :window'
+)
+# (database, endpoint) -> the window this process last swept older counts for
+_swept: dict[tuple[int, str], int] = {}
+
+
 def over_limit(endpoint: str, spec: PublicEndpoint, now: float | None = None) -> int:
     """Count this request; return 0 if it may go on, else the seconds to wait.
 
@@ -101,22 +115,13 @@ def over_limit(endpoint: str, spec: PublicEndpoint, now: float | None = None) ->
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = f"{endpoint}|{request.remote_addr or '-'}"[:200]
-    cursor = (
-        RateCounter.insert(key=key, window=window, hits=1)
-        .on_conflict(
-            conflict_target=[RateCounter.key, RateCounter.window],
-            update={RateCounter.hits: RateCounter.hits + 1},
-        )
-        .returning(RateCounter.hits)
-        .tuples()
-        .execute()
-    )
-    hits = next(iter(cursor))[0]
-    if hits == 1:
-        # The first call of a window: older windows of this endpoint are of no use.
-        RateCounter.delete().where(
-            RateCounter.key.startswith(f"{endpoint}|") & (RateCounter.window < window)
-        ).execute()
+    hits = db.execute_sql(*sql_named(_COUNT, {"key": key, "window": window})).fetchone()[0]
+    swept = (id(db.obj), endpoint)
+    if _swept.get(swept) != window:
+        # Once a window per process: older windows of this endpoint are of no use.
+        _swept[swept] = window
+        prefix = endpoint.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        db.execute_sql(*sql_named(_SWEEP, {"prefix": f"{prefix}|%", "window": window}))
     if hits <= limit.count:
         return 0
     return max(1, int((window + 1) * limit.seconds - now + 0.999))

@@ -21,7 +21,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from host.app import create_app
+from host.app import close_database, create_app
 from host.db import db
 from host.models import Contact, User
 
@@ -103,7 +103,7 @@ def app(database_url, host_config, tmp_path):
         yield application
     if not db.is_closed():
         db.close()
-    application.extensions["host_db"].close()
+    close_database(application)
 
 
 @pytest.fixture

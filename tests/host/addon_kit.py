@@ -94,9 +94,9 @@ def rebuild(app, *addons, **config):
 
 
 def close_app(app) -> None:
-    database = app.extensions["host_db"]
-    if not database.is_closed():
-        database.close()
+    from host.app import close_database
+
+    close_database(app)
 
 
 def client_as(app, user):

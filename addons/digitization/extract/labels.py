@@ -217,4 +217,6 @@ def _qualifies(hit: LabelHit, before: list[LabelHit], texts, tokens) -> bool:
     if before[-1].field not in ("untaxed_amount", "total_amount"):
         return False
     first = next(k for k, (word_index, _) in enumerate(tokens) if word_index == hit.start)
+    if first > 1 and texts[first - 1] in ("of", "de", "van", "von"):
+        first -= 1  # 'Total Sales (Inclusive of GST)'
     return first > 0 and texts[first - 1] in _QUALIFIERS

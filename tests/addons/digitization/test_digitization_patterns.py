@@ -206,3 +206,16 @@ def test_receipt_amount_glued_to_its_sign_after_the_label_and_o_for_zero():
     assert _receipt_total(rows) == "7.70"
     assert [m.value for m in find_amounts("RMO.00 O,50 BOO.00")] == [Decimal("0.00"),
                                                                      Decimal("0.50")]  # fmt: skip
+
+
+def test_a_tax_word_after_inclusive_of_qualifies_the_total():
+    rows = [[("Total", 40), ("Sales", 80), ("(Excluding", 120), ("GST)", 190), (":", 230),
+             ("22.00", 300)],
+            [("Total", 40), ("GST", 80), (":", 110), ("1.32", 300)],
+            [("Total", 40), ("Sales", 80), ("(Inclusive", 120), ("of", 185), ("GST)", 200),
+             (":", 240), ("23.32", 300)],
+            [("CASH", 40), (":", 80), ("23.32", 300)],
+            [("Change", 40), (":", 90), ("0.00", 300)]]  # fmt: skip
+    doc = _doc([(20 + 15 * i, cells) for i, cells in enumerate(rows)], "ocr")
+    assert [h.field for h in doc.hits[id(doc.lines[2])]] == ["total_amount"]
+    assert _receipt_total(rows) == "23.32"

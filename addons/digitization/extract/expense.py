@@ -159,6 +159,18 @@ def _line_amount(doc: Doc, words: tuple[str, ...]):
     return None
 
 
+def _all_amounts(doc: Doc, words: tuple[str, ...]):
+    """The last amount of every line starting with one of ``words``."""
+    out = []
+    for line in doc.lines:
+        head = " ".join(w.norm for w in line.words[:2])
+        if any(head == w or head.startswith(w + " ") or line.words[0].norm == w for w in words):
+            found = find_in_words(line.words, find_amounts)
+            if found:
+                out.append(found[-1])
+    return out
+
+
 def _starts_line(doc: Doc, words: tuple[str, ...]) -> bool:
     """Whether a line starts with one of ``words``, read or not its amount ('CHANGE 2.1')."""
     for line in doc.lines:
@@ -184,6 +196,18 @@ def find_total_and_tax(doc: Doc) -> tuple[dict, dict]:
         support.setdefault(match.value, [0, words])[0] += 1
     if tendered is not None and tendered > 0:
         support.setdefault(tendered, [0, paid[1]])[0] += 1
+    if change and change[0].value > 0:
+        # Another amount paid, less the change, that lands on a printed amount: 'Cash
+        # 71.00 / Cash Received 101.00 / Change 30.00', 'Total amount 1.50 / Accepted
+        # total 2.00 / Change 0.50'.
+        printed = {abs(m.value): ws for m, ws in _all_amounts(doc, _PAID)}
+        printed.update({m.value: ws for m, ws in totals})
+        for value in list(printed):
+            rest = value - abs(change[0].value)
+            if rest > 0 and rest != tendered and rest in printed:
+                # Two readings agree: the amount printed, and paid less change.
+                entry = support.setdefault(rest, [1, printed[rest]])
+                entry[0] += 1
     agreed = [value for value, (count, _) in support.items() if count >= 2]
     if paid:
         # The total is printed just before what was paid; a tax summary comes after,

@@ -219,3 +219,15 @@ def test_a_tax_word_after_inclusive_of_qualifies_the_total():
     doc = _doc([(20 + 15 * i, cells) for i, cells in enumerate(rows)], "ocr")
     assert [h.field for h in doc.hits[id(doc.lines[2])]] == ["total_amount"]
     assert _receipt_total(rows) == "23.32"
+
+
+def test_receipt_another_amount_paid_less_the_change():
+    rows = [[("TOTAL", 40), ("7,00", 300)],  # OCR lost a digit
+            [("Cash", 40), ("71.00", 300)],
+            [("Cash", 40), ("Received", 80), ("101,00", 300)],
+            [("Change", 40), ("30.00", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "71.00"
+    accepted = [[("Total", 40), ("amount", 80), ("1.50", 300)],
+                [("Accepted", 40), ("total", 110), ("2.00", 300)],
+                [("Change", 40), ("0.50", 300)]]  # fmt: skip
+    assert _receipt_total(accepted) == "1.50"

@@ -167,7 +167,14 @@ def check_request():
             )
     if not public and not getattr(view, "host_admin_only", False):
         _check_group(view)
+    if _has_nul(request.args) or (request.method in UNSAFE_METHODS and _has_nul(request.form)):
+        # No text a user types holds NUL; PostgreSQL refuses to store it (a 500).
+        abort(400, description="The form holds a NUL character, which no field accepts.")
     return None
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _, items in values.lists() for value in items)
 
 
 def _check_group(view) -> None:

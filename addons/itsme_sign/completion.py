@@ -4,12 +4,15 @@ the instance's digital signature), then mail to every signer and the sender."""
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from flask import current_app
 
 from addons.itsme_sign import certificate, config, lifecycle, pades, signers, stamping
 from addons.itsme_sign.models import Field, Signer, SignRequest
 from host import locked, send_mail_template, utcnow, write_transaction
+
+log = logging.getLogger(__name__)
 
 
 def signed_pdf(sign_request: SignRequest) -> tuple[bytes, str]:
@@ -50,7 +53,13 @@ def complete(request_id: int) -> str:
         return sign_request.state
     if any(s.state != "signed" for s in sign_request.signers):
         return "waiting"
-    signed, stamped_sha256 = signed_pdf(sign_request)
+    if sign_request.completion_error:
+        return "failed"
+    try:
+        signed, stamped_sha256 = signed_pdf(sign_request)
+    except Exception as exc:  # any failure counts: a bad PDF, a key that cannot be read
+        log.exception("itsme Sign: the signed PDF of request %s could not be made", request_id)
+        return _failed(request_id, exc)
     signed_sha256 = hashlib.sha256(signed).hexdigest()
     with write_transaction():
         current = locked(SignRequest.select().where(SignRequest.id == request_id)).get()
@@ -71,6 +80,45 @@ def complete(request_id: int) -> str:
         )
         _mail_everyone(current, signed, signed_sha256)
     return "signed"
+
+
+def _failed(request_id: int, exc: Exception) -> str:
+    """Count a failed attempt; at ``ITSME_SIGN_COMPLETION_ATTEMPTS`` mark the
+    request with the error (its page and chatter say it) and mail its sender
+    once. Under the row lock, so processes at once count each attempt and
+    mail once."""
+    with write_transaction():
+        current = locked(SignRequest.select().where(SignRequest.id == request_id)).get()
+        if current.state != "sent" or current.completion_error:
+            return current.state if current.state != "sent" else "failed"
+        attempts = current.completion_attempts + 1
+        if attempts < config.completion_attempts():
+            SignRequest.update(completion_attempts=attempts).where(
+                SignRequest.id == current.id
+            ).execute()
+            return "retry"
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        error = (
+            f"The signed PDF could not be made after {attempts} attempts ({reason}). "
+            "Every signer signed; an administrator can look at the server's log."
+        )[:1000]
+        SignRequest.update(completion_attempts=attempts, completion_error=error).where(
+            SignRequest.id == current.id
+        ).execute()
+        lifecycle.log(current, error)
+        author = current.author
+        if author is not None and author.email:
+            send_mail_template(
+                "itsme_sign.failed",
+                to=author.email,
+                values={
+                    "name": author.name or author.email,
+                    "document": current.name,
+                    "error": error,
+                    "link": signers.external_url("itsme_sign.sign_page", request_id=current.id),
+                },
+            )
+    return "failed"
 
 
 def _mail_everyone(sign_request: SignRequest, signed: bytes, sha256: str) -> None:

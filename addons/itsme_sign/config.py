@@ -38,6 +38,14 @@ SIGN_KEYS = (
         meaning="Longer PDFs are refused before any work",
     ),
     ConfigKey(
+        name="ITSME_SIGN_COMPLETION_ATTEMPTS",
+        default=5,
+        type=int,
+        minimum=1,
+        meaning="Failed attempts at making a signed PDF before the request is marked "
+        "with the error and its sender is mailed (the sweep then stops retrying it)",
+    ),
+    ConfigKey(
         name="ITSME_SIGN_KEY_DIR",
         default="",
         example="/srv/iap/keys",
@@ -71,6 +79,10 @@ SETTINGS = AddonSettings("itsme_sign", CONFIG)
 
 def link_days() -> int:
     return int(current_app.config["ITSME_SIGN_LINK_DAYS"])
+
+
+def completion_attempts() -> int:
+    return int(current_app.config["ITSME_SIGN_COMPLETION_ATTEMPTS"])
 
 
 def key_dir() -> Path:

@@ -81,12 +81,22 @@ def _draft(sign_request: SignRequest) -> None:
         raise SignError(f"The request is {sign_request.state}: only a draft can be changed.")
 
 
-def role_named(name: str) -> Role:
+def role_named(name: str, *, create: bool = True) -> Role:
+    """The role of that name; a new one only when ``create`` (a manager's choice)."""
     name = (name or "").strip()
     if not name:
         raise SignError("Give the signer a role (Customer, Employee…).")
     role = Role.get_or_none(Role.name == name[:64])
-    return role or Role.create(name=name[:64])
+    if role is not None:
+        return role
+    if not create:
+        existing = ", ".join(r.name for r in Role.select(Role.name).order_by(Role.name))
+        raise SignError(
+            f"There is no role named {name[:64]!r}: pick an existing role"
+            + (f" ({existing})" if existing else "")
+            + " or ask an itsme Sign manager to create it."
+        )
+    return Role.create(name=name[:64])
 
 
 def add_signer(
@@ -98,7 +108,10 @@ def add_signer(
     order: int = 1,
     country: str = "",
     language: str = "en",
+    create_role: bool = True,
 ) -> Signer:
+    """``create_role``: a role name not known yet makes a new role (managers
+    only, the view decides); otherwise it is refused with the roles there are."""
     _draft(sign_request)
     name, email = (name or "").strip(), (email or "").strip().lower()
     if not name:
@@ -112,7 +125,7 @@ def add_signer(
         raise SignError("The country is a two-letter code (BE, NL, FR…).")
     if not 1 <= int(order) <= 99:
         raise SignError("The signing order is a number from 1 to 99.")
-    the_role = role_named(role)
+    the_role = role_named(role, create=create_role)
     duplicate = Signer.get_or_none(
         (Signer.request == sign_request) & (Signer.email == email) & (Signer.role == the_role)
     )
@@ -360,5 +373,7 @@ def expire_due() -> int:
 def unfinished() -> list[int]:
     """Requests whose signers all signed and whose signed PDF is not made yet
     (its job lost with a worker, or out of retries): the sweep makes them."""
-    sent = SignRequest.select(SignRequest.id).where(SignRequest.state == "sent")
+    sent = SignRequest.select(SignRequest.id).where(
+        (SignRequest.state == "sent") & (SignRequest.completion_error == "")
+    )
     return [row.id for row in sent if _all_signed(row.id)]

@@ -47,6 +47,11 @@ class SignRequest(BaseModel):
     sent_at = peewee.DateTimeField(null=True)
     expires_at = peewee.DateTimeField(null=True)
     completed_at = peewee.DateTimeField(null=True)
+    # Making the signed PDF: the attempts that failed, and once they reach
+    # ``ITSME_SIGN_COMPLETION_ATTEMPTS`` the error the sender is shown (the
+    # sweep then leaves the request alone).
+    completion_attempts = peewee.IntegerField(default=0)
+    completion_error = peewee.CharField(max_length=1000, default="")
 
     class Meta:
         table_name = "itsme_sign_request"

@@ -17,7 +17,15 @@ from addons.iap import Service, standard_packs
 from addons.itsme_sign import config
 from addons.itsme_sign.jobs import JOBS
 from addons.itsme_sign.models import MODELS, SignRequest
-from host import Group, MailTemplate, Manifest, MenuItem, hookimpl, register_chatter_model
+from host import (
+    Group,
+    MailTemplate,
+    Manifest,
+    MenuItem,
+    Migration,
+    hookimpl,
+    register_chatter_model,
+)
 
 manifest = Manifest(
     name="itsme_sign",
@@ -53,6 +61,33 @@ def register_models():
 def register_jobs():
     part = _identification()
     return JOBS + list(getattr(part, "JOBS", []))
+
+
+def _requests_count_completion_failures(migrator, database):
+    """Version 1: ``completion_attempts`` and ``completion_error``, which cap
+    the retries of a signed PDF that cannot be made and tell its sender."""
+    import peewee
+
+    columns = {c.name for c in database.get_columns("itsme_sign_request")}
+    if "completion_attempts" not in columns:
+        migrator.add_column(
+            "itsme_sign_request", "completion_attempts", peewee.IntegerField(default=0)
+        ).run()
+    if "completion_error" not in columns:
+        migrator.add_column(
+            "itsme_sign_request",
+            "completion_error",
+            peewee.CharField(max_length=1000, default=""),
+        ).run()
+
+
+@hookimpl
+def register_migrations():
+    return [
+        Migration(
+            1, "requests count the signed PDF's failures", _requests_count_completion_failures
+        )
+    ]
 
 
 @hookimpl
@@ -148,6 +183,23 @@ def mail_templates():
                 "document": "Employment contract",
                 "link": "https://example.com/itsme_sign/s/abc/signed.pdf",
                 "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            },
+        ),
+        MailTemplate(
+            id="itsme_sign.failed",
+            name="Signed PDF failed",
+            description="Sent once to the sender when the signed PDF cannot be made",
+            subject="{{ document }}: the signed PDF could not be made",
+            body=(
+                "Hello {{ name }},\n\n"
+                "Everyone has signed {{ document }}, but the signed PDF could not be "
+                "made:\n\n{{ error }}\n\n{{ link }}"
+            ),
+            placeholders={
+                "name": "Marie Dubois",
+                "document": "Employment contract",
+                "error": "The signed PDF could not be made after 5 attempts.",
+                "link": "https://example.com/itsme_sign/requests/1",
             },
         ),
         MailTemplate(

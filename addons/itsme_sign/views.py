@@ -177,6 +177,7 @@ def add_signer(request_id: int):
             order=_int("order", 1),
             country=request.form.get("country", ""),
             language=request.form.get("language", "en"),
+            create_role=has_group(MANAGER),
         )
     except SignError as exc:
         flash(str(exc), "error")

@@ -83,6 +83,9 @@ def _click_on_page(page, number: int, fx: float, fy: float):
 def test_upload_place_send_sign_and_download_the_signed_pdf(
     page, browser, live_server, itsme_sign, user, tmp_path
 ):
+    from addons.itsme_sign.models import Role
+
+    Role.create(name="Employee")  # a User picks an existing role; a Manager creates them
     login(page, live_server, "user@example.com", PASSWORD)
     _upload_and_add_signer(page, tmp_path, "Employee", "BE")
     send = page.get_by_role("button", name="Send")

@@ -61,8 +61,10 @@ def test_a_signer_without_email_is_refused(sender_client, draft):
 
 
 def test_two_signers_with_the_same_email_and_role_are_refused(sender_client, draft):
-    from addons.itsme_sign.models import Signer
+    from addons.itsme_sign.models import Role, Signer
 
+    Role.create(name="Customer")
+    Role.create(name="Employee")
     sign_request = draft()
     url = f"/itsme_sign/requests/{sign_request.id}/signers"
     values = {"name": "Jan Peeters", "email": "jan@example.be", "role": "Customer"}
@@ -147,3 +149,32 @@ def test_a_sent_request_can_no_longer_change(sender, ready):
             email="eva@example.nl",
             role="Customer",
         )
+
+
+def test_a_user_picks_an_existing_role_and_only_a_manager_creates_one(
+    app, sender_client, draft, admin
+):
+    """A new role name is refused for an itsme Sign User, with the roles there
+    are; a Manager's new role name creates the role."""
+    from addons.itsme_sign.models import Role, Signer
+    from host.testing import log_in
+
+    Role.create(name="Customer")
+    sign_request = draft()
+    url = f"/itsme_sign/requests/{sign_request.id}/signers"
+    values = {"name": "Jan Peeters", "email": "jan@example.be", "role": "Supplier"}
+    answer = sender_client.post(url, data=values, follow_redirects=True)
+    page = answer.data.decode()
+    assert "There is no role named &#39;Supplier&#39;: pick an existing role (Customer)" in page
+    assert "ask an itsme Sign manager to create it." in page
+    assert "an itsme Sign manager creates new ones" in page  # the form says so beforehand
+    assert Signer.select().count() == 0
+    assert [r.name for r in Role.select()] == ["Customer"]
+    sender_client.post(url, data={**values, "role": "Customer"})
+    assert [s.role.name for s in Signer.select()] == ["Customer"]
+
+    manager = log_in(app.test_client(), admin)
+    answer = manager.post(url, data={**values, "role": "Supplier"}, follow_redirects=True)
+    assert "Jan Peeters added." in answer.data.decode()
+    assert sorted(r.name for r in Role.select()) == ["Customer", "Supplier"]
+    assert sorted(s.role.name for s in Signer.select()) == ["Customer", "Supplier"]

@@ -9,6 +9,9 @@ from tests.addons.itsme_sign import documents
 def test_upload_signers_fields_send_sign_and_the_signed_pdf(
     sender_client, app, mails, link_of, tmp_path
 ):
+    from addons.itsme_sign.models import Role
+
+    Role.create(name="Employee")  # a User picks the roles a Manager made
     client = sender_client
     answer = client.post(
         "/itsme_sign/requests/new",

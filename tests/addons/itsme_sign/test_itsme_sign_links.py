@@ -220,3 +220,52 @@ def test_a_lost_completion_is_finished_by_the_sweep_not_expired(app, ready):
     jobs.expire()
     done = SignRequest.get_by_id(sign_request.id)
     assert done.state == "signed" and done.signed
+
+
+def test_a_signed_pdf_that_cannot_be_made_stops_after_the_attempts_and_tells_the_sender(
+    app, ready, sender, sender_client, mails
+):
+    """The PDF cannot be stamped (its stored original is broken): each
+    sweep counts a failed attempt; at ITSME_SIGN_COMPLETION_ATTEMPTS the
+    request shows the error on its page and in the chatter, its sender is
+    mailed once, and the sweep stops retrying it."""
+    from addons.itsme_sign import completion, jobs, lifecycle
+    from addons.itsme_sign.models import Signer, SignRequest
+    from host import messages_for, utcnow
+
+    app.config["ITSME_SIGN_COMPLETION_ATTEMPTS"] = 3
+    sign_request, (jan,) = ready()
+    lifecycle.send(sign_request)
+    Signer.update(state="signed", signed_at=utcnow(), signature_kind="typed").execute()
+    SignRequest.update(original=b"%PDF-1.7\n broken after upload").execute()
+
+    def failure_mails():
+        return [m for m in mails() if "could not be made" in m.subject]
+
+    for attempt in (1, 2):
+        jobs.expire()
+        current = SignRequest.get_by_id(sign_request.id)
+        assert current.state == "sent" and current.completion_attempts == attempt
+        assert current.completion_error == "" and not failure_mails()
+    assert lifecycle.unfinished() == [sign_request.id]
+
+    jobs.expire()
+    current = SignRequest.get_by_id(sign_request.id)
+    assert current.completion_attempts == 3 and current.signed is None
+    assert current.completion_error.startswith("The signed PDF could not be made after 3 attempts")
+    (mail,) = failure_mails()
+    assert mail.to == sender.email and "Employment contract" in mail.subject
+    assert current.completion_error in mail.body
+    assert f"/itsme_sign/requests/{sign_request.id}" in mail.body
+    chatter = [m.body for m in messages_for(lifecycle.MODEL, sign_request.id)]
+    assert sum("could not be made after 3 attempts" in body for body in chatter) == 1
+    page = sender_client.get(f"/itsme_sign/requests/{sign_request.id}").data.decode()
+    assert 'id="sign-completion-error"' in page and "could not be made after 3 attempts" in page
+    fragment = sender_client.get(f"/itsme_sign/requests/{sign_request.id}/state").data.decode()
+    assert "could not be made" in fragment and "data-poll" not in fragment  # no endless poll
+
+    assert lifecycle.unfinished() == []
+    jobs.expire()
+    assert completion.complete(sign_request.id) == "failed"  # a late job neither
+    current = SignRequest.get_by_id(sign_request.id)
+    assert current.completion_attempts == 3 and len(failure_mails()) == 1

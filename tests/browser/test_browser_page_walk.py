@@ -273,3 +273,45 @@ def test_phone_menu_opens_the_app_list(page, live_server, demo_app):
     page.set_viewport_size(DESKTOP)
     expect(toggle).to_be_hidden()
     expect(apps).to_be_visible()
+
+
+def test_the_access_page_fits_a_phone_with_long_group_descriptions(
+    browser, live_server, demo_app, monkeypatch
+):
+    """A group's description may be long (a sentence, or a word as long as a
+    URL): the user's access page still fits 390 px without scrolling sideways."""
+    from dataclasses import replace
+
+    from host import access
+    from host.access import Group
+
+    sentence = "Sees, sends and cancels every request of every user, " * 6
+    word = "everyrequestofeveryuserineverycompany" * 4
+    declared = access._manifests
+
+    def long_descriptions():
+        return {
+            name: replace(
+                manifest,
+                groups=tuple(
+                    replace(group, description=(sentence if index else word) + group.description)
+                    for index, group in enumerate(manifest.groups)
+                ),
+            )
+            for name, manifest in declared().items()
+        }
+
+    monkeypatch.setattr(access, "_manifests", long_descriptions)
+    demo_user = User.get(User.email == "demo@example.com")
+    context = browser.new_context(base_url=live_server, viewport=DESKTOP)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        login(page, live_server, demo.ADMIN_EMAIL, demo.admin_password(demo_app))
+        walk = Walk(page, live_server)
+        for viewport in (PHONE, DESKTOP):
+            walk.check(f"/users/{demo_user.id}/access", viewport)
+            expect(page.locator("fieldset").first).to_contain_text("everyrequestof")
+        assert not walk.problems, "\n".join(walk.problems)
+    finally:
+        context.close()

@@ -283,7 +283,6 @@ def test_the_access_page_fits_a_phone_with_long_group_descriptions(
     from dataclasses import replace
 
     from host import access
-    from host.access import Group
 
     sentence = "Sees, sends and cancels every request of every user, " * 6
     word = "everyrequestofeveryuserineverycompany" * 4

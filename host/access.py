@@ -16,6 +16,7 @@ may not reach are not shown.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 
 from flask import abort, current_app, has_request_context
@@ -34,19 +35,30 @@ class Group:
     description: str = ""
 
 
+_MANIFESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # registry -> (enabled, …)
+
+
 def _manifests() -> dict:
     registry = current_app.extensions["host"]
     enabled = registry.enabled_names()
-    return {
+    # A page asks some thirty times (every button's endpoint): keep the
+    # answer per app for the last set of enabled addons (manifests are fixed
+    # once loaded). Callers only read it.
+    memo = _MANIFESTS.get(registry)
+    if memo is not None and memo[0] == enabled:
+        return memo[1]
+    manifests = {
         name: addon.manifest
         for name, addon in registry.addons.items()
         if name in enabled and addon.manifest is not None and addon.manifest.groups
     }
+    _MANIFESTS[registry] = (enabled, manifests)
+    return manifests
 
 
 def addon_groups() -> dict:
     """The enabled addons that declare groups: ``{addon: manifest}``, in load order."""
-    return _manifests()
+    return dict(_manifests())
 
 
 def _split(group: str) -> tuple[str, str]:

@@ -39,10 +39,10 @@ class AddonSettings:
         if key.secret:
             stored = read_secret(f"{self.addon}.{name}")
             return stored if stored is not None else current_app.config[key.name]
-        row = Setting.get_or_none(Setting.key == f"{self.addon}.{name}")
-        if row is not None:
+        saved = Setting.saved(f"{self.addon}.{name}")
+        if saved is not None:
             try:
-                return key.convert(row.value)
+                return key.convert(saved)
             except ConfigError:
                 pass  # saved by an older version under other rules: the config holds
         return current_app.config[key.name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import peewee
+from flask import has_request_context, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from host.db import BaseModel, utcnow
@@ -83,10 +84,35 @@ class Setting(BaseModel):
         return row.value if row is not None else default
 
     @classmethod
+    def saved(cls, key: str) -> str | None:
+        """The saved text of ``key`` (None when never saved), read once per
+        request: a page asks for an addon's switch in several hooks and in its
+        ``after_request``, and each read was one more statement per page."""
+        memo = _request_memo()
+        if memo is not None and key in memo:
+            return memo[key]
+        row = cls.get_or_none(cls.key == key)
+        value = None if row is None else row.value
+        if memo is not None:
+            memo[key] = value
+        return value
+
+    @classmethod
     def write(cls, key: str, value: str) -> None:
         cls.insert(key=key, value=value).on_conflict(
             conflict_target=[cls.key], update={cls.value: value}
         ).execute()
+        memo = _request_memo()
+        if memo is not None:
+            memo.pop(key, None)  # read again, even if the transaction rolls back
+
+
+def _request_memo() -> dict | None:
+    """Settings read in this request (not per app context: tests keep one
+    app context across many writes and reads)."""
+    if not has_request_context():
+        return None
+    return request.environ.setdefault("iap_host.settings", {})
 
 
 class Contact(BaseModel):

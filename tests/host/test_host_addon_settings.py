@@ -110,3 +110,22 @@ def test_a_contract_without_a_form_says_so(app):
     bare = AddonSettings("kit", Config("KIT", *_keys()))
     with app.app_context(), pytest.raises(ConfigError, match="declares no settings form"):
         bare.form()
+
+
+def _setting_reads(records) -> int:
+    return sum("host_setting" in str(r.msg) and "SELECT" in str(r.msg) for r in records)
+
+
+def test_a_request_reads_a_setting_once_and_sees_its_own_writes(app, caplog):
+    with app.test_request_context("/"):
+        with caplog.at_level("DEBUG", logger="peewee"):
+            assert SETTINGS.get("loud") is True
+            assert SETTINGS.get("loud") is True
+        assert _setting_reads(caplog.records) == 1
+        SETTINGS.put("loud", False)
+        assert SETTINGS.get("loud") is False
+    with app.test_request_context("/"):
+        caplog.clear()
+        with caplog.at_level("DEBUG", logger="peewee"):
+            assert SETTINGS.get("loud") is False
+        assert _setting_reads(caplog.records) == 1  # a new request reads again

@@ -7,7 +7,7 @@ from decimal import Decimal
 from addons.iap import Service, standard_packs
 from addons.lead_generation import config, hookspecs, jobs
 from addons.lead_generation.models import MODELS
-from host import Manifest, MenuItem, Migration, hookimpl, register_chatter_model
+from host import Group, Manifest, MenuItem, Migration, hookimpl, register_chatter_model
 
 manifest = Manifest(
     name="lead_generation",
@@ -20,6 +20,16 @@ manifest = Manifest(
     category="Sales",
     hookspecs=hookspecs,
     config=config.CONFIG,
+    groups=(
+        Group(
+            "user",
+            "User",
+            "Mines leads and sees the leads they are the salesperson of or that their "
+            "own mining requests found",
+        ),
+        Group("manager", "Manager", "Sees every lead and every user's mining requests"),
+    ),
+    default_group="user",
 )
 
 

@@ -11,7 +11,7 @@ from addons.lead_generation.forms import LeadForm, MiningForm
 from addons.lead_generation.models import Lead, LeadPerson, MiningRequest
 from addons.lead_generation.providers.base import ProviderError
 from addons.lead_generation.taxonomy import sic_label
-from host import current_user, messages_for
+from host import check_owner, current_user, has_group, messages_for, own_records
 
 blueprint = Blueprint(
     "lead_generation",
@@ -22,6 +22,26 @@ blueprint = Blueprint(
 )
 PAGE_SIZE = 80
 SOURCES = {"mining": "Mining requests", "website": "Website visits", "manual": "Manual"}
+MANAGER = "lead_generation.manager"
+
+
+def visible_leads(query):
+    """``query`` limited, for a User, to the leads they are the salesperson of
+    or that their own mining requests found; a Manager sees every lead."""
+    if has_group(MANAGER):
+        return query
+    user = current_user()
+    user_id = user.id if user is not None else None
+    mine = MiningRequest.select(MiningRequest.id).where(MiningRequest.user == user_id)
+    return query.where((Lead.salesperson == user_id) | Lead.request.in_(mine))
+
+
+def _lead_or_404(lead_id: int) -> Lead:
+    # Another user's lead answers 404 to a User, as if it did not exist.
+    record = visible_leads(Lead.select().where(Lead.id == lead_id)).first()
+    if record is None:
+        abort(404, description="This lead does not exist (any more).")
+    return record
 
 
 @blueprint.app_template_filter("lg_country")
@@ -43,7 +63,7 @@ def leads_list():
     source = request.args.get("source", "")
     country = request.args.get("country", "")[:2].upper()
     lead_type = request.args.get("type", "")
-    query = Lead.select()
+    query = visible_leads(Lead.select())
     if q:
         like = f"%{q}%"
         query = query.where(
@@ -64,7 +84,7 @@ def leads_list():
     rows = list(query.order_by(Lead.id.desc()).paginate(page, PAGE_SIZE))
     countries = [
         row.country
-        for row in Lead.select(Lead.country).distinct().order_by(Lead.country)
+        for row in visible_leads(Lead.select(Lead.country)).distinct().order_by(Lead.country)
         if row.country
     ]
     return render_template(
@@ -88,9 +108,7 @@ blueprint.add_url_rule("/", "leads", leads_list)
 
 @blueprint.route("/leads/<int:lead_id>", methods=["GET", "POST"])
 def lead(lead_id: int):
-    record = Lead.get_or_none(Lead.id == lead_id)
-    if record is None:
-        abort(404, description="This lead does not exist (any more).")
+    record = _lead_or_404(lead_id)
     form = LeadForm(request.form if request.method == "POST" else None, obj=record)
     if request.method == "GET":
         form.salesperson.data = str(record.salesperson_id or "")
@@ -124,9 +142,7 @@ def lead(lead_id: int):
 
 @blueprint.route("/leads/<int:lead_id>/convert", methods=["POST"])
 def convert(lead_id: int):
-    record = Lead.get_or_none(Lead.id == lead_id)
-    if record is None:
-        abort(404, description="This lead does not exist (any more).")
+    record = _lead_or_404(lead_id)
     already = bool(record.contact_id)
     contact = leads.convert_to_contact(record, current_user())
     if not already:
@@ -208,7 +224,8 @@ def preview():
 
 @blueprint.route("/requests")
 def requests_list():
-    rows = list(MiningRequest.select().order_by(MiningRequest.id.desc()).limit(200))
+    query = own_records(MiningRequest.select(), MiningRequest.user, see_all=MANAGER)
+    rows = list(query.order_by(MiningRequest.id.desc()).limit(200))
     return render_template("lead_generation/requests.html", requests=rows)
 
 
@@ -216,6 +233,7 @@ def _request_context(request_id: int) -> dict:
     mining = MiningRequest.get_or_none(MiningRequest.id == request_id)
     if mining is None:
         abort(404, description="This mining request does not exist.")
+    check_owner(mining.user_id, see_all=MANAGER)
     rows = list(Lead.select().where(Lead.request == mining.id).order_by(Lead.id))
     return {"mining": mining, "leads": rows}
 

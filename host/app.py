@@ -116,7 +116,6 @@ def _effective(addon: str, contract: Contract, key: ConfigKey) -> object:
 def init_database(app: Flask) -> None:
     database = host_db.parse_database_url(app.config["DATABASE_URL"])
     app.extensions["host_db"] = database
-    app.extensions["host_db_holder"] = host_db.file_holder(database)
     host_db.bind(database)
 
     def bind_on_push(sender, **_):
@@ -127,23 +126,13 @@ def init_database(app: Flask) -> None:
         database.create_tables([AddonSchema, *HOST_MODELS], safe=True)
 
 
-def hold_database_file(app: Flask) -> None:
-    """Keep this process's one connection to a SQLite file open (see
-    :class:`host.db.FileHolder`), so closing a request's connection is cheap."""
-    holder = app.extensions.get("host_db_holder")
-    if holder is not None:
-        holder.hold()
-
-
 def close_database(app: Flask) -> None:
-    """Close the app's connections in this thread and process, the held one
-    too: for scripts and tests that make many apps in one process."""
+    """Close the app's connections, the pooled ones too: for scripts and tests
+    that make many apps in one process."""
     database = app.extensions["host_db"]
     if not database.is_closed():
         database.close()
-    holder = app.extensions.get("host_db_holder")
-    if holder is not None:
-        holder.release()
+    database.close_all()
 
 
 def init_addons(app: Flask) -> AddonRegistry:
@@ -180,7 +169,6 @@ def init_requests(app: Flask) -> None:
     @app.before_request
     def connect_and_gate():
         host_db.bind(app.extensions["host_db"])
-        hold_database_file(app)
         host_db.db.connect(reuse_if_open=True)
         owner = _owner(app)
         if owner is not None and not app.extensions["host"].is_enabled(owner):
@@ -189,6 +177,7 @@ def init_requests(app: Flask) -> None:
             ), 404
         return security.check_request()
 
+    # Closing gives the connection back to the pool (host.db), open for the next request.
     @app.teardown_appcontext
     def close_database(exc):
         database = app.extensions["host_db"]

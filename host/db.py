@@ -11,10 +11,12 @@ import os
 import re
 import sqlite3
 import threading
+import weakref
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import peewee
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 
 class _Queued:
@@ -159,18 +161,26 @@ def parse_database_url(url: str) -> peewee.Database:
         # It holds password hashes and provider settings: only our user reads it.
         private_dir(os.path.dirname(os.path.abspath(path)), tighten=False)
         private_file(path)
-        return peewee.SqliteDatabase(
-            path,
-            # Every write transaction takes the write lock up front, so a
-            # read-then-write never fails half way with SQLITE_BUSY.
-            lock_type="IMMEDIATE",
-            timeout=30,
-            pragmas={
-                "journal_mode": "wal",
-                "foreign_keys": 1,
-                "busy_timeout": 30000,
-                "synchronous": "normal",
-            },
+        # Pooled: a request's connection goes back to the pool rather than
+        # being closed, so no request pays for opening one and its pragmas,
+        # nor for the log checkpoint SQLite does when the last connection to
+        # a WAL file closes. No limit: SQLite takes one writer at a time anyway.
+        return _pooled(
+            PooledSqliteDatabase(
+                path,
+                max_connections=None,
+                check_same_thread=False,
+                factory=_SqliteConnection,
+                # Every write transaction takes the write lock up front, so a
+                # read-then-write never fails half way with SQLITE_BUSY.
+                lock_type="IMMEDIATE",
+                pragmas={
+                    "journal_mode": "wal",
+                    "foreign_keys": 1,
+                    "busy_timeout": 30000,
+                    "synchronous": "normal",
+                },
+            )
         )
     if scheme in ("postgres", "postgresql"):
         name = unquote(parts.path.lstrip("/"))
@@ -190,60 +200,61 @@ def parse_database_url(url: str) -> peewee.Database:
         query = parse_qs(parts.query)
         if "schema" in query:
             kwargs["options"] = f"-c search_path={query['schema'][0]}"
-        return peewee.PostgresqlDatabase(name, **kwargs)
+        # Pooled: a new PostgreSQL connection is a new server process, too
+        # dear for every request; 20 per web process at most, as peewee's default.
+        kwargs["connection_factory"] = _postgresql_connection_class()
+        return _pooled(PooledPostgresqlDatabase(name, max_connections=20, timeout=30, **kwargs))
     raise DatabaseURLError(
         f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///file.db or "
         "postgresql://user@host:5432/name"
     )
 
 
-# Connections a forked child inherited from its parent: closing one in the
-# child would drop the child's own locks on that file (POSIX locks belong to
-# the process), so they are kept, unused, for the child's lifetime.
-_inherited: list[sqlite3.Connection] = []
+# Every connection open in this process, and the pooled databases. A child
+# forked after the app was built (gunicorn --preload, huey's process workers)
+# must neither use its parent's connections nor close them: closing a SQLite
+# file's descriptor drops the child's own locks on it (POSIX locks belong to
+# the process), and closing a PostgreSQL connection ends the parent's
+# session. The child keeps them, unused, for its lifetime, and its pools
+# start empty.
+_open_connections: weakref.WeakSet = weakref.WeakSet()
+_inherited: list = []
+_pools: weakref.WeakSet = weakref.WeakSet()
 
 
-class FileHolder:
-    """One connection to a SQLite file, open for the process's lifetime.
-
-    Requests still open and close their own connection, but when the last
-    connection to a WAL database closes, SQLite checkpoints the log and deletes
-    it, and the next write makes it again: some 15 ms a request. Holding one
-    connection open, which never keeps a transaction, spares that. Opened again
-    in a forked child (a gunicorn worker), never shared across processes.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-
-    def hold(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            if self._connection is not None:
-                _inherited.append(self._connection)
-            connection = sqlite3.connect(self.path, check_same_thread=False)
-            # A read maps the WAL index, which is what makes this connection count.
-            connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-            self._connection, self._pid = connection, os.getpid()
-
-    def release(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection, self._pid = None, 0
+class _SqliteConnection(sqlite3.Connection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _open_connections.add(self)
 
 
-def file_holder(database: peewee.Database) -> FileHolder | None:
-    """A :class:`FileHolder` for a SQLite database, None for PostgreSQL."""
-    if isinstance(database, peewee.SqliteDatabase):
-        return FileHolder(database.database)
-    return None
+def _forget_inherited_connections() -> None:
+    _inherited.extend(_open_connections)
+    _open_connections.clear()
+    for pool in list(_pools):
+        # Forking happens in the parent's one thread before it serves
+        # anything, so no lock of the pool is held by a thread gone here.
+        pool.dispose()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
+def _pooled(database):
+    _pools.add(database)
+    return database
+
+
+def _postgresql_connection_class():
+    import psycopg2.extensions
+
+    class _PostgresqlConnection(psycopg2.extensions.connection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            _open_connections.add(self)
+
+    return _PostgresqlConnection
 
 
 def redact_url(url: str) -> str:

@@ -112,9 +112,6 @@ class JobQueue:
         def run(*args, **kwargs):
             if has_app_context() and current_app._get_current_object() is app:
                 return self._run_if_enabled(spec, args, kwargs)
-            holder = app.extensions.get("host_db_holder")
-            if holder is not None:  # a worker process: keep closing a job's connection cheap
-                holder.hold()
             with app.app_context():
                 return self._run_if_enabled(spec, args, kwargs)
 

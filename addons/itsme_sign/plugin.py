@@ -23,6 +23,8 @@ from host import (
     Manifest,
     MenuItem,
     Migration,
+    current_user,
+    has_group,
     hookimpl,
     register_chatter_model,
 )
@@ -114,7 +116,14 @@ def register_commands(cli):
 
 @hookimpl
 def init_app(app):
-    register_chatter_model("itsme_sign.request", SignRequest)
+    # The host's chatter route answers 404 for another user's request.
+    register_chatter_model("itsme_sign.request", SignRequest, visible=_request_visible)
+
+
+def _request_visible(sign_request) -> bool:
+    user = current_user()
+    mine = user is not None and sign_request.author_id == user.id
+    return mine or has_group("itsme_sign.manager")
 
 
 @hookimpl

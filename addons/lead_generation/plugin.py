@@ -68,8 +68,10 @@ def register_blueprints():
 def init_app(app):
     from addons.lead_generation.leads import CHATTER_MODEL
     from addons.lead_generation.models import Lead
+    from addons.lead_generation.views import lead_visible
 
-    register_chatter_model(CHATTER_MODEL, Lead)
+    # The host's chatter route answers 404 for a lead the user may not see.
+    register_chatter_model(CHATTER_MODEL, Lead, visible=lead_visible)
 
 
 @hookimpl

@@ -36,6 +36,11 @@ def visible_leads(query):
     return query.where((Lead.salesperson == user_id) | Lead.request.in_(mine))
 
 
+def lead_visible(lead: Lead) -> bool:
+    """Whether the request's user may see ``lead`` (its chatter included)."""
+    return visible_leads(Lead.select(Lead.id).where(Lead.id == lead.id)).exists()
+
+
 def _lead_or_404(lead_id: int) -> Lead:
     # Another user's lead answers 404 to a User, as if it did not exist.
     record = visible_leads(Lead.select().where(Lead.id == lead_id)).first()

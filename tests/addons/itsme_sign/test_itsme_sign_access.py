@@ -20,6 +20,11 @@ def test_a_user_sees_only_their_own_requests(app, sender_client, draft):
     assert answer.status_code == 404
     assert sender_client.post(f"/itsme_sign/requests/{theirs.id}/cancel").status_code == 404
     assert lifecycle.SignRequest.get_by_id(theirs.id).state == "draft"
+    # Nor through the host's chatter, which every addon's records share.
+    chatter = f"/chatter/itsme_sign.request/{theirs.id}"
+    assert sender_client.get(chatter).status_code == 404
+    assert sender_client.post(chatter, data={"body": "peek"}).status_code == 404
+    assert sender_client.get(f"/chatter/itsme_sign.request/{mine.id}").status_code == 200
 
 
 def test_a_manager_sees_everyones_and_alone_sets_the_roles(app, sender_client, draft, admin):

@@ -40,6 +40,13 @@ def test_a_user_sees_only_their_own_leads_and_requests(records, user_client):
         converted = user_client.post(f"/lead_generation/leads/{lead_id}/convert")
         assert converted.status_code == 404
         assert Lead.get_by_id(lead_id).contact_id is None
+        # Nor through the host's chatter, which every addon's records share.
+        chatter = f"/chatter/lead_generation.lead/{lead_id}"
+        assert user_client.get(chatter).status_code == 404
+        assert user_client.post(chatter, data={"body": "peek"}).status_code == 404
+    assert (
+        user_client.get(f"/chatter/lead_generation.lead/{records['mined'].id}").status_code == 200
+    )
     assert Lead.get_by_id(records["other"].id).company_name == "Other Lead"
     requests = user_client.get("/lead_generation/requests").text
     assert f"/lead_generation/requests/{records['mine'].id}" in requests

@@ -156,12 +156,24 @@ def required_group(view, addon: str | None) -> str | None:
 
 def can_reach(endpoint: str) -> bool:
     """Whether the request's user may open ``endpoint`` (for the buttons and
-    menu items the host shows)."""
+    menu items the host shows); answered once per endpoint and request (a
+    contact page asks for its SMS button once per phone field)."""
+    from host.plugins import request_cache
+
+    cache = request_cache() if has_request_context() else None
+    memo = cache.setdefault("can_reach", {}) if cache is not None else {}
+    user = _current()
+    key = (endpoint, None if user is None else (user.id, user.is_admin))
+    if key not in memo:
+        memo[key] = _can_reach(endpoint, user)
+    return memo[key]
+
+
+def _can_reach(endpoint: str, user) -> bool:
     app = current_app
     view = app.view_functions.get(endpoint)
     if view is None:
         return True
-    user = _current()
     if user is None:
         return True
     if getattr(view, "host_admin_only", False):
@@ -203,4 +215,6 @@ def set_group(user: User, addon: str, group: str) -> None:
     if has_request_context():
         from flask import request
 
-        request.environ.get("iap_host.cache", {}).get("access", {}).pop(user.id, None)
+        cache = request.environ.get("iap_host.cache", {})
+        cache.get("access", {}).pop(user.id, None)
+        cache.pop("can_reach", None)

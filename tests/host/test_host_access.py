@@ -128,3 +128,16 @@ def test_unknown_user_is_404(notes, admin_client):
 def test_a_second_client_logged_in_as_another_user(app, notes):
     other_client = log_in(app.test_client(), notes["other"])
     assert other_client.get("/notes/").text == "note:theirs"
+
+
+def test_a_group_given_during_a_request_counts_at_once_in_it(app, notes, user):
+    from flask import request
+
+    from host.access import can_reach
+
+    with app.test_request_context("/"):
+        request.environ.setdefault("iap_host.cache", {})["user"] = user  # as the session does
+        assert not can_reach("notes.pin")
+        assert not can_reach("notes.pin")  # answered from the request's memo
+        set_group(user, "notes", "manager")
+        assert can_reach("notes.pin")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flask import abort, current_app, has_request_context
 
 from host.models import User, UserAccess
+from host.request_cache import request_cache
 from host.session_user import current_user
 
 
@@ -158,8 +159,6 @@ def can_reach(endpoint: str) -> bool:
     """Whether the request's user may open ``endpoint`` (for the buttons and
     menu items the host shows); answered once per endpoint and request (a
     contact page asks for its SMS button once per phone field)."""
-    from host.plugins import request_cache
-
     cache = request_cache() if has_request_context() else None
     memo = cache.setdefault("can_reach", {}) if cache is not None else {}
     user = _current()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import pluggy
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import current_app, has_request_context
 
 from host import hookspecs
 from host import migrations as schema
@@ -24,6 +24,8 @@ from host.db import Prepared, db, utcnow
 from host.hookcalls import F, Hooks, HostHooks
 from host.manifest import AddonError, Manifest, load_order
 from host.models import AddonState
+from host.request_cache import context_cache as _context_cache
+from host.request_cache import request_cache
 
 log = logging.getLogger(__name__)
 
@@ -465,21 +467,6 @@ def notify_saved(model: str, ids) -> None:
     ids = [int(i) for i in ids]
     if ids:
         registry().hooks.records_saved(model=model, ids=ids)
-
-
-def request_cache() -> dict | None:
-    """Values computed once per request, or once per app context outside a
-    request (a job, a CLI command). In a request the app context may be one
-    that outlives many requests (tests), so the request itself holds them."""
-    if has_request_context():
-        return request.environ.setdefault("iap_host.cache", {})
-    return _context_cache()
-
-
-def _context_cache() -> dict | None:
-    if not has_app_context():
-        return None
-    return g.setdefault("iap_host_cache", {})
 
 
 def registry() -> AddonRegistry:

@@ -38,7 +38,11 @@ run: $(STAMP) system-deps
 	$(BIN)/iap-host lead-generation load --sample
 	@echo "Starting the worker and the web server on http://$(HOST):$(PORT)"
 	@# Without a real itsme configured, the local test provider plays itsme.
-	@if [ -z "$$ITSME_DISCOVERY_URL" ]; then \
+	@# Links in mails and provider callbacks follow HOST and PORT unless
+	@# HOST_BASE_URL says otherwise.
+	@host=$(HOST); [ "$$host" = 0.0.0.0 ] && host=127.0.0.1; \
+	export HOST_BASE_URL=$${HOST_BASE_URL:-http://$$host:$(PORT)}; \
+	if [ -z "$$ITSME_DISCOVERY_URL" ]; then \
 	  export ITSME_DISCOVERY_URL=http://127.0.0.1:$(ITSME_LOCAL_PORT)/.well-known/openid-configuration \
 	    ITSME_CLIENT_ID=$${ITSME_CLIENT_ID:-iap-host-local} ITSME_SERVICE_CODE=$${ITSME_SERVICE_CODE:-IAPHOST_LOCAL}; \
 	  $(BIN)/iap-host itsme-sign provider --port $(ITSME_LOCAL_PORT) & provider=$$!; \

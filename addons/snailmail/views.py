@@ -146,7 +146,17 @@ def retry_many():
         flash(f"{len(requeued)} {word} queued again.", "success")
     else:
         flash("No letter in error was selected.", "error")
-    return redirect(request.form.get("next") or url_for("snailmail.letters"))
+    return redirect(_local(request.form.get("next")) or url_for("snailmail.letters"))
+
+
+def _local(target: str | None) -> str | None:
+    """``target`` when it is a path on this site; never another host (an open
+    redirect) nor a header broken by control characters."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    return target
 
 
 @blueprint.route("/letters/<int:letter_id>")

@@ -6,6 +6,8 @@ import io
 import uuid
 from decimal import Decimal
 
+import pytest
+
 from addons.snailmail.models import Letter, Price
 from host.models import Message
 from tests.addons.snailmail import documents
@@ -117,6 +119,18 @@ def test_letters_page_filters_and_retries_in_bulk(
     user_client.post("/snailmail/letters/retry", data={"ids": [str(x.id) for x in letters]})
     assert [Letter.get_by_id(x.id).state for x in letters] == ["sent", "sent"]
     assert "Sent (2)" in user_client.get("/snailmail/letters").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: a=b"],
+)
+def test_bulk_retry_goes_back_only_to_a_page_of_ours(user_client, snailmail, target):
+    answer = user_client.post("/snailmail/letters/retry", data={"next": target})
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/snailmail/letters")
+    back = user_client.post("/snailmail/letters/retry", data={"next": "/contacts/1"})
+    assert back.headers["Location"].endswith("/contacts/1")
 
 
 def test_letter_page_offers_buy_credits_then_retry_and_cancel(

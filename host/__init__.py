@@ -44,6 +44,7 @@ from host.plugins import notify_saved, registry, request_cache
 from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
 from host.secret_store import read_secret, write_secret
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
+from host.state_lists import StateList, state_list
 from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
 from host.views import selected_contacts
 from host.widgets import FieldWidget, Suggestion, suggestions_response
@@ -79,6 +80,7 @@ __all__ = [
     "RetryTask",
     "Setting",
     "SettingsBlock",
+    "StateList",
     "Suggestion",
     "User",
     "admin_required",
@@ -117,6 +119,7 @@ __all__ = [
     "set_messages_state",
     "sql_datetime",
     "sql_named",
+    "state_list",
     "sign_token",
     "suggestions_response",
     "utcnow",

@@ -17,13 +17,20 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup
-from peewee import fn
 
 from addons.digitization import config, documents, fields, pages
 from addons.digitization.kinds import BY_SLUG, Kind
 from addons.digitization.models import BUSY, EDITABLE, STATES, Document, file_data
 from addons.iap import InsufficientCreditError, balance
-from host import check_owner, current_user, group_required, has_group, hooks, own_records
+from host import (
+    check_owner,
+    current_user,
+    group_required,
+    has_group,
+    hooks,
+    own_records,
+    state_list,
+)
 
 blueprint = Blueprint(
     "digitization",
@@ -89,37 +96,31 @@ def index():
 
 
 def _list_context(kind: Kind) -> dict:
-    args = request.args
-    q = args.get("q", "").strip()[:100]
-    state = args.get("state", "")
-    if state not in FILTERS:
-        state = ""
-    page = max(args.get("page", 1, type=int), 1)
-    size = current_app.config["HOST_PAGE_SIZE"]
-    query = _visible(Document.select().where(Document.kind == kind.key))
-    if FILTERS[state][1]:
-        query = query.where(Document.state.in_(FILTERS[state][1]))
-    if q:
-        query = query.where(
+    q = request.args.get("q", "").strip()[:100]
+    listed = state_list(
+        _visible(Document.select().where(Document.kind == kind.key)),
+        Document.state,
+        {key: states for key, (_, states) in FILTERS.items()},
+        order_by=(Document.id.desc(),),
+        search=(
             Document.filename.contains(q) | Document.name.contains(q) | Document.number.contains(q)
         )
-    total = query.count()
-    rows = list(query.order_by(Document.id.desc()).paginate(page, size))
-    busy = _visible(
-        Document.select().where((Document.kind == kind.key) & Document.state.in_(list(BUSY)))
-    ).exists()
+        if q
+        else None,
+    )
+    state, page = listed.state, listed.page
     return {
         "kind": kind,
-        "documents": rows,
+        "documents": listed.rows,
         "q": q,
         "state": state,
         "page": page,
-        "pages": max((total + size - 1) // size, 1),
-        "total": total,
-        "busy": busy,
+        "pages": listed.pages,
+        "total": listed.total,
+        "busy": listed.counts["busy"] > 0,
         "progress": documents.progress(kind),
         "filters": FILTERS,
-        "counts": _counts(kind),
+        "counts": listed.counts,
         "credits": config.credits(kind.key),
         "available": balance("digitization"),
         "rows_url": url_for(
@@ -131,20 +132,6 @@ def _list_context(kind: Kind) -> dict:
             state=state or None,
         ),
     }  # fmt: skip
-
-
-def _counts(kind: Kind) -> dict:
-    counts = {key: 0 for key in FILTERS}
-    rows = _visible(
-        Document.select(Document.state, fn.COUNT(Document.id).alias("n")).where(
-            Document.kind == kind.key
-        )
-    ).group_by(Document.state)
-    for row in rows:
-        for key, (_, states) in FILTERS.items():
-            if states is None or row.state in states:
-                counts[key] += row.n
-    return counts
 
 
 @blueprint.route(f"/{SLUGS}")

@@ -24,6 +24,7 @@ from host import (
     has_group,
     messages_for,
     own_records,
+    state_list,
 )
 
 blueprint = Blueprint(
@@ -34,7 +35,7 @@ blueprint = Blueprint(
     static_url_path="/static",
     url_prefix="/itsme_sign",
 )
-FILTERS = ("all", *STATES)
+FILTERS = {"all": None, **{s: (s,) for s in STATES}}
 MANAGER = "itsme_sign.manager"
 
 
@@ -77,27 +78,28 @@ def itsme_sign_globals():
 
 @blueprint.route("/requests")
 def requests_list():
-    state = request.args.get("state", "all")
-    if state not in FILTERS:
-        state = "all"
-    query = SignRequest.select(
-        SignRequest.id,
-        SignRequest.name,
+    listed = state_list(
+        _mine(
+            SignRequest.select(
+                SignRequest.id,
+                SignRequest.name,
+                SignRequest.state,
+                SignRequest.created_at,
+                SignRequest.sent_at,
+                SignRequest.page_count,
+            )
+        ),
         SignRequest.state,
-        SignRequest.created_at,
-        SignRequest.sent_at,
-        SignRequest.page_count,
-    ).order_by(SignRequest.id.desc())
-    query = _mine(query)
-    if state != "all":
-        query = query.where(SignRequest.state == state)
-    counts = {s: _mine(SignRequest.select()).where(SignRequest.state == s).count() for s in STATES}
+        FILTERS,
+        order_by=(SignRequest.id.desc(),),
+        per_page=200,
+    )
     return render_template(
         "itsme_sign/requests.html",
-        sign_requests=list(query.limit(200)),
-        state=state,
+        sign_requests=listed.rows,
+        state=listed.state,
         filters=FILTERS,
-        counts=counts,
+        counts=listed.counts,
     )
 
 

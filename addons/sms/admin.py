@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from addons.sms import blacklist, config, gateways, numbers, pricing, recipients, sending
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsMessage, SmsPrice
 from addons.sms.views import blueprint
-from host import admin_required, utcnow, write_transaction
+from host import admin_required, state_list, utcnow, write_transaction
 
 PAGE = 50
 STATE_FILTERS = ("in_queue", "processing", "sent", "delivered", "failed", "canceled")
@@ -61,14 +61,15 @@ def outbox():
 def batches_list():
     from addons.sms import batch_job
 
-    rows = (
-        SmsBatch.select()
-        .where(SmsBatch.state != "draft")
-        .order_by(SmsBatch.id.desc())
-        .paginate(_page(), PAGE)
+    listed = state_list(
+        SmsBatch.select().where(SmsBatch.state != "draft"),
+        SmsBatch.state,
+        {"all": None},
+        order_by=(SmsBatch.id.desc(),),
+        per_page=PAGE,
     )
     return render_template(
-        "sms/batches.html", batches=[(b, batch_job.progress(b.id)) for b in rows]
+        "sms/batches.html", batches=[(b, batch_job.progress(b.id)) for b in listed.rows]
     )
 
 

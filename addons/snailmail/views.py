@@ -18,7 +18,7 @@ from flask import (
 from addons.snailmail import jobs, sending, tracking
 from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
-from host import Contact, MessageAction, check_owner, own_records
+from host import Contact, MessageAction, check_owner, own_records, state_list
 
 blueprint = Blueprint(
     "snailmail",
@@ -32,7 +32,14 @@ blueprint = Blueprint(
 # Sees, cancels and retries every user's letters; a User, their own.
 MANAGER = "snailmail.manager"
 MAX_UPLOAD = 20 * 1024 * 1024
-FILTERS = ("all", "pending", "sent", "error", "canceled")
+# The Letters tabs, and the states each shows.
+FILTERS = {
+    "all": None,
+    "pending": ("pending", "sending"),
+    "sent": ("sent",),
+    "error": ("error",),
+    "canceled": ("canceled",),
+}
 MAX_POLLED = 200  # the rows one Letters page shows
 
 
@@ -65,40 +72,36 @@ def snailmail_globals():
 
 @blueprint.route("/letters")
 def letters():
-    state = request.args.get("state", "all")
-    if state not in FILTERS:
-        state = "all"
-    query = Letter.select(
-        Letter.id,
+    listed = state_list(
+        _visible(
+            Letter.select(
+                Letter.id,
+                Letter.state,
+                Letter.shop_state,
+                Letter.error_code,
+                Letter.error_message,
+                Letter.address,
+                Letter.subject,
+                Letter.filename,
+                Letter.sheets,
+                Letter.credits,
+                Letter.charged,
+                Letter.created_at,
+                Letter.res_id,
+                Letter.provider,
+            )
+        ),
         Letter.state,
-        Letter.shop_state,
-        Letter.error_code,
-        Letter.error_message,
-        Letter.address,
-        Letter.subject,
-        Letter.filename,
-        Letter.sheets,
-        Letter.credits,
-        Letter.charged,
-        Letter.created_at,
-        Letter.res_id,
-        Letter.provider,
-    ).order_by(Letter.id.desc())
-    query = _visible(query)
-    if state == "pending":
-        query = query.where(Letter.state.in_(("pending", "sending")))
-    elif state != "all":
-        query = query.where(Letter.state == state)
-    counts = {
-        s: _visible(Letter.select().where(Letter.state.in_(_states(s)))).count()
-        for s in FILTERS[1:]
-    }
+        FILTERS,
+        order_by=(Letter.id.desc(),),
+        per_page=MAX_POLLED,
+    )
     return render_template(
         "snailmail/letters.html",
-        letters=list(query.limit(200)),
-        state=state,
+        letters=listed.rows,
+        state=listed.state,
         filters=FILTERS,
-        counts=counts,
+        counts=listed.counts,
         retryable=RETRYABLE,
     )
 
@@ -126,10 +129,6 @@ def letter_states():
             for letter in rows
         }
     )
-
-
-def _states(name: str) -> tuple[str, ...]:
-    return ("pending", "sending") if name == "pending" else (name,)
 
 
 @blueprint.route("/letters/retry", methods=["POST"])

@@ -5,7 +5,7 @@ pins them."""
 from __future__ import annotations
 
 import peewee
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 
 from host import (
     BaseModel,
@@ -18,6 +18,7 @@ from host import (
     group_required,
     hookimpl,
     own_records,
+    state_list,
 )
 
 manifest = Manifest(
@@ -38,6 +39,7 @@ class TeamNote(BaseModel):
     text = peewee.CharField(default="")
     author = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     pinned = peewee.BooleanField(default=False)
+    state = peewee.CharField(default="open")  # open, waiting, done
 
     class Meta:
         table_name = "notes_note"
@@ -57,6 +59,27 @@ def _note(note_id: int) -> TeamNote:
 def index():
     notes = own_records(TeamNote.select(), TeamNote.author, see_all="notes.manager")
     return "\n".join(f"note:{n.text}" for n in notes.order_by(TeamNote.id))
+
+
+@blueprint.route("/tabs")
+def tabs():
+    """The notes by state, as a state-filtered list page would show them."""
+    listed = state_list(
+        own_records(TeamNote.select(), TeamNote.author, see_all="notes.manager"),
+        TeamNote.state,
+        {"all": None, "todo": ("open", "waiting"), "done": ("done",)},
+        order_by=(TeamNote.id,),
+        per_page=2,
+        search=TeamNote.text.contains("x") if "x" in request.args else None,
+    )
+    return jsonify(
+        state=listed.state,
+        notes=[n.text for n in listed.rows],
+        counts=listed.counts,
+        page=listed.page,
+        pages=listed.pages,
+        total=listed.total,
+    )
 
 
 @blueprint.route("/<int:note_id>")

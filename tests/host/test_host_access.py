@@ -1,6 +1,6 @@
 """Access groups per addon: declared on the manifest, assigned on the Users
 page, checked before every view of the addon, and the buttons a user may not
-follow are not shown."""
+follow are not shown; a state-filtered list counts only what the user may see."""
 
 import pytest
 
@@ -141,3 +141,51 @@ def test_a_group_given_during_a_request_counts_at_once_in_it(app, notes, user):
         assert not can_reach("notes.pin")  # answered from the request's memo
         set_group(user, "notes", "manager")
         assert can_reach("notes.pin")
+
+
+# -- state_list: a list page's tabs count only what the user may see --------------
+
+
+@pytest.fixture
+def tabbed_notes(app, enable, admin, user):
+    enable("notes")
+    other = make_user("other@example.com", name="Other")
+    for text, state, author in [
+        ("a", "open", user),
+        ("b", "waiting", user),
+        ("cx", "done", user),
+        ("dx", "open", user),
+        ("e", "open", other),
+        ("f", "done", other),
+    ]:
+        TeamNote.create(text=text, state=state, author=author)
+
+
+def test_counts_are_the_users_own_records(tabbed_notes, user_client):
+    listed = user_client.get("/notes/tabs").json
+    assert listed["counts"] == {"all": 4, "todo": 3, "done": 1}
+    assert listed["state"] == "all" and listed["total"] == 4
+
+
+def test_a_manager_counts_everyones(tabbed_notes, user, user_client):
+    set_group(user, "notes", "manager")
+    assert user_client.get("/notes/tabs").json["counts"] == {"all": 6, "todo": 4, "done": 2}
+
+
+def test_a_tab_shows_its_states_a_page_at_a_time(tabbed_notes, user_client):
+    first = user_client.get("/notes/tabs?state=todo").json
+    assert first["notes"] == ["a", "b"] and first["pages"] == 2 and first["total"] == 3
+    second = user_client.get("/notes/tabs?state=todo&page=2").json
+    assert second["notes"] == ["dx"] and second["page"] == 2
+
+
+def test_unknown_state_and_page_out_of_range_fall_back(tabbed_notes, user_client):
+    listed = user_client.get("/notes/tabs?state=nope&page=50").json
+    assert listed["state"] == "all" and listed["page"] == 2 and listed["notes"] == ["cx", "dx"]
+    assert user_client.get("/notes/tabs?page=-3").json["page"] == 1
+
+
+def test_search_narrows_the_rows_not_the_counts(tabbed_notes, user_client):
+    listed = user_client.get("/notes/tabs?state=todo&x=1").json
+    assert listed["notes"] == ["dx"] and listed["total"] == 1
+    assert listed["counts"] == {"all": 4, "todo": 3, "done": 1}

@@ -164,9 +164,14 @@ def queue(kind: Kind, ids, user: User | None) -> list[int]:
     return queued
 
 
-def progress(kind: Kind) -> dict | None:
-    """``{"done", "total", "percent"}`` of the batches still running, or None."""
-    running = (
+def progress(kind: Kind, visible=lambda query: query) -> dict | None:
+    """``{"done", "total", "percent"}`` of the batches still running, or None.
+
+    ``visible`` narrows a query of documents to the ones the user may see: a
+    User's bar counts only their own documents, never a colleague's upload
+    (a manager's bulk Digitize can put several users' documents in one batch).
+    """
+    running = visible(
         Batch.select(Batch.id)
         .join(Document)
         .where((Batch.kind == kind.key) & Document.state.in_(list(BUSY)))
@@ -175,8 +180,10 @@ def progress(kind: Kind) -> dict | None:
     ids = [b.id for b in running]
     if not ids:
         return None
-    total = Document.select().where(Document.batch.in_(ids)).count()
-    busy = Document.select().where(Document.batch.in_(ids) & Document.state.in_(list(BUSY))).count()
+    total = visible(Document.select().where(Document.batch.in_(ids))).count()
+    busy = visible(
+        Document.select().where(Document.batch.in_(ids) & Document.state.in_(list(BUSY)))
+    ).count()
     done = total - busy
     return {"done": done, "total": total, "percent": round(done * 100 / total) if total else 0}
 

@@ -118,7 +118,7 @@ def _list_context(kind: Kind) -> dict:
         "pages": listed.pages,
         "total": listed.total,
         "busy": listed.counts["busy"] > 0,
-        "progress": documents.progress(kind),
+        "progress": documents.progress(kind, _visible),
         "filters": FILTERS,
         "counts": listed.counts,
         "credits": config.credits(kind.key),

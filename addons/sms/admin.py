@@ -1,4 +1,7 @@
-"""Administrators' pages: history, outbox, mass SMS, blacklist, prices and settings."""
+"""The SMS app's back office. History, outbox, every mass SMS and the
+blacklist are for ``SMS: Manager`` (administrators have every group); prices
+and the gateway's settings configure the whole site, so they stay with
+administrators, as Odoo keeps configuration in Settings."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from addons.sms import blacklist, config, gateways, numbers, pricing, recipients, sending
 from addons.sms.models import SmsBatch, SmsBlacklist, SmsMessage, SmsPrice
-from addons.sms.views import blueprint
-from host import admin_required, state_list, utcnow, write_transaction
+from addons.sms.views import MANAGER, blueprint
+from host import admin_required, group_required, state_list, utcnow, write_transaction
 
 PAGE = 50
 STATE_FILTERS = ("in_queue", "processing", "sent", "delivered", "failed", "canceled")
@@ -36,7 +39,7 @@ def _messages_page(query, template: str, **extra):
 
 
 @blueprint.route("/")
-@admin_required
+@group_required(MANAGER)
 def history():
     state = request.args.get("state", "")
     query = SmsMessage.select()
@@ -49,7 +52,7 @@ def history():
 
 
 @blueprint.route("/outbox")
-@admin_required
+@group_required(MANAGER)
 def outbox():
     """What the outbox gateway "sent": no SMS left the server."""
     query = SmsMessage.select().where(SmsMessage.gateway == "outbox")
@@ -57,7 +60,7 @@ def outbox():
 
 
 @blueprint.route("/batches")
-@admin_required
+@group_required(MANAGER)
 def batches_list():
     from addons.sms import batch_job
 
@@ -77,7 +80,7 @@ def batches_list():
 
 
 @blueprint.route("/blacklist", methods=["GET", "POST"])
-@admin_required
+@group_required(MANAGER)
 def blacklist_page():
     error, form = "", request.form
     if request.method == "POST":
@@ -106,7 +109,7 @@ def blacklist_page():
 
 
 @blueprint.route("/blacklist/<int:entry_id>/remove", methods=["POST"])
-@admin_required
+@group_required(MANAGER)
 def blacklist_remove(entry_id: int):
     entry = SmsBlacklist.get_or_none(SmsBlacklist.id == entry_id)
     if entry is not None:

@@ -192,7 +192,7 @@ def menu_items(user):
             icon="📱",
             description="Sent SMS, outbox, blacklist and prices",
             sequence=30,
-            admin_only=True,
+            # Shown to who may open the history: SMS managers and administrators.
         )
     ]
 

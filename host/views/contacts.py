@@ -1,4 +1,11 @@
-"""Contacts: list, form, delete, and the selection a bulk action applies to."""
+"""Contacts: list, form, delete, and the selection a bulk action applies to.
+
+Contacts are shared, as Odoo's ``res.partner`` is: every logged-in user
+lists, opens, creates, edits and deletes every contact, whoever made it, and
+reads and writes its chatter. They belong to no app, so no access group
+guards them. What the apps do with a contact is guarded by the app:
+another user's SMS, letters or documents about the same contact stay theirs.
+"""
 
 from __future__ import annotations
 

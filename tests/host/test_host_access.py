@@ -189,3 +189,25 @@ def test_search_narrows_the_rows_not_the_counts(tabbed_notes, user_client):
     listed = user_client.get("/notes/tabs?state=todo&x=1").json
     assert listed["notes"] == ["dx"] and listed["total"] == 1
     assert listed["counts"] == {"all": 4, "todo": 3, "done": 1}
+
+
+def test_contacts_are_shared_by_every_user(notes, app, admin, user, user_client):
+    """As Odoo's res.partner: a user with no group of any app still lists,
+    opens, edits and deletes a contact another user made, and its chatter."""
+    from host import Contact
+    from host.models import Message
+
+    set_group(user, "notes", "")
+    admin_client = log_in(app.test_client(), admin)
+    admin_client.post("/contacts/new", data={"name": "Shared Supplier", "country": "BE"})
+    shared = Contact.get(Contact.name == "Shared Supplier")
+    assert "Shared Supplier" in user_client.get("/contacts").text
+    assert user_client.get(f"/contacts/{shared.id}").status_code == 200
+    edit = {"name": "Shared Supplier NV", "country": "BE"}
+    assert user_client.post(f"/contacts/{shared.id}", data=edit).status_code == 302
+    assert Contact.get_by_id(shared.id).name == "Shared Supplier NV"
+    answer = user_client.post(f"/chatter/contact/{shared.id}", data={"body": "Called them"})
+    assert answer.status_code < 400
+    assert Message.select().where(Message.body.contains("Called them")).exists()
+    assert user_client.post(f"/contacts/{shared.id}/delete").status_code == 302
+    assert Contact.get_or_none(Contact.id == shared.id) is None

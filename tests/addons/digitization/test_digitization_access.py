@@ -77,3 +77,21 @@ def test_another_users_chatter_is_not_theirs(theirs, user, user_client):
     assert user_client.post(url, data={"body": "peek"}).status_code == 404
     set_group(user, "digitization", "manager")
     assert user_client.get(url).status_code == 200
+
+
+def test_the_progress_bar_counts_only_what_a_user_sees(theirs, user, user_client):
+    # A manager's bulk Digitize put a colleague's document and one of the
+    # user's in one batch; both are still being read.
+    from addons.digitization.models import Batch
+
+    mine = Document.create(kind="bill", filename="mine.pdf", author=user, state="draft")
+    batch = Batch.create(kind="bill")
+    for document in (theirs, mine):
+        Document.update(batch=batch, state="waiting").where(Document.id == document.id).execute()
+    shown = [
+        user_client.get(url).text for url in ("/digitization/bills", "/digitization/bills/rows")
+    ]
+    for html in shown:
+        assert "0 of 1</strong>" in html, html
+    set_group(user, "digitization", "manager")
+    assert "0 of 2</strong>" in user_client.get("/digitization/bills/rows").text

@@ -11,6 +11,8 @@ def test_a_user_sees_only_their_own_requests(app, sender_client, draft):
     theirs = lifecycle.create("Their contract", "t.pdf", mine.original, other)
     listing = sender_client.get("/itsme_sign/requests").data.decode()
     assert "My contract" in listing and "Their contract" not in listing
+    # The filters' counters count only the user's requests too.
+    assert "Draft (1)" in listing, listing
     for path in ("", "/original.pdf", "/pages/1.png", "/state", "/badge"):
         assert sender_client.get(f"/itsme_sign/requests/{theirs.id}{path}").status_code == 404
     answer = sender_client.post(

@@ -52,3 +52,34 @@ def test_no_sms_access_means_403_and_no_sms_buttons(app, sms, contact, user, use
 def test_the_demo_user_keeps_sms(sms, contact):
     plain = log_in(sms.test_client(), make_user("plain@example.com"))
     assert plain.get(f"/sms/compose/{contact.id}/phone").status_code == 200
+
+
+BACK_OFFICE = ("/sms/", "/sms/outbox", "/sms/batches", "/sms/blacklist")
+
+
+def test_the_back_office_is_for_sms_managers(sms, user, user_client):
+    """History, outbox, every mass SMS and the blacklist: an SMS Manager's
+    pages (an administrator has every group); an SMS User gets 403 and no menu."""
+    from addons.sms import blacklist
+
+    for url in BACK_OFFICE:
+        assert user_client.get(url).status_code == 403, url
+    assert user_client.post("/sms/blacklist", data={"number": "+32470123456"}).status_code == 403
+    assert 'data-menu="sms"' not in user_client.get("/").text
+    set_group(user, "sms", "manager")
+    for url in BACK_OFFICE:
+        assert user_client.get(url).status_code == 200, url
+    assert 'data-menu="sms"' in user_client.get("/").text
+    response = user_client.post("/sms/blacklist", data={"number": "+32470123456"})
+    assert response.status_code == 302 and blacklist.is_blacklisted("+32470123456")
+
+
+def test_prices_and_gateway_settings_stay_with_administrators(sms, user, user_client):
+    set_group(user, "sms", "manager")
+    assert "/sms/prices" not in user_client.get("/sms/").text
+    assert user_client.get("/sms/prices").status_code == 403
+    response = user_client.post("/sms/settings", data={"gateway": "twilio"})
+    assert response.status_code == 403
+    from addons.sms import config
+
+    assert config.get("gateway") == "outbox"

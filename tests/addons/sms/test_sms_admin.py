@@ -53,7 +53,7 @@ def test_config_defaults(app):
     assert app.config["SMS_BATCH_CHUNK"] == 500
 
 
-def test_menu_is_for_admins(sms, admin_client, user_client):
+def test_menu_is_for_sms_managers(sms, admin_client, user_client):
     assert 'data-menu="sms"' in admin_client.get("/").get_data(as_text=True)
     assert 'data-menu="sms"' not in user_client.get("/").get_data(as_text=True)
 
@@ -97,7 +97,7 @@ def test_blacklist_refuses_a_bad_number(sms, admin_client):
     assert SmsBlacklist.select().count() == 0
 
 
-def test_blacklist_is_admin_only(sms, user_client):
+def test_blacklist_is_for_sms_managers(sms, user_client):
     assert user_client.post("/sms/blacklist", data={"number": "+32470123456"}).status_code == 403
     blacklist.add("+32470123456")
     entry = SmsBlacklist.get()

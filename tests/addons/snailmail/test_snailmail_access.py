@@ -22,6 +22,8 @@ def test_a_user_sees_only_their_own_letters(letters, user_client):
     page = user_client.get("/snailmail/letters?state=all").text
     assert f"/snailmail/letters/{letters['mine'].id}" in page
     assert f"/snailmail/letters/{letters['theirs'].id}" not in page
+    # The filters' counters count only the user's letters too.
+    assert "Error (0)" in page, page
     theirs = letters["theirs"].id
     for url in (f"/snailmail/letters/{theirs}", f"/snailmail/letters/{theirs}/pdf",
                 f"/snailmail/letters/{theirs}/state"):  # fmt: skip

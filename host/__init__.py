@@ -9,6 +9,7 @@ from host.access import Group, check_owner, group_required, has_group, own_recor
 from host.addon_settings import AddonSettings
 from host.app import create_app
 from host.chatter import (
+    ChatterModel,
     messages_for,
     post_message,
     post_messages,
@@ -57,6 +58,7 @@ __all__ = [
     "BulkAction",
     "ByIds",
     "Button",
+    "ChatterModel",
     "Config",
     "ConfigError",
     "ConfigKey",

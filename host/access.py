@@ -191,13 +191,18 @@ def own_records(query, owner_field, *, see_all: str):
     return query.where(owner_field == (user.id if user is not None else None))
 
 
+def owns(owner_id: int | None, *, see_all: str) -> bool:
+    """Whether the request's user owns the record (``owner_id``) or has ``see_all``."""
+    if has_group(see_all):
+        return True
+    user = _current()
+    return user is not None and owner_id == user.id
+
+
 def check_owner(owner_id: int | None, *, see_all: str) -> None:
     """Answer 404 unless the request's user owns the record or has ``see_all``:
     another user's record does not exist for them."""
-    if has_group(see_all):
-        return
-    user = _current()
-    if user is None or owner_id != user.id:
+    if not owns(owner_id, see_all=see_all):
         abort(404, description="This record does not exist, or it is not yours.")
 
 

@@ -67,6 +67,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_blueprints(app, registry)
     init_requests(app)
     init_mail(app)
+    for addon in registry.loaded():
+        for chatter_model in addon.manifest.chatter:
+            chatter_model.register()
     registry.hooks.init_app(app=app)
     app.extensions["host_jobs"] = JobQueue(app)
     with app.app_context():

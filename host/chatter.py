@@ -7,9 +7,12 @@ record itself works when it has ``model_name`` and ``id``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import peewee
 
+from host.access import owns
 from host.db import utcnow
 from host.models import Attachment, Contact, Message, User
 
@@ -27,9 +30,42 @@ FINAL_STATES = frozenset({"", "delivered", "failed", "canceled"})
 
 
 # Record types that have a chatter: model name -> peewee model. Addons add
-# theirs with :func:`register_chatter_model` in ``init_app``.
+# theirs on their manifest (``Manifest(chatter=...)``, registered by the host
+# as the app is built) or with :func:`register_chatter_model` in ``init_app``.
 _MODELS: dict[str, type] = {"contact": Contact}
 _VISIBLE: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class ChatterModel:
+    """A record type with a chatter, declared on an addon's manifest.
+
+    ``owner`` (a foreign key to the user, ``SignRequest.author``) with
+    ``see_all`` (a group, ``"itsme_sign.manager"``) lets a user see only the
+    records they own, unless they have that group; ``visible(record) -> bool``
+    is a check of the addon's own instead. With neither, every user sees them.
+    """
+
+    name: str
+    model: type
+    owner: peewee.Field | None = None
+    see_all: str = ""
+    visible: Callable[[object], bool] | None = None
+
+    def __post_init__(self):
+        if (self.owner is None) != (not self.see_all):
+            raise ValueError(f"chatter model {self.name!r}: give owner and see_all together")
+        if self.owner is not None and self.visible is not None:
+            raise ValueError(f"chatter model {self.name!r}: give owner or visible, not both")
+
+    def register(self) -> None:
+        register_chatter_model(self.name, self.model, visible=self.visible or self._owned())
+
+    def _owned(self):
+        if self.owner is None:
+            return None
+        column, see_all = self.owner.name, self.see_all
+        return lambda record: owns(record.__data__.get(column), see_all=see_all)
 
 
 def register_chatter_model(name: str, model: type, visible=None) -> None:

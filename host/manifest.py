@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from host.access import Group
+from host.chatter import ChatterModel
 from host.configuration import Config
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -44,6 +45,8 @@ class Manifest:
     groups: tuple[Group, ...] = ()
     # The group a user has until an administrator chooses ("" for none).
     default_group: str = ""
+    # Its record types with a chatter, registered by the host as the app is built.
+    chatter: tuple[ChatterModel, ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -55,6 +58,9 @@ class Manifest:
             raise AddonError(f"addon {self.name!r}: depends must be a tuple of names")
         object.__setattr__(self, "depends", tuple(self.depends))
         object.__setattr__(self, "groups", tuple(self.groups))
+        object.__setattr__(self, "chatter", tuple(self.chatter))
+        if not all(isinstance(model, ChatterModel) for model in self.chatter):
+            raise AddonError(f"addon {self.name!r}: chatter must be ChatterModel objects")
         keys = [group.key for group in self.groups]
         if not all(isinstance(group, Group) for group in self.groups) or len(set(keys)) != len(
             keys

@@ -13,6 +13,7 @@ from addons.iap import Service, standard_packs
 from host import (
     BulkAction,
     Button,
+    ChatterModel,
     Contact,
     Group,
     Manifest,
@@ -23,7 +24,6 @@ from host import (
     current_user,
     has_group,
     hookimpl,
-    register_chatter_model,
 )
 from host import Document as PrintableDocument
 
@@ -41,6 +41,11 @@ manifest = Manifest(
         Group("manager", "Manager", "Sees every user's documents, validates and reopens them"),
     ),
     default_group="user",
+    # A plain User sees the chatter of their own uploads; a Manager, everyone's.
+    chatter=tuple(
+        ChatterModel(kind.model, Document, owner=Document.author, see_all="digitization.manager")
+        for kind in KINDS.values()
+    ),
 )
 
 
@@ -82,18 +87,6 @@ def register_blueprints():
     from addons.digitization.views import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def init_app(app):
-    for kind in KINDS.values():
-        register_chatter_model(kind.model, Document, visible=_visible)
-
-
-def _visible(document) -> bool:
-    """A plain User sees their own uploads; a Manager, everyone's."""
-    user = current_user()
-    return user is not None and (document.author_id == user.id or has_group("digitization.manager"))
 
 
 @hookimpl

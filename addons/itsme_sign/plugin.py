@@ -18,15 +18,13 @@ from addons.itsme_sign import config
 from addons.itsme_sign.jobs import JOBS
 from addons.itsme_sign.models import MODELS, SignRequest
 from host import (
+    ChatterModel,
     Group,
     MailTemplate,
     Manifest,
     MenuItem,
     Migration,
-    current_user,
-    has_group,
     hookimpl,
-    register_chatter_model,
 )
 
 manifest = Manifest(
@@ -43,6 +41,15 @@ manifest = Manifest(
         Group("manager", "Manager", "Every request, roles"),
     ),
     default_group="user",
+    # The host's chatter route answers 404 for another user's request.
+    chatter=(
+        ChatterModel(
+            "itsme_sign.request",
+            SignRequest,
+            owner=SignRequest.author,
+            see_all="itsme_sign.manager",
+        ),
+    ),
 )
 
 
@@ -112,18 +119,6 @@ def register_commands(cli):
     part = _identification()
     if hasattr(part, "register_commands"):
         part.register_commands(cli)
-
-
-@hookimpl
-def init_app(app):
-    # The host's chatter route answers 404 for another user's request.
-    register_chatter_model("itsme_sign.request", SignRequest, visible=_request_visible)
-
-
-def _request_visible(sign_request) -> bool:
-    user = current_user()
-    mine = user is not None and sign_request.author_id == user.id
-    return mine or has_group("itsme_sign.manager")
 
 
 @hookimpl

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from addons.iap import Service, standard_packs
 from addons.lead_generation import config, hookspecs, jobs
-from addons.lead_generation.models import MODELS
-from host import Group, Manifest, MenuItem, Migration, hookimpl, register_chatter_model
+from addons.lead_generation.leads import CHATTER_MODEL
+from addons.lead_generation.models import MODELS, Lead
+from addons.lead_generation.views import lead_visible
+from host import ChatterModel, Group, Manifest, MenuItem, Migration, hookimpl
 
 manifest = Manifest(
     name="lead_generation",
@@ -30,6 +32,8 @@ manifest = Manifest(
         Group("manager", "Manager", "Sees every lead and every user's mining requests"),
     ),
     default_group="user",
+    # The host's chatter route answers 404 for a lead the user may not see.
+    chatter=(ChatterModel(CHATTER_MODEL, Lead, visible=lead_visible),),
 )
 
 
@@ -62,16 +66,6 @@ def register_blueprints():
     from addons.lead_generation.views import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def init_app(app):
-    from addons.lead_generation.leads import CHATTER_MODEL
-    from addons.lead_generation.models import Lead
-    from addons.lead_generation.views import lead_visible
-
-    # The host's chatter route answers 404 for a lead the user may not see.
-    register_chatter_model(CHATTER_MODEL, Lead, visible=lead_visible)
 
 
 @hookimpl

@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 from host import (
     BaseModel,
     Button,
+    ChatterModel,
     Group,
     Manifest,
     MenuItem,
@@ -19,17 +20,6 @@ from host import (
     hookimpl,
     own_records,
     state_list,
-)
-
-manifest = Manifest(
-    name="notes",
-    title="Team Notes",
-    summary="Notes of a team.",
-    groups=(
-        Group("user", "User", "Sees and deletes their own notes"),
-        Group("manager", "Manager", "Sees everyone's notes and pins them"),
-    ),
-    default_group="user",
 )
 
 blueprint = Blueprint("notes", __name__)
@@ -43,6 +33,20 @@ class TeamNote(BaseModel):
 
     class Meta:
         table_name = "notes_note"
+
+
+manifest = Manifest(
+    name="notes",
+    title="Team Notes",
+    summary="Notes of a team.",
+    groups=(
+        Group("user", "User", "Sees and deletes their own notes"),
+        Group("manager", "Manager", "Sees everyone's notes and pins them"),
+    ),
+    default_group="user",
+    # Its chatter follows its access groups, as its own pages do.
+    chatter=(ChatterModel("notes.note", TeamNote, owner=TeamNote.author, see_all="notes.manager"),),
+)
 
 
 def _note(note_id: int) -> TeamNote:

@@ -4,7 +4,7 @@ follow are not shown; a state-filtered list counts only what the user may see.""
 
 import pytest
 
-from host import Manifest, has_group
+from host import ChatterModel, Manifest, has_group
 from host.access import Group, set_group, user_levels
 from host.manifest import AddonError
 from host.testing import log_in, make_user
@@ -141,6 +141,20 @@ def test_a_group_given_during_a_request_counts_at_once_in_it(app, notes, user):
         assert not can_reach("notes.pin")  # answered from the request's memo
         set_group(user, "notes", "manager")
         assert can_reach("notes.pin")
+
+
+def test_a_chatter_declared_on_the_manifest_follows_the_owner(notes, user, user_client):
+    assert user_client.get(f"/chatter/notes.note/{notes['mine'].id}").status_code == 200
+    assert user_client.get(f"/chatter/notes.note/{notes['theirs'].id}").status_code == 404
+    set_group(user, "notes", "manager")
+    assert user_client.get(f"/chatter/notes.note/{notes['theirs'].id}").status_code == 200
+
+
+def test_a_chatter_model_needs_owner_and_see_all_together():
+    with pytest.raises(ValueError, match="together"):
+        ChatterModel("notes.note", TeamNote, owner=TeamNote.author)
+    with pytest.raises(AddonError, match="ChatterModel"):
+        Manifest(name="bad", title="Bad", chatter=(TeamNote,))
 
 
 # -- state_list: a list page's tabs count only what the user may see --------------

@@ -133,6 +133,12 @@ def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
 
 
+# Seconds a pooled PostgreSQL connection lives: it is retired as it is taken or
+# given back after that, so a process does not keep a burst's connections, or
+# ones a proxy's idle timeout has cut, for ever.
+MAX_CONNECTION_AGE = 300
+
+
 def parse_database_url(url: str) -> peewee.Database:
     """Build a database from ``sqlite:///path`` or ``postgresql://user@host:port/name``.
 
@@ -201,9 +207,20 @@ def parse_database_url(url: str) -> peewee.Database:
         if "schema" in query:
             kwargs["options"] = f"-c search_path={query['schema'][0]}"
         # Pooled: a new PostgreSQL connection is a new server process, too
-        # dear for every request; 20 per web process at most, as peewee's default.
+        # dear for every request; 20 per web process at most, as peewee's
+        # default, each retired after MAX_CONNECTION_AGE. A connection the
+        # server ended (a restart, pg_terminate_backend) fails peewee's check
+        # as it is taken from the pool and is replaced.
         kwargs["connection_factory"] = _postgresql_connection_class()
-        return _pooled(PooledPostgresqlDatabase(name, max_connections=20, timeout=30, **kwargs))
+        return _pooled(
+            PooledPostgresqlDatabase(
+                name,
+                max_connections=20,
+                timeout=30,
+                stale_timeout=MAX_CONNECTION_AGE,
+                **kwargs,
+            )
+        )
     raise DatabaseURLError(
         f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///file.db or "
         "postgresql://user@host:5432/name"

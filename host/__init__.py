@@ -41,6 +41,7 @@ from host.manifest import AddonError, Manifest
 from host.migrations import Migration
 from host.models import Contact, Setting, User
 from host.notify import MailTemplate, MailTemplateError, send_mail_template
+from host.page_assets import PageAsset
 from host.plugins import notify_saved, registry, request_cache
 from host.public_endpoints import BadToken, public_endpoint, read_token, sign_token
 from host.secret_store import read_secret, write_secret
@@ -77,6 +78,7 @@ __all__ = [
     "MessageAction",
     "Migration",
     "P",
+    "PageAsset",
     "Recipient",
     "Prepared",
     "RetryTask",

@@ -22,6 +22,7 @@ from flask import current_app
 
 from host.document_types import Document
 from host.mail_wording import MailTemplate
+from host.page_assets import PageAsset
 from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
 from host.widgets import FieldWidget
 
@@ -173,6 +174,9 @@ class HostHooks(Hooks):
 
     def mail_templates(self) -> list[MailTemplate]:
         return self._collect(self._hook.mail_templates, MailTemplate)
+
+    def page_assets(self, *, endpoint: str) -> list[PageAsset]:
+        return self._collect(self._hook.page_assets, PageAsset, endpoint=endpoint)
 
 
 def hooks(facade: type[F] = HostHooks) -> F:

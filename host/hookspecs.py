@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from host.jobs import Job
     from host.mail_wording import MailTemplate
     from host.migrations import Migration
+    from host.page_assets import PageAsset
     from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
     from host.widgets import FieldWidget
 
@@ -235,4 +236,21 @@ def register_jobs() -> list[Job]:
     job that no addon lists never runs.
 
     :return: the ``Job`` objects ``@job`` made (``[jobs.sweep, jobs.send]``).
+    """
+
+
+@hookspec
+def page_assets(endpoint: str) -> list[PageAsset]:
+    """Static scripts and stylesheets an addon adds to a page it does not own
+    (Partner Autocomplete's script on the host's contact form).
+
+    Called once per page built on the host's ``base.html``, with the
+    request's ``endpoint`` (``"host.contact"``): return assets only for the
+    pages that need them. The host links the stylesheets in ``<head>`` and
+    the scripts at the end of ``<body>``, after its own ``host.js`` and
+    ``widgets.js``. Assets are files of a blueprint's ``static`` folder, never
+    inline code, so a Content-Security-Policy without ``'unsafe-inline'``
+    holds; an addon never rewrites the rendered page.
+
+    :return: :class:`host.PageAsset` objects.
     """

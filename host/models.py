@@ -98,6 +98,15 @@ class Setting(BaseModel):
         return value
 
     @classmethod
+    def remember(cls, values: dict[str, str | None]) -> None:
+        """Keep ``values`` (key -> saved text, None for never saved), read in
+        bulk, as this request's answers of :meth:`saved` (the addon registry
+        reads the addons' settings with the enabled addons, in one statement)."""
+        memo = _request_memo()
+        if memo is not None:
+            memo.update(values)
+
+    @classmethod
     def write(cls, key: str, value: str) -> None:
         cls.insert(key=key, value=value).on_conflict(
             conflict_target=[cls.key], update={cls.value: value}

@@ -17,22 +17,23 @@ from importlib.metadata import entry_points
 
 import pluggy
 from flask import current_app, has_request_context
+from peewee import Value
 
 from host import hookspecs
 from host import migrations as schema
 from host.db import Prepared, db, utcnow
 from host.hookcalls import F, Hooks, HostHooks
 from host.manifest import AddonError, Manifest, load_order
-from host.models import AddonState
+from host.models import AddonState, Setting
 from host.request_cache import context_cache as _context_cache
 from host.request_cache import request_cache
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "iap_host.addons"
-# Read on every request and job: compiled once (see host.db.Prepared).
-ENABLED_ADDONS = Prepared(lambda: AddonState.select(AddonState.name).where(AddonState.enabled))
 CORE = "base"
+# The rows of the state statement (:meth:`AddonRegistry._state_statement`).
+_ADDON, _SETTING = 0, 1
 
 
 @dataclass
@@ -68,6 +69,7 @@ class AddonRegistry:
         self._spec_owner: dict[str, str] = {}
         # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
         self.trace = trace
+        self._state: Prepared | None = None
 
     # -- discovery -------------------------------------------------------
 
@@ -221,16 +223,56 @@ class AddonRegistry:
 
     def enabled_names(self) -> frozenset[str]:
         """Addons enabled in the database, read once per request (or per app
-        context outside requests: a job, a CLI command)."""
+        context outside requests: a job, a CLI command).
+
+        The same statement reads the values the loaded addons' Settings
+        pages saved (:class:`host.AddonSettings`), kept for the request: an
+        addon's hooks ask for its switches on every page, and each was one
+        more statement."""
         cache = request_cache()
         if cache is not None and "enabled_addons" in cache:
             return cache["enabled_addons"]
-        names = {CORE}
-        names.update(row[0] for row in ENABLED_ADDONS.run().fetchall())
+        names, settings = {CORE}, dict.fromkeys(self._setting_keys())
+        for kind, name, value in self._state_statement().run().fetchall():
+            if kind == _ADDON:
+                names.add(name)
+            else:
+                settings[name] = value
         names = frozenset(n for n in names if n in self.order)
         if cache is not None:
             cache["enabled_addons"] = names
+        Setting.remember(settings)
         return names
+
+    def _setting_keys(self) -> list[str]:
+        """``<addon>.<field>`` of every editable key of the loaded addons'
+        contracts (where :class:`host.AddonSettings` saves them)."""
+        return [
+            f"{name}.{field}"
+            for name in self.order
+            if self.addons[name].manifest.config is not None
+            for field in self.addons[name].manifest.config.editable_names()
+        ]
+
+    def _state_statement(self) -> Prepared:
+        """Enabled addons and saved settings in one statement, compiled once
+        (see host.db.Prepared); rows are ``(kind, name or key, value)``."""
+        if self._state is None:
+            keys = self._setting_keys()
+
+            def build():
+                addons = AddonState.select(Value(_ADDON), AddonState.name, Value("")).where(
+                    AddonState.enabled
+                )
+                if not keys:
+                    return addons
+                saved = Setting.select(Value(_SETTING), Setting.key, Setting.value).where(
+                    Setting.key.in_(keys)
+                )
+                return addons.union_all(saved)
+
+            self._state = Prepared(build)
+        return self._state
 
     def forget_cache(self) -> None:
         for cache in (request_cache(), _context_cache()):

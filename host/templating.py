@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from markupsafe import Markup
 
 from host import access, security
 from host.chatter import FINAL_STATES, STATE_ICONS
+from host.request_cache import request_cache
 
 
 def init_templating(app: Flask) -> None:
@@ -25,6 +26,18 @@ def init_templating(app: Flask) -> None:
         ):
             found.setdefault(action.message_id, []).append(action)
         return found
+
+    def page_assets(kind: str) -> list:
+        """The enabled addons' assets of ``kind`` ("style", "script") for
+        the request's page; the hook is asked once per request."""
+        cache = request_cache()
+        found = cache.get("page_assets") if cache is not None else None
+        if found is None:
+            endpoint = request.endpoint if has_request_context() else None
+            found = registry.hooks.page_assets(endpoint=endpoint or "")
+            if cache is not None:
+                cache["page_assets"] = found
+        return [asset for asset in found if asset.kind == kind]
 
     @app.context_processor
     def host_globals():
@@ -45,6 +58,7 @@ def init_templating(app: Flask) -> None:
             "state_icons": STATE_ICONS,
             "final_states": FINAL_STATES,
             "message_actions": message_actions,
+            "page_assets": page_assets,
             # Access groups: a button shown only to who may follow it.
             "has_group": access.has_group,
         }

@@ -20,6 +20,7 @@ def test_docs_examples_match_the_tested_files():
         "examples/hooks/field_widget.py",
         "examples/hooks/mail_template.py",
         "examples/hooks/document_action.py",
+        "examples/hooks/page_assets.py",
     }
     for path, code in blocks:
         assert (ROOT / path).read_text() == code, f"docs/hooks.md example differs from {path}"

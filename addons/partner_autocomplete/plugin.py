@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import render_template, request, url_for
-from markupsafe import Markup
+from flask import render_template
 
 from addons.iap import Service, standard_packs
 from addons.partner_autocomplete import config, jobs
@@ -17,9 +16,9 @@ from host import (
     Group,
     Manifest,
     Migration,
+    PageAsset,
     SettingsBlock,
     hookimpl,
-    registry,
 )
 
 manifest = Manifest(
@@ -39,6 +38,7 @@ manifest = Manifest(
 # The host's contact form pages, where the dropdown is attached.
 CONTACT_FORM_ENDPOINTS = ("host.contact_new", "host.contact")
 _STATIC = "partner_autocomplete.static"
+_ASSETS = "partner_autocomplete/"
 
 
 @hookimpl
@@ -86,32 +86,17 @@ def register_blueprints():
 
 
 @hookimpl
-def init_app(app):
-    app.after_request(_attach_to_contact_form)
-
-
-def _attach_to_contact_form(response):
-    """Add the script that takes over a chosen company on the contact form.
-
-    The dropdown is the host's field widget (``record_field_widgets``); no
-    host hook adds an addon's script to a host page yet, so the tag goes in
-    before ``</body>``: a file, no inline code, so a strict CSP holds."""
-    if (
-        request.endpoint not in CONTACT_FORM_ENDPOINTS
-        or response.mimetype != "text/html"
-        or response.direct_passthrough
-        or not registry().is_enabled("partner_autocomplete")
-        or not config.switch("enabled")
-    ):
-        return response
-    tags = Markup('<link rel="stylesheet" href="{css}"><script src="{js}" defer></script>').format(
-        css=url_for(_STATIC, filename="partner_autocomplete/autocomplete.css"),
-        js=url_for(_STATIC, filename="partner_autocomplete/choice.js"),
-    )
-    html = response.get_data(as_text=True)
-    if "</body>" in html:
-        response.set_data(html.replace("</body>", f"{tags}</body>", 1))
-    return response
+def page_assets(endpoint):
+    """The script that takes over a chosen company on the contact form (the
+    dropdown itself is the host's field widget), and its panel's styles."""
+    if endpoint not in CONTACT_FORM_ENDPOINTS or not config.switch("enabled"):
+        return []
+    return [
+        PageAsset(
+            id="partner-autocomplete-css", static=_STATIC, filename=_ASSETS + "autocomplete.css"
+        ),
+        PageAsset(id="partner-autocomplete-js", static=_STATIC, filename=_ASSETS + "choice.js"),
+    ]
 
 
 @hookimpl

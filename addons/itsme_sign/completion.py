@@ -53,8 +53,6 @@ def complete(request_id: int) -> str:
         return sign_request.state
     if any(s.state != "signed" for s in sign_request.signers):
         return "waiting"
-    if sign_request.completion_error:
-        return "failed"
     try:
         signed, stamped_sha256 = signed_pdf(sign_request)
     except Exception as exc:  # any failure counts: a bad PDF, a key that cannot be read
@@ -83,14 +81,14 @@ def complete(request_id: int) -> str:
 
 
 def _failed(request_id: int, exc: Exception) -> str:
-    """Count a failed attempt; at ``ITSME_SIGN_COMPLETION_ATTEMPTS`` mark the
-    request with the error (its page and chatter say it) and mail its sender
-    once. Under the row lock, so processes at once count each attempt and
-    mail once."""
+    """Count a failed attempt; at ``ITSME_SIGN_COMPLETION_ATTEMPTS`` the
+    request becomes ``failed`` with the error (its page and chatter say it)
+    and its sender is mailed once. Under the row lock, so processes at once
+    count each attempt and mail once."""
     with write_transaction():
         current = locked(SignRequest.select().where(SignRequest.id == request_id)).get()
-        if current.state != "sent" or current.completion_error:
-            return current.state if current.state != "sent" else "failed"
+        if current.state != "sent":
+            return current.state
         attempts = current.completion_attempts + 1
         if attempts < config.completion_attempts():
             SignRequest.update(completion_attempts=attempts).where(
@@ -102,10 +100,10 @@ def _failed(request_id: int, exc: Exception) -> str:
             f"The signed PDF could not be made after {attempts} attempts ({reason}). "
             "Every signer signed; an administrator can look at the server's log."
         )[:1000]
-        SignRequest.update(completion_attempts=attempts, completion_error=error).where(
-            SignRequest.id == current.id
-        ).execute()
-        lifecycle.log(current, error)
+        SignRequest.update(
+            state="failed", completion_attempts=attempts, completion_error=error
+        ).where(SignRequest.id == current.id).execute()
+        lifecycle.log(current, error, state="failed")
         author = current.author
         if author is not None and author.email:
             send_mail_template(

@@ -42,7 +42,7 @@ SIGN_KEYS = (
         default=5,
         type=int,
         minimum=1,
-        meaning="Failed attempts at making a signed PDF before the request is marked "
+        meaning="Failed attempts at making a signed PDF before the request becomes failed "
         "with the error and its sender is mailed (the sweep then stops retrying it)",
     ),
     ConfigKey(

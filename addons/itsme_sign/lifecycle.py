@@ -372,8 +372,6 @@ def expire_due() -> int:
 
 def unfinished() -> list[int]:
     """Requests whose signers all signed and whose signed PDF is not made yet
-    (its job lost with a worker, or out of retries): the sweep makes them."""
-    sent = SignRequest.select(SignRequest.id).where(
-        (SignRequest.state == "sent") & (SignRequest.completion_error == "")
-    )
+    (its job lost with a worker, or a failed attempt): the sweep makes them."""
+    sent = SignRequest.select(SignRequest.id).where(SignRequest.state == "sent")
     return [row.id for row in sent if _all_signed(row.id)]

@@ -7,8 +7,9 @@ import peewee
 
 from host import BaseModel, User, utcnow
 
-# A sign request's states, as the issue names them.
-STATES = ("draft", "sent", "signed", "declined", "canceled", "expired")
+# A sign request's states, as the issue names them, and ``failed``: every
+# signer signed but the signed PDF could not be made (``completion_error`` says why).
+STATES = ("draft", "sent", "signed", "declined", "canceled", "expired", "failed")
 # A signer's own state: ``waiting`` (not their turn yet, or draft), ``sent``
 # (their link is out), ``signed``, ``declined``.
 SIGNER_STATES = ("waiting", "sent", "signed", "declined")

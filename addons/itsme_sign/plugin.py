@@ -90,12 +90,22 @@ def _requests_count_completion_failures(migrator, database):
         ).run()
 
 
+def _failed_requests_say_so(migrator, database):
+    """Version 2: a request that gave up making its signed PDF is ``failed``
+    (it stayed ``sent`` with its ``completion_error``)."""
+    database.execute_sql(
+        "UPDATE itsme_sign_request SET state = 'failed' "
+        "WHERE state = 'sent' AND completion_error <> ''"
+    )
+
+
 @hookimpl
 def register_migrations():
     return [
         Migration(
             1, "requests count the signed PDF's failures", _requests_count_completion_failures
-        )
+        ),
+        Migration(2, "a request whose signed PDF failed is failed", _failed_requests_say_so),
     ]
 
 

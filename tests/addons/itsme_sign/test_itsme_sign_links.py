@@ -223,12 +223,12 @@ def test_a_lost_completion_is_finished_by_the_sweep_not_expired(app, ready):
 
 
 def test_a_signed_pdf_that_cannot_be_made_stops_after_the_attempts_and_tells_the_sender(
-    app, ready, sender, sender_client, mails
+    app, ready, sender, sender_client, mails, link_of
 ):
     """The PDF cannot be stamped (its stored original is broken): each
     sweep counts a failed attempt; at ITSME_SIGN_COMPLETION_ATTEMPTS the
-    request shows the error on its page and in the chatter, its sender is
-    mailed once, and the sweep stops retrying it."""
+    request becomes failed, shows the error on its page, in the chatter and
+    to its signers, its sender is mailed once, and the sweep stops retrying it."""
     from addons.itsme_sign import completion, jobs, lifecycle
     from addons.itsme_sign.models import Signer, SignRequest
     from host import messages_for, utcnow
@@ -251,7 +251,8 @@ def test_a_signed_pdf_that_cannot_be_made_stops_after_the_attempts_and_tells_the
 
     jobs.expire()
     current = SignRequest.get_by_id(sign_request.id)
-    assert current.completion_attempts == 3 and current.signed is None
+    assert current.state == "failed" and current.completion_attempts == 3
+    assert current.signed is None
     assert current.completion_error.startswith("The signed PDF could not be made after 3 attempts")
     (mail,) = failure_mails()
     assert mail.to == sender.email and "Employment contract" in mail.subject
@@ -263,9 +264,39 @@ def test_a_signed_pdf_that_cannot_be_made_stops_after_the_attempts_and_tells_the
     assert 'id="sign-completion-error"' in page and "could not be made after 3 attempts" in page
     fragment = sender_client.get(f"/itsme_sign/requests/{sign_request.id}/state").data.decode()
     assert "could not be made" in fragment and "data-poll" not in fragment  # no endless poll
+    assert "sign-state-failed" in fragment
+    listed = sender_client.get("/itsme_sign/requests?state=failed").data.decode()
+    assert "Failed (1)" in listed and "Employment contract" in listed
+    signer_page = app.test_client().get(link_of(jan.email)).data.decode()
+    assert 'id="sign-failed"' in signer_page and "could not be made" in signer_page
 
     assert lifecycle.unfinished() == []
     jobs.expire()
     assert completion.complete(sign_request.id) == "failed"  # a late job neither
     current = SignRequest.get_by_id(sign_request.id)
     assert current.completion_attempts == 3 and len(failure_mails()) == 1
+
+
+def test_itsme_sign_migration_2_marks_the_requests_that_gave_up_failed(app, ready):
+    """Version 1 left a request that gave up on its signed PDF ``sent``."""
+    from addons.itsme_sign import lifecycle
+    from addons.itsme_sign.models import SignRequest
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    gave_up, _ = ready()
+    out, _ = ready()
+    lifecycle.send(gave_up)
+    lifecycle.send(out)
+    SignRequest.update(completion_error="The signed PDF could not be made.").where(
+        SignRequest.id == gave_up.id
+    ).execute()
+    AddonSchema.update(version=1).where(AddonSchema.addon == "itsme_sign").execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
+    try:
+        with restarted.app_context():
+            assert AddonSchema.get(AddonSchema.addon == "itsme_sign").version == 2
+            assert SignRequest.get_by_id(gave_up.id).state == "failed"
+            assert SignRequest.get_by_id(out.id).state == "sent"
+    finally:
+        close_app(restarted)

@@ -46,6 +46,9 @@ def test_account_information_page(widget, admin_client):
     ):
         assert label in page, label
     assert "data-balance>6<" in page
+    # One word, one meaning: "Balance" is what can be spent; the journal's
+    # column, which counts held credits too, has its own name.
+    assert "Balance after" not in page and '<th class="num">Credits after</th>' in page
     assert re.search(r'<g data-day="\d{4}-\d\d-\d\d" data-spent="4\.000000">', page)
     assert "4 free · 0 paid" in page
 

@@ -16,23 +16,23 @@ from addons.sms.views import MANAGER, blueprint
 from host import admin_required, group_required, state_list, utcnow, write_transaction
 
 PAGE = 50
-STATE_FILTERS = ("in_queue", "processing", "sent", "delivered", "failed", "canceled")
+STATES = ("in_queue", "processing", "sent", "delivered", "failed", "canceled")
+# The history's filter: every state, then one state at a time.
+STATE_FILTERS: dict[str, tuple[str, ...] | None] = {"all": None} | {s: (s,) for s in STATES}
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
-
-
-def _messages_page(query, template: str, **extra):
-    page = _page()
-    total = query.count()
-    rows = query.order_by(SmsMessage.id.desc()).paginate(page, PAGE)
+def _messages_page(visible, filters, template: str, **extra):
+    listed = state_list(
+        visible, SmsMessage.state, filters, order_by=(SmsMessage.id.desc(),), per_page=PAGE
+    )
     return render_template(
         template,
-        messages=rows,
-        page=page,
-        pages=max((total + PAGE - 1) // PAGE, 1),
-        total=total,
+        messages=listed.rows,
+        state=listed.state,
+        counts=listed.counts,
+        page=listed.page,
+        pages=listed.pages,
+        total=listed.total,
         resendable=sending.RESENDABLE,
         **extra,
     )
@@ -41,22 +41,20 @@ def _messages_page(query, template: str, **extra):
 @blueprint.route("/")
 @group_required(MANAGER)
 def history():
-    state = request.args.get("state", "")
-    query = SmsMessage.select()
-    if state in STATE_FILTERS:
-        query = query.where(SmsMessage.state == state)
+    visible = SmsMessage.select()
     batch = request.args.get("batch", type=int)  # None when out of a 64-bit range too
     if batch is not None and batch >= 0:
-        query = query.where(SmsMessage.batch == batch)
-    return _messages_page(query, "sms/history.html", state=state, states=STATE_FILTERS)
+        # One mass SMS's messages: its tabs count them alone.
+        visible = visible.where(SmsMessage.batch == batch)
+    return _messages_page(visible, STATE_FILTERS, "sms/history.html", states=STATES)
 
 
 @blueprint.route("/outbox")
 @group_required(MANAGER)
 def outbox():
     """What the outbox gateway "sent": no SMS left the server."""
-    query = SmsMessage.select().where(SmsMessage.gateway == "outbox")
-    return _messages_page(query, "sms/outbox.html", active=config.get("gateway"))
+    visible = SmsMessage.select().where(SmsMessage.gateway == "outbox")
+    return _messages_page(visible, {"all": None}, "sms/outbox.html", active=config.get("gateway"))
 
 
 @blueprint.route("/batches")

@@ -194,6 +194,42 @@ def test_history_survives_a_deleted_contact(sms, admin_client, contact, give_cre
     assert "Marie Dubois" in admin_client.get("/sms/outbox").get_data(as_text=True)
 
 
+def _history_rows(page: str) -> list[str]:
+    return re.findall(r'data-message="(\d+)"', page)
+
+
+def test_history_filter_counts_and_pages(sms, admin_client):
+    """Issue 10: the history is a host state list: each state's count in the
+    filter (within a mass SMS when one is chosen), pages kept within range."""
+    from addons.sms.models import SmsBatch, SmsMessage
+
+    batch = SmsBatch.create(body="Sale", state="done")
+    for state in ["delivered"] * 51 + ["failed"] * 2:
+        SmsMessage.create(body="Hi", state=state, gateway="outbox")
+    SmsMessage.create(body="Sale", state="failed", batch=batch, gateway="outbox")
+
+    page = admin_client.get("/sms/").get_data(as_text=True)
+    assert 'value="all">All states (54)</option>' in page
+    assert ">Delivered (51)</option>" in page and ">Failed (3)</option>" in page
+    assert ">Canceled (0)</option>" in page and "Page 1 / 2" in page
+    assert len(_history_rows(page)) == 50
+
+    last = admin_client.get("/sms/?state=delivered&page=9").get_data(as_text=True)
+    assert "Page 2 / 2" in last and len(_history_rows(last)) == 1
+
+    failed = admin_client.get("/sms/?state=failed").get_data(as_text=True)
+    assert "3 SMS" in failed and len(_history_rows(failed)) == 3
+    assert 'value="failed" selected' in failed
+
+    of_batch = admin_client.get(f"/sms/?batch={batch.id}").get_data(as_text=True)
+    assert "All states (1)</option>" in of_batch and ">Failed (1)</option>" in of_batch
+    assert _history_rows(of_batch) == [str(SmsMessage.get(SmsMessage.batch == batch).id)]
+
+    # An unknown state, or the old empty one, shows every SMS.
+    for state in ("", "bogus"):
+        assert "54 SMS" in admin_client.get(f"/sms/?state={state}").get_data(as_text=True)
+
+
 def test_the_token_is_stored_encrypted_with_a_key_outside_the_database(sms, app, admin_client):
     """Issue 11 #6: a copy of the database does not give the Twilio token away."""
     data = {

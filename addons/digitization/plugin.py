@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import has_request_context, render_template
+from flask import render_template
 
 from addons.digitization import config, jobs
 from addons.digitization.kinds import BY_MODEL, KINDS
@@ -21,8 +21,6 @@ from host import (
     Migration,
     Recipient,
     SettingsBlock,
-    current_user,
-    has_group,
     hookimpl,
 )
 from host import Document as PrintableDocument
@@ -145,11 +143,10 @@ def record_header_buttons(model, record):
 def record_documents(model, record):
     # The uploaded PDF, for document actions (Send by post); its recipient is
     # the contact the document was matched to, looked up only when asked.
+    # Another user's upload never gets here for a plain User: the manifest's
+    # chatter (owner, see_all) makes the host answer as if it did not exist.
     if model not in BY_MODEL or record.mimetype != "application/pdf":
         return []
-    user = current_user() if has_request_context() else None
-    if user is not None and record.author_id != user.id and not has_group("digitization.manager"):
-        return []  # another user's upload, for a plain User: not theirs to open or post
 
     def recipient():
         contact = Contact.get_or_none(Contact.id == record.contact_id)

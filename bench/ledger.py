@@ -152,6 +152,10 @@ class RawLedger:
         self.cur.execute(sql, params)
         return self.cur
 
+    def _stamp(self, when: dt.datetime):
+        """A time as charge() passes it: on SQLite the text sqlite3 would write."""
+        return when.isoformat(" ") if self.backend == "sqlite" else when
+
     def _insert(self, name: str, **params) -> int:
         cur = self._x(name, **params)
         return cur.fetchone()[0] if self.backend != "sqlite" else cur.lastrowid
@@ -167,7 +171,7 @@ class RawLedger:
         self._x(self.begin)
         try:
             row = self._x(
-                "RESERVE_FAST", amount=amount, service=service, now=now, no_trial=True
+                "RESERVE_FAST", amount=amount, service=service, now=self._stamp(now), no_trial=True
             ).fetchall()
             if not row:
                 raise RuntimeError(f"{service}: not enough credits")
@@ -176,10 +180,10 @@ class RawLedger:
                 "INSERT_HOLD",
                 account=account_id,
                 amount=amount,
-                expires_at=now + TTL,
+                expires_at=self._stamp(now + TTL),
                 description="",
                 reference=None,
-                now=now,
+                now=self._stamp(now),
             )
             self._x("COMMIT")
         except BaseException:
@@ -188,8 +192,10 @@ class RawLedger:
         # -- capture (the body of the with block did nothing)
         self._x(self.begin)
         try:
-            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            settled = self._x("SETTLE", rest=0, amount=amount, account=account_id).fetchall()
+            now = self._stamp(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            settled = self._x(
+                "SETTLE", rest=0, amount=amount, account=account_id, hold=hold_id
+            ).fetchall()
             if not settled:
                 raise RuntimeError("account would go negative")
             available, held, _ = settled[0]
@@ -205,10 +211,11 @@ class RawLedger:
                 hold=hold_id,
                 account=account_id,
                 held=amount,
-            ).fetchall()
-            if not closed:
+            ).rowcount
+            if closed != 1:
                 raise RuntimeError(f"hold {hold_id} was closed or expired")
-            description, reference = closed[0]
+            # charge() carries them from the hold it placed.
+            description, reference = "", None
             self._x(
                 "INSERT_ENTRY",
                 account=account_id,

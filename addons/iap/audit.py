@@ -30,6 +30,16 @@ def expired_lots(account_id: int, now: dt.datetime) -> list[Lot]:
     )
 
 
+def live_holds(account: Account) -> peewee.ModelSelect:
+    """The account's live holds (some may be past their TTL), read from its
+    ``live_from`` up along the primary key (there is no index of live
+    holds). Holds are never deleted, so a new hold's id is larger than any
+    before it."""
+    return Hold.select().where(
+        (Hold.id >= account.live_from) & (Hold.account == account.id) & (Hold.state == "held")
+    )
+
+
 def unclaimed(lots, claim: Decimal, now: dt.datetime) -> list[tuple]:
     """(lot, credits it loses, credits it keeps) for each lot past its date
     that loses some. ``lots`` are (id, expires_at, remaining) in draw-down
@@ -53,9 +63,10 @@ def available(service: str) -> Decimal:
         return ZERO
     now = _now()
     value, held = account.available, account.held
-    stale_holds = (
-        Hold.select(peewee.fn.SUM(Hold.amount))
-        .where((Hold.account == account.id) & (Hold.state == "held") & (Hold.expires_at <= now))
+    stale_holds = held and (
+        live_holds(account)
+        .select(peewee.fn.SUM(Hold.amount))
+        .where(Hold.expires_at <= now)
         .scalar()
     )
     if stale_holds:
@@ -113,10 +124,14 @@ def verify() -> list[Discrepancy]:
             ),
             Hold.amount,
         )
+        # Read from ``live_from`` up, as the ledger reads them: a live hold
+        # below it would never expire.
+        from_live_from = total(live_holds(account).select(peewee.fn.SUM(Hold.amount)), Hold.amount)
         checks = [
             ("balance (available + held)", journal, owned),
             ("sum of lots", journal, lots),
             ("held credits", live, account.held),
+            (f"held credits of the holds from {account.live_from} up", live, from_live_from),
         ]
         for what, expected, found in checks:
             if expected != found:
@@ -202,12 +217,11 @@ def journal_page(account_id: int, kind: str, page: int, per_page: int) -> tuple[
     ``kind`` filters on the row's movement (``capture``: charges; ``hold``:
     charges in progress)."""
     live = []
-    if kind in ("", "hold"):
+    account = Account.get_by_id(account_id)
+    if kind in ("", "hold") and account.held:
         live = [
             JournalRow(LiveHold("hold", h.created_at, h.description, h.reference, -h.amount), [])
-            for h in Hold.select()
-            .where((Hold.account == account_id) & (Hold.state == "held"))
-            .order_by(Hold.id.desc())
+            for h in live_holds(account).order_by(Hold.id.desc())
         ]
     # Entries of holds, written before iap migration 3, are in their charge's row.
     rows = Entry.select(Entry).where((Entry.account == account_id) & (Entry.kind != "hold"))

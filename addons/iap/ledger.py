@@ -32,7 +32,7 @@ from decimal import Decimal
 import peewee
 
 from addons.iap.amounts import to_credit
-from addons.iap.audit import expired_lots, unclaimed
+from addons.iap.audit import expired_lots, live_holds, unclaimed
 from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
@@ -54,7 +54,7 @@ from addons.iap.statements import (
     TAKE_FROM_LOT,
     TRIAL_ONLY,
 )
-from host import db, locked, write_transaction
+from host import db, locked, sql_datetime, write_transaction
 
 ZERO = Decimal(0)
 DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
@@ -333,15 +333,15 @@ def _credits(units) -> Decimal:
 
 
 def _locked_row(service: str) -> tuple:
-    """(id, available, held, trial_granted, next_expiry) of the service's
-    account, locked; the account is opened on first use."""
+    """(id, available, held, trial_granted, next_expiry, live_from) of the
+    service's account, locked; the account is opened on first use."""
     row = LOCK_ACCOUNT.run(service=service).fetchone()
     if row is None:
         # Insert-or-ignore, then lock: two processes opening the same account
         # at once end up with one row.
         Account.insert(service=service).on_conflict_ignore().execute()
         row = LOCK_ACCOUNT.run(service=service).fetchone()
-    return row[0], row[1], row[2], bool(row[3]), Account.next_expiry.python_value(row[4])
+    return row[0], row[1], row[2], bool(row[3]), Account.next_expiry.python_value(row[4]), row[5]
 
 
 @dataclass
@@ -356,6 +356,9 @@ class Held:
     replayed: bool = False
     # What the first charge captured, when ``replayed``.
     captured: Decimal = ZERO
+    # As stored (cut to 255): its capture's journal entry repeats them.
+    description: str = ""
+    reference: str | None = None
 
 
 @dataclass
@@ -415,20 +418,29 @@ def hold(
         if idempotency_key is None:
             # Most holds: the account covers it and nothing is to be swept
             # or granted first. No row changed: the slow path looks why.
+            stamp = sql_datetime(now)
             row = RESERVE_FAST.run(
-                amount=units, service=service, now=now, no_trial=on_first_use is None
+                amount=units, service=service, now=stamp, no_trial=on_first_use is None
             ).fetchall()
             if row:
                 account_id = row[0][0]
                 hold_id = INSERT_HOLD.insert(
                     account=account_id,
                     amount=units,
-                    expires_at=expires,
+                    expires_at=sql_datetime(expires),
                     description=description,
                     reference=reference,
-                    now=now,
+                    now=stamp,
                 )
-                return Held(hold_id, account_id, amount, "held", expires)
+                return Held(
+                    hold_id,
+                    account_id,
+                    amount,
+                    "held",
+                    expires,
+                    description=description,
+                    reference=reference,
+                )
         return _hold_slowly(
             service,
             amount,
@@ -456,7 +468,7 @@ def _hold_slowly(
     the account opened, the key looked up, the trial granted, what expired
     swept. A plain refusal writes nothing."""
     units = _units(amount)
-    account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+    account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(service)
     if idempotency_key is not None:
         fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
         earlier = _earlier_hold(idempotency_key, fingerprint, now)
@@ -464,13 +476,17 @@ def _hold_slowly(
             return earlier
         if earlier:
             # The key's last hold had expired and was just released.
-            account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+            account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(
+                service
+            )
     if on_first_use is not None and not trial_granted:
         on_first_use(Account.get_by_id(account_id))
-        account_id, available, held, trial_granted, next_expiry = _locked_row(service)
+        account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(service)
     lots_expired = next_expiry is not None and next_expiry <= now
     if lots_expired or (
-        available < units and STALE_HOLDS.run(account=account_id, now=now).fetchone()[0]
+        available < units
+        and held
+        and STALE_HOLDS.run(account=account_id, live_from=live_from, now=now).fetchone()[0]
     ):
         account = Account.get_by_id(account_id)
         _release_expired(account, now)
@@ -490,7 +506,16 @@ def _hold_slowly(
     )
     if idempotency_key is not None:
         _claim(idempotency_key, fingerprint, hold_id)
-    return Held(hold_id, account_id, amount, "held", expires, replayed=False)
+    return Held(
+        hold_id,
+        account_id,
+        amount,
+        "held",
+        expires,
+        replayed=False,
+        description=description,
+        reference=reference,
+    )
 
 
 def _earlier_hold(key: str, fingerprint: str, now):
@@ -515,6 +540,8 @@ def _earlier_hold(key: str, fingerprint: str, now):
             found.expires_at,
             replayed=True,
             captured=found.captured,
+            description=found.description,
+            reference=found.reference,
         )
     if found.state == "held":
         if found.expires_at > now:
@@ -552,17 +579,39 @@ def _claim(key: str, fingerprint: str, hold_id: int) -> None:
     _remember(key, "hold", fingerprint, hold_id)
 
 
-@dataclass
 class Capture:
-    """What a capture did, with the account's counters after it."""
+    """What a capture did, with the account's counters after it.
 
-    hold_id: int
-    account_id: int
-    captured: Decimal
-    available: Decimal
-    held: Decimal
-    # The account has a low-credit alert or an automatic top-up to check.
-    follow_up: bool
+    The amounts are kept as the statements returned them and made credits
+    when read: ``charge()`` reads none of them."""
+
+    __slots__ = ("hold_id", "account_id", "follow_up", "_units")
+
+    def __init__(self, hold_id: int, account_id: int, units: tuple, follow_up: bool):
+        self.hold_id = hold_id
+        self.account_id = account_id
+        # The account has a low-credit alert or an automatic top-up to check.
+        self.follow_up = follow_up
+        self._units = units  # (captured, available, held) in 10**-6
+
+    @property
+    def captured(self) -> Decimal:
+        return _credits(self._units[0])
+
+    @property
+    def available(self) -> Decimal:
+        return _credits(self._units[1])
+
+    @property
+    def held(self) -> Decimal:
+        return _credits(self._units[2])
+
+    def __repr__(self) -> str:
+        return (
+            f"Capture(hold_id={self.hold_id}, account_id={self.account_id}, "
+            f"captured={self.captured}, available={self.available}, held={self.held}, "
+            f"follow_up={self.follow_up})"
+        )
 
 
 def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> Capture:
@@ -576,31 +625,32 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
     with _hot_transaction():
         if held is not None and held.id == hold_id:
             account_id, held_units = held.account_id, _units(held.amount)
+            description, reference = held.description, held.reference
         else:
             found = HOLD_ACCOUNT.run(hold=hold_id).fetchone()
             if found is None:
                 raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
-            account_id, held_units = found
+            account_id, held_units, description, reference = found
         amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
         if amount > held_units:
             raise ValueError(
                 f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
             )
         now = _now()
+        stamp = sql_datetime(now)
         settled = SETTLE.run(
-            rest=held_units - amount, amount=held_units, account=account_id
+            rest=held_units - amount, amount=held_units, account=account_id, hold=hold_id
         ).fetchall()
         if not settled:
             raise _not_capturable(hold_id, now)
         available, held_after, follow_up = settled[0]
         lot, free = _take(account_id, hold_id, amount)
         closed = CLOSE_HOLD.run(
-            amount=amount, now=now, lot=lot, hold=hold_id, account=account_id, held=held_units
-        ).fetchall()
-        if not closed:
+            amount=amount, now=stamp, lot=lot, hold=hold_id, account=account_id, held=held_units
+        ).rowcount
+        if closed != 1:
             # Raised inside the transaction: what was settled and taken is undone.
             raise _not_capturable(hold_id, now)
-        description, reference = closed[0]
         INSERT_ENTRY.run(
             account=account_id,
             kind="capture",
@@ -611,18 +661,11 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
             hold=hold_id,
             description=description,
             reference=reference,
-            now=now,
+            now=stamp,
         )
         for callback in then:
             callback()
-    return Capture(
-        hold_id,
-        account_id,
-        _credits(amount),
-        _credits(available),
-        _credits(held_after),
-        bool(follow_up),
-    )
+    return Capture(hold_id, account_id, (amount, available, held_after), bool(follow_up))
 
 
 def _not_capturable(hold_id: int, now: dt.datetime) -> Exception:
@@ -657,6 +700,10 @@ def _release(account: Account, current: Hold, *, expired: bool) -> None:
         (Hold.id == current.id) & (Hold.state == "held")
     ).execute()
     _move(account, current.amount, -current.amount)
+    if not account.held and account.live_from <= current.id:
+        # No hold of the account is live: the next one is newer than this one.
+        Account.update(live_from=current.id + 1).where(Account.id == account.id).execute()
+        account.live_from = current.id + 1
     # Nothing owned changed: an entry of 0 keeps the charge's end on record.
     _journal(
         account,
@@ -670,25 +717,31 @@ def _release(account: Account, current: Hold, *, expired: bool) -> None:
 
 
 def _release_expired(account: Account, now) -> int:
-    stale = list(
-        Hold.select().where(
-            (Hold.account == account.id) & (Hold.state == "held") & (Hold.expires_at <= now)
-        )
-    )
+    """Release the account's holds past their TTL and move its ``live_from``
+    to the first hold still live: the next reads start there."""
+    if not account.held:
+        return 0
+    live = list(live_holds(account).order_by(Hold.id))
+    stale = [current for current in live if current.expires_at <= now]
     for current in stale:
         _release(account, current, expired=True)
+    first = next((current.id for current in live if current.expires_at > now), None)
+    if first is None:
+        first = live[-1].id + 1 if live else account.live_from
+    if first != account.live_from:
+        Account.update(live_from=first).where(Account.id == account.id).execute()
+        account.live_from = first
     return len(stale)
 
 
 def expire_holds() -> int:
-    """Release every hold past its TTL (the sweeper job). Returns how many."""
+    """Release every hold past its TTL (the sweeper job). Returns how many.
+
+    Every account with credits held is looked at (a handful: one per
+    service), which also moves its ``live_from`` up to its first live hold."""
     now = _now()
     count = 0
-    ids = {
-        h.account_id
-        for h in Hold.select(Hold.account).where((Hold.state == "held") & (Hold.expires_at <= now))
-    }
-    for account_id in ids:
+    for account_id in [a.id for a in Account.select(Account.id).where(Account.held > 0)]:
         with write_transaction():
             count += _release_expired(_lock_account_id(account_id), now)
     return count

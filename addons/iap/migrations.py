@@ -118,8 +118,27 @@ def _holds_without_lots(migrator, database):
     )
 
 
+def _live_holds_without_index(migrator, database):
+    """Version 4: live holds are read from their account's ``live_from`` up
+    along the holds' primary key, not from an index every hold and capture
+    wrote (the ``iap_hold_live`` index goes). ``live_from`` starts at the
+    first live hold of the account, or past the last hold when none is live."""
+    if "live_from" not in {c.name for c in database.get_columns("iap_account")}:
+        database.execute_sql(
+            'ALTER TABLE "iap_account" ADD COLUMN "live_from" BIGINT NOT NULL DEFAULT 0'
+        )
+    database.execute_sql(
+        'UPDATE "iap_account" SET "live_from" = COALESCE('
+        '(SELECT MIN(h."id") FROM "iap_hold" AS h '
+        'WHERE h."account_id" = "iap_account"."id" AND h."state" = \'held\'), '
+        '(SELECT MAX(h."id") + 1 FROM "iap_hold" AS h), 0)'
+    )
+    database.execute_sql('DROP INDEX IF EXISTS "iap_hold_live"')
+
+
 MIGRATIONS = [
     Migration(1, "orders remember whether to save the card", _orders_remember_saving),
     Migration(2, "lots read in spending order; no duplicate indexes", _lots_in_spending_order),
     Migration(3, "a hold writes no journal entry and takes no lot", _holds_without_lots),
+    Migration(4, "live holds found from the account, without an index", _live_holds_without_index),
 ]

@@ -90,6 +90,48 @@ def test_closed_and_expired_holds_cannot_be_captured(widget):
     assert ledger.verify() == []
 
 
+def test_live_holds_are_read_from_their_accounts_live_from(widget, iap_clock):
+    """No index of live holds: each account reads its own from ``live_from``
+    up, which a capture leaving nothing held and the sweeper move forward,
+    and ``verify`` finds a live hold left below it."""
+    from addons.iap.audit import LiveHold, journal_page
+
+    def live_from(service):
+        return Account.get(Account.service == service).live_from
+
+    grant("widget", 10, reason="gift")
+    ledger.grant("other", 10, reason="gift")
+    short = ledger.hold("widget", 1, ttl=dt.timedelta(minutes=1))
+    long = ledger.hold("widget", 2, ttl=dt.timedelta(hours=2))
+    for _ in range(3):
+        other = ledger.hold("other", 1)
+        ledger.capture(other.id, held=other)
+    # Nothing left held on "other": its next hold is newer than its last.
+    assert live_from("other") == other.id + 1
+    assert live_from("widget") <= short.id
+
+    iap_clock.advance(120)
+    assert ledger.expire_holds() == 1
+    assert Hold.get_by_id(short.id).state == "expired"
+    assert live_from("widget") == long.id  # the first hold still live
+    assert balance("widget") == 8
+    rows, _ = journal_page(Account.get(Account.service == "widget").id, "", 1, 25)
+    assert isinstance(rows[0].entry, LiveHold) and rows[0].entry.amount == -2
+    assert ledger.verify() == []
+
+    ledger.capture(long.id, held=long)
+    assert live_from("widget") == long.id + 1
+    assert balance("widget") == 8
+    assert ledger.verify() == []
+
+    # A live hold below live_from would never expire: verify says so.
+    stray = ledger.hold("widget", 1)
+    Account.update(live_from=stray.id + 1).where(Account.service == "widget").execute()
+    assert [p.what for p in ledger.verify()] == [
+        f"held credits of the holds from {stray.id + 1} up"
+    ]
+
+
 def test_charge_refuses_to_run_inside_a_transaction(widget):
     grant("widget", 5, reason="gift")
     with db.atomic(), pytest.raises(RuntimeError, match="inside a database transaction"):

@@ -18,7 +18,7 @@ def _as_version_2():
     """Turn the tables back into what iap 2 left (columns and indexes)."""
     migrator = SchemaMigrator.from_database(db.obj)
     db.execute_sql('DROP INDEX "iap_lot_spendable"')
-    db.execute_sql('DROP INDEX "iap_hold_live"')
+    migrator.drop_column("iap_account", "live_from").run()  # iap 4
     migrator.drop_column("iap_account", "next_expiry").run()
     migrator.drop_column("iap_lot", "empty").run()
     if not is_postgres():
@@ -110,12 +110,13 @@ def test_iap_migration_3_from_version_2_with_data(app, widget):
     )
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "iap").version == 3
+            assert AddonSchema.get(AddonSchema.addon == "iap").version == 4
             indexes = {
                 i.name: i for t in ("iap_lot", "iap_hold", "iap_entry") for i in db.get_indexes(t)
             }
             assert "EMPTY" in indexes["iap_lot_spendable"].sql.upper()
-            assert "iap_hold_live" in indexes
+            # iap 4: no index of live holds; they are read from the account's live_from.
+            assert "iap_hold_live" not in indexes
             gone = {
                 "iap_entry_hold_id",
                 "iap_hold_reference",
@@ -132,6 +133,7 @@ def test_iap_migration_3_from_version_2_with_data(app, widget):
             widget_account = Account.get_by_id(account)
             assert (widget_account.available, widget_account.held) == (7, 5)
             assert widget_account.next_expiry == ids["soon"]
+            assert widget_account.live_from == ids["live"]
             # The journal restated in credits owned, each entry following the last.
             rows = [(e.kind, e.amount, e.balance_after) for e in Entry.select().order_by(Entry.id)]
             assert rows == [

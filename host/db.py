@@ -365,6 +365,10 @@ class _Params:
 P = _Params()
 
 
+# The driver's exceptions raised as peewee's, as ``execute_sql`` raises them.
+_driver_errors = peewee.ExceptionWrapper(peewee.EXCEPTIONS)
+
+
 class Prepared:
     """A peewee query compiled to SQL once per kind of database.
 
@@ -401,7 +405,7 @@ class Prepared:
             text = self.sql()
         if database.query_hooks:
             return database.execute_sql(text, params)
-        with peewee.__exception_wrapper__:
+        with _driver_errors:
             cursor = database.cursor()
             cursor.execute(text, params)
         return cursor

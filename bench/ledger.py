@@ -103,7 +103,9 @@ STATEMENTS = (
     "CLOSE_HOLD",
     "INSERT_ENTRY",
 )
-ENABLED_SQL = 'SELECT "t1"."name" FROM "host_addon_state" AS "t1" WHERE "t1"."enabled"'
+# host's enabled-addons statement (it reads saved settings in the same
+# statement; the bench's addons have none): rows are (kind, name, value).
+ENABLED_SQL = 'SELECT 0, "t1"."name", \'\' FROM "host_addon_state" AS "t1" WHERE "t1"."enabled"'
 
 
 class RawLedger:
@@ -163,7 +165,7 @@ class RawLedger:
     def charge(self, service: str, credit: int = 1) -> None:
         amount = credit * SCALE
         # charge() reads the enabled addons once per request or job.
-        enabled = {row[0] for row in self._x("enabled").fetchall()}
+        enabled = {row[1] for row in self._x("enabled").fetchall()}
         if "iap" not in enabled:
             raise RuntimeError("iap is not enabled")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)

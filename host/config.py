@@ -34,7 +34,8 @@ def contract(instance_path: str) -> Config:
         ConfigKey(
             name="REDIS_URL",
             default=None,
-            meaning="Job queue on Redis; unset: on SQLite (`instance/jobs.db`)",
+            meaning="Job queue and public endpoints' rate-limit counts on Redis; unset: "
+            "queue on SQLite (`instance/jobs.db`), counts in the database",
             example="redis://127.0.0.1:6379/9",
         ),
         ConfigKey(
@@ -131,6 +132,8 @@ def defaults(instance_path: str) -> dict:
         "HOST_BUILTIN_ADDONS": BUILTIN_ADDONS,
         "HOST_EXTRA_ADDONS": (),
         "HOST_PAGE_SIZE": 50,
+        # Names the public endpoints' rate-limit counts in Redis (with REDIS_URL).
+        "HOST_RATE_PREFIX": "iap_host.rate:",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,

@@ -6,7 +6,8 @@ a provider's callback. The view still proves who is calling (a token from
 :func:`sign_token`, a provider's signature), and the host counts the calls of
 each client address per endpoint before the view runs: over the limit, it
 answers 429 with ``Retry-After`` and the view never runs. The counts live in
-the database, so every web process shares them.
+the database, or in Redis when ``REDIS_URL`` is set, so every web process
+shares them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from host.db import db, sql_named
+from host import rate_counters
 
 # What the view checks before it trusts the request; "none": it only
 # publishes what is public by nature (a JWKS of public keys) and changes nothing.
@@ -92,36 +93,18 @@ def declared(view) -> PublicEndpoint | None:
 # -- rate limiting ------------------------------------------------------------
 
 
-# One statement counts the call and reads the count, in every process at once:
-# the row's write lock orders concurrent calls, so no two read the same count.
-_COUNT = """
-INSERT INTO host_rate_counter ("key", "window", hits) VALUES (:key, :window, 1)
-ON CONFLICT ("key", "window") DO UPDATE SET hits = host_rate_counter.hits + 1
-RETURNING hits
-"""
-_SWEEP = (
-    'DELETE FROM host_rate_counter WHERE "key" LIKE :prefix ESCAPE \'\\\' AND "window" < :window'
-)
-# (database, endpoint) -> the window this process last swept older counts for
-_swept: dict[tuple[int, str], int] = {}
-
-
 def over_limit(endpoint: str, spec: PublicEndpoint, now: float | None = None) -> int:
     """Count this request; return 0 if it may go on, else the seconds to wait.
 
-    Fixed windows: one upsert per request, so several processes count together.
+    Fixed windows, counted where every process sees them (the database, or
+    Redis when ``REDIS_URL`` is set: see :mod:`host.rate_counters`).
     """
     limit = spec.rate_limit
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = f"{endpoint}|{request.remote_addr or '-'}"[:200]
-    hits = db.execute_sql(*sql_named(_COUNT, {"key": key, "window": window})).fetchone()[0]
-    swept = (id(db.obj), endpoint)
-    if _swept.get(swept) != window:
-        # Once a window per process: older windows of this endpoint are of no use.
-        _swept[swept] = window
-        prefix = endpoint.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        db.execute_sql(*sql_named(_SWEEP, {"prefix": f"{prefix}|%", "window": window}))
+    ttl = rate_counters.window_ttl(window, limit.seconds, now)
+    hits = rate_counters.counts_for(current_app).hit(endpoint, key, window, ttl)
     if hits <= limit.count:
         return 0
     return max(1, int((window + 1) * limit.seconds - now + 0.999))

@@ -70,6 +70,9 @@ class AddonRegistry:
         # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
         self.trace = trace
         self._state: Prepared | None = None
+        # How many times an addon's hook raised or answered wrongly at run
+        # time: a caller that keeps a hook's answer keeps none that missed one.
+        self.runtime_failures = 0
 
     # -- discovery -------------------------------------------------------
 
@@ -488,6 +491,7 @@ class AddonRegistry:
         return sorted(items, key=lambda item: (item.sequence, item.id))
 
     def _record_runtime_error(self, name: str, hookname: str, exc: Exception) -> None:
+        self.runtime_failures += 1
         log.error(
             "addon %s failed in hook %s: %s",
             name,

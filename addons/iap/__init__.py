@@ -22,7 +22,13 @@ from addons.iap.charging import (
 )
 from addons.iap.ledger import ChargeInProgressError, HoldClosedError, IdempotencyConflict
 from addons.iap.payments import PaymentProvider
-from addons.iap.services import Pack, Service, UnknownServiceError, standard_packs
+from addons.iap.services import (
+    Pack,
+    Service,
+    UnknownServiceError,
+    services_changed,
+    standard_packs,
+)
 
 __all__ = [
     "ChargeInProgressError",
@@ -39,6 +45,7 @@ __all__ = [
     "trial_only",
     "grant",
     "refund",
+    "services_changed",
     "standard_packs",
     "to_credit",
 ]

@@ -18,7 +18,8 @@ def iap_services() -> list[Service]:
     Each app keeps the list per set of enabled addons: return the same
     services every time (build them from the code and the app's config, not
     from the database). An addon whose services do change at run time calls
-    ``addons.iap.services.services_changed()``.
+    ``addons.iap.services_changed()``. An answer in which a hook raised is
+    not kept.
 
     :return: :class:`addons.iap.Service` objects.
     """

@@ -13,6 +13,7 @@ __all__ = [
     "Service",
     "UnknownServiceError",
     "all_services",
+    "services_changed",
     "buy_url",
     "get_service",
     "standard_packs",
@@ -41,13 +42,18 @@ def _gathered() -> tuple:
     the same services for the same addons): a charge pays for the read of the
     enabled addons (once per request or job), not for calling, checking and
     sorting every addon's services."""
-    registry = current_app.extensions["host"]
+    extensions = current_app.extensions
+    registry = extensions["host"]
     enabled = registry.enabled_names()
-    kept = current_app.extensions.get("iap_services")
+    kept = extensions.get("iap_services")
     if kept is None or kept[0] != (enabled, _generation):
+        failures = registry.runtime_failures
         services = hooks(IapHooks).iap_services()
         kept = ((enabled, _generation), services, {s.key: s for s in services})
-        current_app.extensions["iap_services"] = kept
+        # An addon's hook raised (its services are missing) or answered
+        # wrongly: use what came this time, and ask again next time.
+        if registry.runtime_failures == failures:
+            extensions["iap_services"] = kept
     return kept
 
 

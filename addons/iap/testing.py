@@ -17,8 +17,7 @@ from decimal import Decimal
 
 import pytest
 
-from addons.iap import clock
-from addons.iap.services import Service, services_changed, standard_packs
+from addons.iap import Service, clock, services_changed, standard_packs
 from host import Manifest, hookimpl
 
 

@@ -412,3 +412,28 @@ def test_services_are_what_the_iap_services_hook_declares(app, widget):
     declared = app.extensions["host"].facade(IapHooks).iap_services()
     assert [s.key for s in declared] == ["widget"]
     assert get_service("widget").name == "Widgets"
+
+
+def test_services_gathered_while_a_hook_raised_are_not_kept(app, widget):
+    """The services are kept per app, but not an answer an addon's failure
+    left short: the next use asks the hooks again."""
+    from addons.iap import UnknownServiceError, services_changed
+    from addons.iap.services import get_service
+
+    addon = app.config["HOST_EXTRA_ADDONS"][0]
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("price list unreachable")
+        return type(addon)._services(addon)
+
+    addon._services = flaky
+    addon._built = None
+    services_changed()
+    with pytest.raises(UnknownServiceError):
+        get_service("widget")
+    assert get_service("widget").name == "Widgets"  # asked again, not the short answer
+    assert get_service("widget").name == "Widgets"
+    assert len(calls) == 2  # the good answer is kept

@@ -24,14 +24,14 @@ currency ISO 4217, VAT numbers and IBANs compact (``BE0123456749``), phones E.16
 
 from __future__ import annotations
 
-from . import checks
+from . import checks, pp_ocr
 from .bill import extract_bill
 from .context import Doc
 from .einvoice import looks_like_xml, parse_invoice_xml, read_embedded_invoice
 from .errors import CODES, ExtractionError
 from .expense import extract_expense
 from .layout import Page, Word, group_lines, page_text
-from .ocr import ocr_regions, ocr_source
+from .ocr import PP_OCR, TESSERACT, ocr_regions, ocr_source
 from .resume import extract_resume
 from .source import DEFAULT_MAX_PAGES, MAX_IMAGE_PIXELS, load, read_bytes
 from .text_layer import read_pages
@@ -79,14 +79,22 @@ def _xml_upload(data: bytes) -> dict:
     return parsed[1]
 
 
-def _pages(src, max_pages: int, ocr_workers: int | None) -> list[Page]:
+def ocr_engine(kind: str) -> str:
+    """The OCR engine for scans of ``kind``: PP-OCR for receipts, which are mostly
+    photos of thermal paper (Tesseract loses much of them), when its package is
+    installed; Tesseract for office scans of bills and resumes, which the finders were
+    built and measured on."""
+    return PP_OCR if kind == "expense" and pp_ocr.available() else TESSERACT
+
+
+def _pages(src, max_pages: int, ocr_workers: int | None, engine: str) -> list[Page]:
     if src.kind == "pdf":
         pages, sizes = read_pages(src.data, max_pages)
         missing = [i + 1 for i, page in enumerate(pages) if page is None]
-        ocred = ocr_source(src, missing, sizes, ocr_workers)
+        ocred = ocr_source(src, missing, sizes, ocr_workers, engine)
         return [page if page is not None else ocred[i + 1] for i, page in enumerate(pages)]
     numbers = list(range(1, min(src.pages, max_pages) + 1))
-    ocred = ocr_source(src, numbers, None, ocr_workers)
+    ocred = ocr_source(src, numbers, None, ocr_workers, engine)
     return [ocred[n] for n in numbers]
 
 
@@ -184,7 +192,7 @@ def extract(
                 _fill_from_page(fields, extract_bill(Doc(printed)))
             text = "\f".join(page_text(p) for p in printed)
             return {"fields": fields, "text": text, "pages": src.pages, "origin": "xml"}
-    pages = _pages(src, max_pages, ocr_workers)
+    pages = _pages(src, max_pages, ocr_workers, ocr_engine(kind))
     fields = _EXTRACTORS[kind](Doc(pages))
     regions = [(p.number, r) for p in pages if p.origin == "text" for r in p.images]
     if regions and _unsure(kind, fields):

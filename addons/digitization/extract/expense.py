@@ -23,8 +23,8 @@ CATEGORIES = [
 ]  # fmt: skip
 
 
-# 'SDN BHD' as OCR reads it off thermal paper: 'SON BHO', 'SDN BH0', 'SDN 8HD'.
-_MALAY_LEGAL = re.compile(r"(?i)\bs[do0]n\.? ?[b8]h[do0]\b\.?|(?<![\w/])[s5]/[b8](?![\w/])")
+# 'SDN BHD' as OCR reads it off thermal paper: 'SON BHO', 'SDN BH0', 'SDN 8HD', 'SDN DHD'.
+_MALAY_LEGAL = re.compile(r"(?i)\bs[do0]n\.? ?[b8d]h[do0]\b\.?|(?<![\w/])[s5]/[b8](?![\w/])")
 _LEGAL_NAME = re.compile(
     r"\b(?:sdn\.? ?bhd|bhd|s/b|gmbh|ltd|limited|llc|inc|plc|b\.?v|n\.?v|s\.?a|sarl|sas|"
     r"pte|pty|ag|kg|co\.|corp|enterprise|trading|restaurant|restoran|cafe|hardware|"
@@ -37,7 +37,8 @@ _NOT_A_NAME = re.compile(
 )
 
 
-_REG_NUMBER = re.compile(r"\s*\(?\b[\w-]*\d[\w-]*\)?\s*$")
+# '(779763-K)', '(139386 X)', '822737-X'.
+_REG_NUMBER = re.compile(r"\s*\(?\b[\w-]*\d[\w-]*(?: [A-Z])?\)?\s*$")
 
 
 def _name_text(line) -> str:
@@ -49,8 +50,8 @@ def _name_text(line) -> str:
 
 
 def _legal_form(raw: str) -> str:
-    if re.fullmatch(r"(?i)sdn\.? ?bhd\b\.?|s/b", raw):
-        return raw  # read right
+    if re.fullmatch(r"(?i)sdn(?:\. ?| )bhd\b\.?|s/b", raw):
+        return raw  # read right ('SDNBHD' lost its space)
     if "/" in raw:
         return "S/B"  # '5/8
     letters = [c for c in raw if c.isalpha()]
@@ -92,8 +93,10 @@ def find_merchant(doc: Doc) -> dict:
     elif named:
         line, confidence = named[0], 0.7
     else:
-        biggest = max(ln.size for ln in top_lines)
-        line, confidence = next(ln for ln in top_lines if ln.size >= 0.85 * biggest), 0.4
+        # No line looks like a name: the first of the biggest, labels ('TAX INVOICE') aside.
+        unlabelled = [ln for ln in top_lines if not _NOT_A_NAME.search(ln.text)] or top_lines
+        biggest = max(ln.size for ln in unlabelled)
+        line, confidence = next(ln for ln in unlabelled if ln.size >= 0.85 * biggest), 0.4
     index = page.lines.index(line)
     lines = [line]
     if line.text.rstrip().endswith(("&", "-", " AND")) and index + 1 < len(page.lines):
@@ -125,7 +128,9 @@ def find_date(doc: Doc) -> dict:
 _EXCLUDING = re.compile(r"(?i)\b(?:excl|excluding|exclusive|ex|before|sub)\b")
 _NOT_TOTAL = re.compile(
     r"(?i)\b(?:qty|quantity|items?|pcs|disc|discount|saving|savings|points?)\b|\bitem|"
-    r"\btotal\s*:?\s*(?:gst|tax|vat|sst)\b"
+    r"\btotal\s*:?\s*(?:gst|tax|vat|sst)\b|"
+    # A total per tax rate ('Total 0% supplies: 14.35') is a part of the receipt's total.
+    r"\btotal\s+\d+(?:[.,]\d+)?\s*%"
 )
 _CASH_STEP = Decimal("0.05")  # cash totals are rounded to the smallest coin (MY, CH, …)
 _PAID = ("cash", "paid", "tendered", "payment", "cash received", "received", "bayar", "tunai")

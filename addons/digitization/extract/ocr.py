@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image
 
+from . import pp_ocr
 from .errors import ExtractionError
 from .layout import Page, Word, estimate_skew, rotate_words
 from .source import Source, check_pixels, open_image
@@ -31,6 +32,8 @@ PAGE_TIMEOUT = 120
 # 4: 90%, 6: 88%, 11: 88% of scanned-bill fields before later tuning). The variable
 # exists for experiments only.
 TESSERACT_PSM = os.environ.get("DIGITIZE_TESSERACT_PSM", "4")
+TESSERACT = "tesseract"
+PP_OCR = "pp-ocr"  # see pp_ocr.py: photos of receipts
 
 
 def tesseract_available() -> bool:
@@ -95,10 +98,18 @@ def parse_tsv(tsv: str, page: int, dpi: int) -> tuple[list[Word], list[list[Word
     return words, list(rows.values()), size
 
 
-def _page_from_image(image_path: str, number: int, dpi: int, trim: tuple | None = None) -> Page:
+def _read_image(image_path: str, number: int, dpi: int, engine: str) -> tuple:
+    if engine == PP_OCR:
+        return pp_ocr.read_image(image_path, number, dpi)
+    return parse_tsv(_run_tesseract(image_path, dpi), number, dpi)
+
+
+def _page_from_image(
+    image_path: str, number: int, dpi: int, trim: tuple | None = None, engine: str = TESSERACT
+) -> Page:
     """``trim``: (left, top, full width, full height) in pixels when ``image_path`` is
     the page cut out of a larger image; the words are placed back on the full page."""
-    words, rows, (width, height) = parse_tsv(_run_tesseract(image_path, dpi), number, dpi)
+    words, rows, (width, height) = _read_image(image_path, number, dpi, engine)
     if trim is not None:
         scale = 72.0 / dpi
         dx, dy = trim[0] * scale, trim[1] * scale
@@ -113,7 +124,7 @@ def _page_from_image(image_path: str, number: int, dpi: int, trim: tuple | None 
     return Page(number, width or 1.0, height or 1.0, words, "ocr", rows=rows)
 
 
-def _pdf_page_task(pdf_path: str, number: int, tmp: str) -> Page:
+def _pdf_page_task(pdf_path: str, number: int, tmp: str, engine: str) -> Page:
     stem = os.path.join(tmp, f"page{number}")
     # PGM, not PNG: pdftoppm's PNG encoder costs ~2 s per A4 page, PGM ~0.05 s.
     proc = subprocess.run(
@@ -121,7 +132,7 @@ def _pdf_page_task(pdf_path: str, number: int, tmp: str) -> Page:
     )
     if proc.returncode != 0 or not os.path.exists(stem + ".pgm"):
         raise ExtractionError("corrupt", "A page of this PDF could not be rendered.")
-    return _page_from_image(stem + ".pgm", number, RASTER_DPI)
+    return _page_from_image(stem + ".pgm", number, RASTER_DPI, None, engine)
 
 
 def pdftoppm_command(pdf_path: str, number: int, stem: str) -> list[str]:
@@ -144,10 +155,13 @@ def ocr_source(
     page_numbers: list[int],
     page_sizes: list[tuple[float, float]] | None = None,
     workers: int | None = None,
+    engine: str = TESSERACT,
 ) -> dict[int, Page]:
-    """OCR the given 1-based pages of ``source``; returns {page number: Page}."""
+    """OCR the given 1-based pages of ``source`` with ``engine`` (:data:`TESSERACT` or
+    :data:`PP_OCR`); returns {page number: Page}."""
     if not page_numbers:
         return {}
+    engine = os.environ.get("DIGITIZE_OCR_ENGINE", engine)
     workers = max(1, min(len(page_numbers), workers or os.cpu_count() or 1))
     with tempfile.TemporaryDirectory(prefix="digitize-") as tmp:
         tasks = []
@@ -158,7 +172,7 @@ def ocr_source(
             pdf_path = os.path.join(tmp, "in.pdf")
             with open(pdf_path, "wb") as fh:
                 fh.write(source.data)
-            tasks = [(_pdf_page_task, (pdf_path, n, tmp)) for n in page_numbers]
+            tasks = [(_pdf_page_task, (pdf_path, n, tmp, engine)) for n in page_numbers]
         else:
             image = open_image(source.data)
             dpi = _image_dpi(image)
@@ -169,7 +183,7 @@ def ocr_source(
                 with open(path, "wb") as fh:
                     fh.write(source.data)
                 path, trim = trim_dark_ground(source.data, path, tmp)
-                tasks = [(_page_from_image, (path, 1, dpi, trim))]
+                tasks = [(_page_from_image, (path, 1, dpi, trim, engine))]
             else:
                 for number in page_numbers:  # multi-page TIFF: one PNG per frame
                     try:
@@ -181,7 +195,8 @@ def ocr_source(
                         raise
                     except Exception as exc:
                         raise ExtractionError("corrupt", "This TIFF image is damaged.") from exc
-                    tasks.append((_page_from_image, (path, number, _image_dpi(image))))
+                    dpi = _image_dpi(image)
+                    tasks.append((_page_from_image, (path, number, dpi, None, engine)))
         if workers == 1:
             pages = [func(*args) for func, args in tasks]
         else:

@@ -28,7 +28,9 @@ from .errors import ExtractionError
 
 @dataclass(frozen=True)
 class Limits:
-    memory: int = 1536 * 1024 * 1024  # address space of the child, Tesseract included
+    # Address space of the child, Tesseract included. PP-OCR (onnxruntime, OpenCV and
+    # the models) reads a receipt photo within 1 GB and fails at 768 MB: 1.5 GB holds it.
+    memory: int = 1536 * 1024 * 1024
     seconds: float = 300
     stream_inflated: int = 256 * 1024 * 1024  # one compressed stream, inflated
     document_inflated: int = 1024 * 1024 * 1024  # all of them
@@ -43,7 +45,10 @@ def _context():
     # A fork server: children start from a clean process that imported the
     # extraction library once, without the worker's threads and connections.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["addons.digitization.extract"])
+    # PP-OCR's packages (onnxruntime, OpenCV) are imported there too, ~0.5 s of CPU a
+    # receipt would pay otherwise; its models load in the child, on first use (a
+    # preload that fails to import is skipped by the fork server).
+    context.set_forkserver_preload(["addons.digitization.extract", "rapidocr", "onnxruntime"])
     return context
 
 

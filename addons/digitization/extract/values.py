@@ -109,8 +109,15 @@ _MONTHS = {
 }
 _MONTH_BY_NAME = {fold(name): num for num, names in _MONTHS.items() for name in names.split()}
 _MONTH_ALT = "|".join(sorted(_MONTH_BY_NAME, key=len, reverse=True))
-_DATE_NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?!\d)")
-_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# A date glued to the time after it ('01-06-201818:21:09', '2018-01-0522:55:25'): OCR of
+# a receipt drops the space between them.
+_GLUED_TIME = r"(?=\d{2}:\d{2})"
+_DATE_NUMERIC = re.compile(
+    r"(?<!\d)(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{4}(?!\d)|\d{4}"
+    + _GLUED_TIME
+    + r"|\d{2}(?!\d))"
+)
+_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:(?!\d)|" + _GLUED_TIME + ")")
 _DATE_DAY_MONTH = re.compile(
     r"(?<!\d)(\d{1,2})(?:\.|er|st|nd|rd|th)?\s*(" + _MONTH_ALT + r")\.?,?\s*(\d{4})(?!\d)"
 )
@@ -356,6 +363,8 @@ def find_currencies(text: str) -> list[Match]:
         raw = m[0].lower()
         if raw == "rm" and not re.match(r"RM", m[0]):
             continue  # 'rm' inside lower-case text is no ringgit sign
+        if len(raw) == 3 and raw.isalpha() and not m[0].isupper():
+            continue  # ISO codes are printed in capitals; 'Sek.' is Seksyen in an address
         out.append(Match(_CURRENCY_CODES[raw], m.start(), m.end(), raw not in WEAK_SIGNS))
     return out
 

@@ -155,6 +155,26 @@ def test_receipt_legal_names_in_mixed_case_with_dots_and_ocr_slips():
     assert merchant("MAKASSAR FRESH MARKET SON BH0") == "MAKASSAR FRESH MARKET SDN BHD"
     assert merchant("99 SPEED MART 5/8 (519537-X)") == "99 SPEED MART S/B"
     assert merchant("Sanjung Realiti Sdn. Bhd.") == "Sanjung Realiti Sdn. Bhd"  # as printed
+    # PP-OCR's slips: a B read as D, the space lost; a registration number with a space.
+    assert merchant("ONE THREE SEAFOOD SDN DHD") == "ONE THREE SEAFOOD SDN BHD"
+    assert merchant("GARDENIA BAKERIES (KL) SDNBHD (139386 X)") == "GARDENIA BAKERIES (KL) SDN BHD"
+
+
+def test_receipt_with_no_name_like_line_does_not_name_a_label():
+    rows = [(20, [("YHM", 40), ("Aeon", 70), ("Tebrau", 100), ("City", 140)]),
+            (40, [("*", 40), ("TAX", 50), ("INVOICE", 75)])]  # fmt: skip
+    assert find_merchant(_doc(rows, "ocr"))["value"] == "YHM Aeon Tebrau City"
+
+
+def test_a_date_glued_to_the_time_after_it():
+    assert [m.value.isoformat() for m in find_dates("Date :01-06-201818:21:09")] == ["2018-06-01"]
+    assert [m.value.isoformat() for m in find_dates("[Sales]2018-01-0522:55:25")] == ["2018-01-05"]
+    assert find_dates("01-06-20181") == []  # not a time after it: no date
+
+
+def test_an_iso_code_is_printed_in_capitals():
+    assert [m.value for m in find_currencies("Taman Subang Perdana, Sek.U3")] == []
+    assert [m.value for m in find_currencies("Total SEK 120.00")] == ["SEK"]
 
 
 def _receipt_total(rows):
@@ -231,3 +251,12 @@ def test_receipt_another_amount_paid_less_the_change():
                 [("Accepted", 40), ("total", 110), ("2.00", 300)],
                 [("Change", 40), ("0.50", 300)]]  # fmt: skip
     assert _receipt_total(accepted) == "1.50"
+
+
+def test_a_total_per_tax_rate_is_not_the_receipts_total():
+    rows = [[("Total", 40), ("0%", 80), ("supplies:", 110), ("14.35", 300)],
+            [("Total", 40), ("6%", 80), ("supplies", 110), ("(Inc.", 160), ("GST):", 200),
+             ("27.09", 300)],
+            [("Total", 40), ("0%", 80), ("supplies:", 110), ("14.35", 300)],
+            [("Total", 40), ("Payable:", 80), ("41.44", 300)]]  # fmt: skip
+    assert _receipt_total(rows) == "41.44"

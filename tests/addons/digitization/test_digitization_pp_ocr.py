@@ -1,0 +1,78 @@
+"""PP-OCR, the engine for receipt photos (issue 13): its models load from the installed
+wheel, its words keep their boxes on the page (the field finders locate values with
+them), and expenses are read with it while bills stay with Tesseract."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from addons.digitization.extract import extract, pp_ocr
+from addons.digitization.extract.layout import Page
+from addons.digitization.extract.ocr import PP_OCR, TESSERACT
+from tests.addons.digitization.test_digitization_dark_ground import _receipt
+
+# The package, not the function addons.digitization re-exports under its name.
+library = importlib.import_module("addons.digitization.extract")
+
+pytestmark = [
+    pytest.mark.ocr,
+    pytest.mark.skipif(not pp_ocr.available(), reason="rapidocr not installed"),
+]
+
+
+def test_words_lines_and_boxes_in_points(tmp_path):
+    image = _receipt()  # 200 dpi, 10 lines of Courier
+    path = tmp_path / "receipt.png"
+    image.save(path)
+    words, rows, (width, height) = pp_ocr.read_image(str(path), 1, 200)
+    assert (width, height) == pytest.approx((image.width * 72 / 200, image.height * 72 / 200))
+    texts = [" ".join(w.text for w in row) for row in rows]
+    assert "SUNRISE MART SDN BHD" in texts
+    # PP-OCR cuts a line at a wide gap; the page's lines join the pieces again.
+    lines = [
+        " ".join(line.text.split())
+        for line in Page(1, width, height, words, "ocr", rows=rows).lines
+    ]
+    assert "TOTAL RM 8.40" in lines and "CASH RM 10.00" in lines, lines
+    assert [w for row in rows for w in row] == words
+    for word in words:
+        assert 0 <= word.x0 < word.x1 <= width and 0 <= word.top < word.bottom <= height
+        assert 0 < word.conf <= 1 and word.page == 1
+    # The name's line is above the total's.
+    name = next(r for r in rows if r[0].text == "SUNRISE")
+    total = next(r for r in rows if r[0].text == "TOTAL")
+    assert name[0].bottom < total[0].top
+    # Words of one line sit left to right without overlapping.
+    assert all(a.x1 <= b.x0 + 1 for a, b in zip(name, name[1:], strict=False))
+
+
+def test_expenses_are_read_with_pp_ocr_and_bills_with_tesseract(tmp_path, monkeypatch):
+    assert library.ocr_engine("expense") == PP_OCR
+    assert library.ocr_engine("bill") == TESSERACT
+    assert library.ocr_engine("resume") == TESSERACT
+    path = tmp_path / "receipt.png"
+    _receipt().save(path)
+    seen = []
+    original = pp_ocr.read_image
+    monkeypatch.setattr(pp_ocr, "read_image", lambda *a: seen.append(a) or original(*a))
+    fields = extract(path, "expense", ocr_workers=1)["fields"]
+    assert len(seen) == 1
+    assert fields["merchant"]["value"] == "SUNRISE MART SDN BHD"
+    assert fields["total_amount"]["value"] == "8.40"
+    assert fields["date"]["value"] == "2017-08-14"
+    x, y, w, h = fields["total_amount"]["box"]
+    assert 0.5 < y < 1 and 0 < w < 1 and 0 < h < 0.2  # the total is in the lower half
+
+
+def test_the_models_come_from_the_installed_package():
+    """No download at run time: the engine's model files are inside the package."""
+    import os
+
+    import rapidocr
+
+    engine = pp_ocr.new_engine()
+    models = os.path.join(os.path.dirname(rapidocr.__file__), "models")
+    assert os.path.samefile(str(engine.cfg.Global.model_root_dir), models)
+    assert any(name.endswith(".onnx") for name in os.listdir(models))

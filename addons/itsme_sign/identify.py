@@ -1,8 +1,9 @@
 """The signer's identification with itsme: start, the provider's redirect back, our JWKS.
 
-The pending request (state, nonce, PKCE verifier) lives in the signer's
-session, keyed by its state, so only the browser that started an
-identification can finish it. The identification is paid for with one
+The pending request (state, nonce, PKCE verifier) is kept on the server
+(``pending``); the signer's session holds only its opaque key, so only the
+browser that started an identification can finish it, once, within
+``PENDING_TTL``. The identification is paid for with one
 ``itsme_sign`` credit, held before the code is exchanged and captured only
 once the ID token and userinfo validated; a failed or canceled
 identification costs nothing. The outcome goes back to the signer's page
@@ -27,7 +28,7 @@ from flask import (
 )
 
 from addons.iap import InsufficientCreditError, balance, charge
-from addons.itsme_sign import itsme_client, itsme_settings
+from addons.itsme_sign import itsme_client, itsme_settings, pending
 from addons.itsme_sign.oidc import (
     COUNTRIES,
     DiscoveryError,
@@ -52,7 +53,8 @@ log = logging.getLogger(__name__)
 SERVICE = "itsme_sign"
 CREDIT = 1
 SESSION_KEY = "itsme_sign.pending"
-MAX_PENDING = 3  # identifications started in one browser and not finished
+MAX_PENDING = 3  # identifications one browser keeps (the oldest is dropped)
+MODELS = pending.MODELS
 LANGUAGES = ("nl", "fr", "de", "en")
 
 
@@ -126,18 +128,22 @@ def identify_start(token: str):
     # eid yields Belgian ID numbers only: never asked for a Dutch signer.
     eid = bool(current_app.config["ITSME_EID"]) and signer.country.upper() == "BE"
     try:
-        url, pending = itsme_client.relying_party().start(
+        url, started = itsme_client.relying_party().start(
             acr=current_app.config["ITSME_ACR"], locale=locale, eid=eid
         )
     except OidcError as exc:
         log.warning("itsme identification could not start: %s", exc)
         return _back(token, "unavailable")
-    flows = dict(session.get(SESSION_KEY) or {})
-    while len(flows) >= MAX_PENDING:
-        flows.pop(min(flows, key=lambda s: flows[s]["pending"]["created"]))
-    flows[pending.state] = {"token": token, "pending": pending.as_dict()}
-    session[SESSION_KEY] = flows
+    keys = _session_keys()
+    pending.forget(keys[: max(len(keys) - MAX_PENDING + 1, 0)])
+    session[SESSION_KEY] = keys[-(MAX_PENDING - 1) :] + [pending.keep(started, token)]
     return redirect(url)
+
+
+def _session_keys() -> list[str]:
+    keys = session.get(SESSION_KEY)
+    # A list of keys; a session from before they moved to the server holds a dict.
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
 
 
 @blueprint.route("/itsme/callback")
@@ -145,48 +151,51 @@ def identify_start(token: str):
     auth="token", rate_limit="30/minute", description="itsme's redirect back (the state)"
 )
 def identify_callback():
-    state = request.args.get("state", "")
-    flows = dict(session.get(SESSION_KEY) or {})
-    entry = flows.pop(state, None) if state and len(state) < 200 else None
-    if entry is None and len(flows) == 1:
-        # Refused, but this browser has one identification under way: back to its
-        # page (the pending one stays, for its own answer).
-        log.warning("itsme callback with an unknown state refused")
-        return _back(next(iter(flows.values()))["token"], "mismatch")
-    if entry is None:
+    keys = _session_keys()
+    claim = pending.claim(request.args.get("state", ""), keys)
+    if claim is None:
+        links = pending.open_links(keys)
+        if len(links) == 1:
+            # Refused, but this browser has one identification under way: back to
+            # its page (the pending one stays, for its own answer).
+            log.warning("itsme callback with an unknown state refused")
+            return _back(links[0], "mismatch")
         abort(
             400,
             description="This answer from itsme does not belong to an identification started "
             "in this browser. Open your signing link again and identify from there.",
         )
-    session[SESSION_KEY] = flows  # a state is used once
-    signer = _signer(entry["token"])
-    pending = PendingRequest.from_dict(entry["pending"])
+    token = claim.link_token
+    if claim.refused:
+        log.warning("itsme callback refused: the identification was %s", claim.refused)
+        return _back(token, claim.refused)
+    signer = _signer(token)
     try:
-        _identify(signer, pending, request.args.to_dict())
+        _identify(signer, claim.pending, request.args.to_dict())
     except InsufficientCreditError:
-        return _back(entry["token"], "no_credit")
+        return _back(token, "no_credit")
     except ProviderRefused as exc:
         log.info("itsme refused an identification: %s", exc.error)
-        return _back(entry["token"], "canceled" if exc.error == "access_denied" else "failed")
+        return _back(token, "canceled" if exc.error == "access_denied" else "failed")
     except (ProviderUnavailable, DiscoveryError) as exc:
         log.warning("itsme identification failed: %s", exc)
-        return _back(entry["token"], "unavailable")
+        return _back(token, "unavailable")
     except InvalidResponse as exc:
         log.warning("itsme answer refused: %s", exc.reason)
-        return _back(entry["token"], "mismatch")
+        return _back(token, "mismatch")
     except OidcError as exc:
         log.warning("itsme identification failed: %s", exc)
-        return _back(entry["token"], "failed")
+        return _back(token, "failed")
     except LinkError as exc:
         abort(exc.status, description=str(exc))
-    return _back(entry["token"])
+    return _back(token)
 
 
-def _identify(signer, pending: PendingRequest, params: dict) -> None:
+def _identify(signer, request_sent: PendingRequest, params: dict) -> None:
     """Exchanges the code and validates inside ``charge()``: the credit is held
     first and captured only when the tokens validated and the identity is stored."""
-    key = "itsme_sign.identification:" + hashlib.sha256(pending.state.encode()).hexdigest()[:40]
+    digest = hashlib.sha256(request_sent.state.encode()).hexdigest()[:40]
+    key = f"itsme_sign.identification:{digest}"
     keep_number = itsme_client.store_national_number()
     with charge(
         SERVICE,
@@ -197,7 +206,7 @@ def _identify(signer, pending: PendingRequest, params: dict) -> None:
     ) as tx:
         if tx.replayed:
             return  # this identification was completed and paid for already
-        identity = itsme_client.relying_party().finish(params, pending).identity
+        identity = itsme_client.relying_party().finish(params, request_sent).identity
         level = "advanced" if identity.acr.endswith("advanced") else "basic"
         tx.on_capture(
             lambda: record_identification(

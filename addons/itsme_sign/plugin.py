@@ -99,6 +99,29 @@ def _failed_requests_say_so(migrator, database):
     )
 
 
+def _pending_identifications_table(migrator, database):
+    """Version 3: ``itsme_sign_pending_identification``, the identifications
+    under way (their nonce and PKCE verifier left the session cookie)."""
+    import peewee
+
+    class PendingIdentification(peewee.Model):  # the columns of version 3, frozen
+        key = peewee.CharField(max_length=64, unique=True)
+        state = peewee.CharField(max_length=128, unique=True)
+        link_token = peewee.TextField()
+        nonce = peewee.CharField(max_length=128)
+        code_verifier = peewee.CharField(max_length=128)
+        acr = peewee.CharField(max_length=128)
+        eid = peewee.BooleanField(default=False)
+        created = peewee.DoubleField(index=True)
+        claimed = peewee.BooleanField(default=False)
+
+        class Meta:
+            table_name = "itsme_sign_pending_identification"
+
+    with database.bind_ctx([PendingIdentification]):
+        database.create_tables([PendingIdentification], safe=True)
+
+
 @hookimpl
 def register_migrations():
     return [
@@ -106,6 +129,9 @@ def register_migrations():
             1, "requests count the signed PDF's failures", _requests_count_completion_failures
         ),
         Migration(2, "a request whose signed PDF failed is failed", _failed_requests_say_so),
+        Migration(
+            3, "identifications under way kept on the server", _pending_identifications_table
+        ),
     ]
 
 

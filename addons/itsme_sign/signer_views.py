@@ -25,6 +25,9 @@ ITSME_OUTCOMES = {
     "failed": "The identification with itsme did not complete. Try again.",
     "unavailable": "itsme does not answer right now. Try again in a moment.",
     "mismatch": "The identification was refused. Try again.",
+    "expired": "The identification took longer than 15 minutes, so itsme's answer was not "
+    "accepted and nothing was charged. Start it again.",
+    "used": "This answer from itsme was received already; it is not used twice.",
     "no_credit": "Identification with itsme cannot run for this document right now. Try again "
     "later, or contact the sender.",
 }

@@ -1,8 +1,8 @@
 """The relying party: the authorization request, then the code's exchange and checks.
 
 ``start`` returns the URL to send the signer to and a :class:`PendingRequest`
-that the caller keeps in the signer's session (its state, nonce and PKCE
-verifier never leave our side except as the provider's protocol says).
+that the caller keeps on the server (its state, nonce and PKCE verifier never
+leave our side except as the provider's protocol says).
 ``finish`` takes the callback's query and that pending request and returns
 the verified :class:`Identity`, or raises an :class:`OidcError`.
 """
@@ -37,7 +37,7 @@ PENDING_TTL = 900
 
 @dataclass(frozen=True)
 class PendingRequest:
-    """One authorization request in flight, kept in the signer's session."""
+    """One authorization request in flight, kept on the server until its callback."""
 
     state: str
     nonce: str

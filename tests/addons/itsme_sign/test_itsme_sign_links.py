@@ -295,8 +295,29 @@ def test_itsme_sign_migration_2_marks_the_requests_that_gave_up_failed(app, read
     restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "itsme_sign").version == 2
+            assert AddonSchema.get(AddonSchema.addon == "itsme_sign").version >= 2
             assert SignRequest.get_by_id(gave_up.id).state == "failed"
             assert SignRequest.get_by_id(out.id).state == "sent"
+    finally:
+        close_app(restarted)
+
+
+def test_itsme_sign_migration_3_adds_the_pending_identifications_table(app, itsme_sign):
+    """Version 2 kept identifications under way in the session cookie."""
+    from addons.itsme_sign.pending import PendingIdentification
+    from host import db
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    db.drop_tables([PendingIdentification])
+    AddonSchema.update(version=2).where(AddonSchema.addon == "itsme_sign").execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
+    try:
+        with restarted.app_context():
+            assert AddonSchema.get(AddonSchema.addon == "itsme_sign").version == 3
+            assert PendingIdentification.table_exists()
+            assert {c.name for c in db.get_columns(PendingIdentification._meta.table_name)} == set(
+                PendingIdentification._meta.columns
+            )
     finally:
         close_app(restarted)

@@ -70,6 +70,9 @@ def test_canceling_in_the_app_costs_nothing_and_offers_try_again(client, signer_
     assert "You canceled the identification" in page and "Try again" in page
     assert not fresh(signer).identified
     assert balance("itsme_sign") == Decimal(1)
+    replayed = client.get(back.request.url)  # the same answer again is not used twice
+    assert replayed.headers["Location"].endswith(f"{link}?itsme=used")
+    assert "received already" in client.get(replayed.headers["Location"]).data.decode()
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,9 @@ def test_a_failed_identification_costs_nothing(
     assert "Try again" in page
 
 
-def test_a_callback_with_another_state_or_replayed_is_refused(client, signer_link, credits):
+def test_a_callback_with_another_state_or_replayed_is_refused(
+    client, signer_link, credits, provider
+):
     from addons.iap import balance
 
     credits("itsme_sign", 2)
@@ -109,9 +114,57 @@ def test_a_callback_with_another_state_or_replayed_is_refused(client, signer_lin
     assert answer.headers["Location"].endswith(f"{link}?itsme=mismatch")
     assert not fresh(signer).identified and balance("itsme_sign") == Decimal(2)
     assert client.get(back).status_code == 302
-    assert client.get(back).status_code == 400  # the state was used
+    assert fresh(signer).identified and balance("itsme_sign") == Decimal(1)
+    # The state was used: the same answer again exchanges nothing and costs nothing.
+    replayed = client.get(back)
+    assert replayed.headers["Location"].endswith(f"{link}?itsme=used")
+    page = client.get(replayed.headers["Location"]).data.decode()
+    assert "Identify with itsme" not in page and "Try again" not in page  # identified once
+    assert provider.requests.count("/token") == 1
     assert balance("itsme_sign") == Decimal(1)
-    assert fresh(signer).identified
+
+
+def _session_of(app, client) -> dict:
+    """The session as anyone holding the cookie reads it (signed, not encrypted)."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    return app.session_interface.get_signing_serializer(app).loads(cookie)
+
+
+def test_the_session_cookie_holds_no_secret_of_the_identification(
+    app, client, signer_link, credits
+):
+    from addons.itsme_sign.pending import PendingIdentification
+
+    credits("itsme_sign", 1)
+    _, link = signer_link()
+    query = parse_qs(urlparse(client.get(f"{link}/itsme").headers["Location"]).query)
+    row = PendingIdentification.get()
+    assert row.state == query["state"][0] and row.nonce == query["nonce"][0]
+    assert row.code_verifier and row.link_token in link
+    session = _session_of(app, client)
+    assert session["itsme_sign.pending"] == [row.key]
+    readable = repr(session)
+    for secret in (row.state, row.nonce, row.code_verifier, row.link_token):
+        assert secret not in readable
+
+
+def test_an_expired_identification_is_refused_and_says_so(client, signer_link, credits, provider):
+    from addons.iap import balance
+    from addons.itsme_sign.oidc.client import PENDING_TTL
+    from addons.itsme_sign.pending import PendingIdentification
+
+    credits("itsme_sign", 1)
+    signer, link = signer_link()
+    back = in_app(client.get(f"{link}/itsme").headers["Location"])
+    PendingIdentification.update(created=PendingIdentification.created - PENDING_TTL - 1).execute()
+    answer = client.get(back)
+    assert answer.headers["Location"].endswith(f"{link}?itsme=expired")
+    page = client.get(answer.headers["Location"]).data.decode()
+    assert "took longer than 15 minutes" in page and "Start it again" in page
+    assert "/token" not in provider.requests
+    assert not fresh(signer).identified and balance("itsme_sign") == Decimal(1)
+    row = PendingIdentification.get()
+    assert row.claimed and (row.nonce, row.code_verifier) == ("", "")
 
 
 def test_a_callback_in_another_browser_is_refused(client, app, signer_link, credits):

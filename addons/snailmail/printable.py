@@ -18,6 +18,7 @@ import pypdf
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
+    IndirectObject,
     NameObject,
     RectangleObject,
     StreamObject,
@@ -208,14 +209,24 @@ def _font() -> DictionaryObject:
     )
 
 
+def _shared(writer: pypdf.PdfWriter, obj) -> IndirectObject:
+    """``obj`` as an indirect object of ``writer``, which many pages refer to.
+
+    pypdf's public ``clone`` puts an object in the writer when the object says
+    it belongs to no file yet (``indirect_reference`` set to ``None``); one
+    with no ``indirect_reference`` at all would be copied inline instead.
+    """
+    obj.indirect_reference = None
+    return obj.clone(writer).indirect_reference
+
+
 class _Builder:
     """Writes the letter's pages, sharing the streams every page has in common."""
 
     def __init__(self):
         self.writer = pypdf.PdfWriter()
-        add = self.writer._add_object  # pypdf has no public way to add a shared stream
-        self.save = add(_stream(b"q\n"))
-        self.font = add(_font())
+        self.save = _shared(self.writer, _stream(b"q\n"))
+        self.font = _shared(self.writer, _font())
         self.blank = {}
 
     def _overlay(self, origin: tuple[float, float], extra: bytes = b""):
@@ -223,7 +234,7 @@ class _Builder:
         if key not in self.blank:
             move = b"1 0 0 1 %.3f %.3f cm " % origin if origin != (0, 0) else b""
             data = b"\nQ\nq " + move + _BLANK_OPERATORS + b"\n" + extra + b"\nQ\n"
-            ref = self.writer._add_object(_stream(data))
+            ref = _shared(self.writer, _stream(data))
             if extra:
                 return ref
             self.blank[key] = ref

@@ -30,6 +30,19 @@ def test_address_lies_in_the_window_and_nothing_else_does(window):
     assert check_letter(letter.pdf, LINES, window=window, pages=3) == []
 
 
+def test_the_streams_every_page_has_are_written_once():
+    """The margins' save and blanking streams and the font are one object each,
+    which every page refers to: a long letter does not grow by a copy per page."""
+    letter = prepare_letter(documents.pdf(4), ADDRESS)
+    pages = pypdf.PdfReader(io.BytesIO(letter.pdf)).pages
+    contents = [page["/Contents"] for page in pages]
+    assert {parts[0].idnum for parts in contents} == {contents[0][0].idnum}
+    blanks = {parts[-1].idnum for parts in contents[1:]}
+    assert len(blanks) == 1 and contents[0][-1].idnum not in blanks  # page 1 has the address
+    font = pages[0]["/Resources"]["/Font"].raw_get("/SnailmailAddress")
+    assert isinstance(font, pypdf.generic.IndirectObject)
+
+
 def test_the_address_follows_the_countrys_own_layout():
     us = {
         "name": "Jane Roe",

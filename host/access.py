@@ -99,17 +99,24 @@ def has_group(group: str, user: User | None = None) -> bool:
     """Whether ``user`` (the request's by default) has ``group``
     (``"digitization.manager"``) or a higher group of the same addon. An
     administrator has every group; nobody has a group of a disabled addon."""
-    addon, key = _split(group)
+    _split(group)
     user = user if user is not None else _current()
     if user is None:
         return False
-    manifest = _manifests().get(addon)
+    return _grants(_manifests(), lambda: user_levels(user), group)
+
+
+def _grants(manifests: dict, levels, group: str) -> bool:
+    """Whether the levels (``levels()``: ``{addon: group key}``, asked only
+    when the addon declares groups) include ``group``."""
+    addon, key = _split(group)
+    manifest = manifests.get(addon)
     if manifest is None:
         return False
     keys = [g.key for g in manifest.groups]
     if key not in keys:
         raise ValueError(f"{group!r}: addon {addon!r} declares no group {key!r}")
-    level = user_levels(user).get(addon, "")
+    level = levels().get(addon, "")
     return bool(level) and level in keys and keys.index(level) >= keys.index(key)
 
 
@@ -141,15 +148,16 @@ def refusal(group: str) -> str:
     return f"This page needs the access group {manifest.title}: {label}. Ask an administrator."
 
 
-def required_group(view, addon: str | None) -> str | None:
+def required_group(view, addon: str | None, manifests: dict | None = None) -> str | None:
     """The group a view needs: its own (:func:`group_required`), or the lowest
-    group of the addon whose blueprint holds it; None when it needs none."""
+    group of the addon whose blueprint holds it; None when it needs none.
+    ``manifests``: :func:`addon_groups`' answer, when the caller has it."""
     declared = getattr(view, "host_group", None)
     if declared:
         return declared
     if addon is None:
         return None
-    manifest = _manifests().get(addon)
+    manifest = (manifests if manifests is not None else _manifests()).get(addon)
     if manifest is None:
         return None
     return f"{addon}.{manifest.groups[0].key}"
@@ -159,16 +167,39 @@ def can_reach(endpoint: str) -> bool:
     """Whether the request's user may open ``endpoint`` (for the buttons and
     menu items the host shows); answered once per endpoint and request (a
     contact page asks for its SMS button once per phone field)."""
+    return endpoint in reachable((endpoint,))
+
+
+def reachable(endpoints) -> set[str]:
+    """The ones of ``endpoints`` the request's user may open: :func:`can_reach`
+    for a whole list of buttons, looking the user, the memo, the addons'
+    groups and the user's levels up once rather than once per button."""
     cache = request_cache() if has_request_context() else None
     memo = cache.setdefault("can_reach", {}) if cache is not None else {}
     user = _current()
-    key = (endpoint, None if user is None else (user.id, user.is_admin))
-    if key not in memo:
-        memo[key] = _can_reach(endpoint, user)
-    return memo[key]
+    who = None if user is None else (user.id, user.is_admin)
+    found = set()
+    manifests = levels = None
+
+    def levels_once():
+        nonlocal levels
+        if levels is None:
+            levels = user_levels(user)
+        return levels
+
+    for endpoint in endpoints:
+        key = (endpoint, who)
+        allowed = memo.get(key)
+        if allowed is None:
+            if manifests is None:
+                manifests = _manifests()
+            allowed = memo[key] = _can_reach(endpoint, user, manifests, levels_once)
+        if allowed:
+            found.add(endpoint)
+    return found
 
 
-def _can_reach(endpoint: str, user) -> bool:
+def _can_reach(endpoint: str, user, manifests: dict, levels) -> bool:
     app = current_app
     view = app.view_functions.get(endpoint)
     if view is None:
@@ -177,9 +208,12 @@ def _can_reach(endpoint: str, user) -> bool:
         return True
     if getattr(view, "host_admin_only", False):
         return user.is_admin
-    owner = app.extensions["host"].blueprint_owner.get(endpoint.split(".")[0])
-    group = required_group(view, owner) if "." in endpoint else getattr(view, "host_group", None)
-    return group is None or has_group(group, user)
+    if "." not in endpoint:
+        group = getattr(view, "host_group", None)
+    else:
+        owner = app.extensions["host"].blueprint_owner.get(endpoint.split(".")[0])
+        group = required_group(view, owner, manifests)
+    return group is None or _grants(manifests, levels, group)
 
 
 def own_records(query, owner_field, *, see_all: str):

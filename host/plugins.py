@@ -69,7 +69,8 @@ class AddonRegistry:
         self._spec_owner: dict[str, str] = {}
         # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
         self.trace = trace
-        self._state: Prepared | None = None
+        self._state: tuple[Prepared, list[str]] | None = None
+        self._impl_memo: dict[tuple, list] = {}
         # How many times an addon's hook raised or answered wrongly at run
         # time: a caller that keeps a hook's answer keeps none that missed one.
         self.runtime_failures = 0
@@ -154,12 +155,14 @@ class AddonRegistry:
             if addon.manifest.hookspecs is not None:
                 self.pm.add_hookspecs(addon.manifest.hookspecs)
             self.pm.register(addon.plugin, name=addon.name)
+            self._impl_memo.clear()
         except Exception as exc:
             addon.error = _describe(exc)
             return
         problem = self._refusal(addon)
         if problem:
             self.pm.unregister(addon.plugin)
+            self._impl_memo.clear()
             addon.error = problem
             return
         self.order.append(addon.name)
@@ -235,8 +238,9 @@ class AddonRegistry:
         cache = request_cache()
         if cache is not None and "enabled_addons" in cache:
             return cache["enabled_addons"]
-        names, settings = {CORE}, dict.fromkeys(self._setting_keys())
-        for kind, name, value in self._state_statement().run().fetchall():
+        statement, keys = self._state_statement()
+        names, settings = {CORE}, dict.fromkeys(keys)
+        for kind, name, value in statement.run().fetchall():
             if kind == _ADDON:
                 names.add(name)
             else:
@@ -257,9 +261,10 @@ class AddonRegistry:
             for field in self.addons[name].manifest.config.editable_names()
         ]
 
-    def _state_statement(self) -> Prepared:
+    def _state_statement(self) -> tuple[Prepared, list[str]]:
         """Enabled addons and saved settings in one statement, compiled once
-        (see host.db.Prepared); rows are ``(kind, name or key, value)``."""
+        (see host.db.Prepared), and the setting keys it reads; rows are
+        ``(kind, name or key, value)``."""
         if self._state is None:
             keys = self._setting_keys()
 
@@ -274,7 +279,7 @@ class AddonRegistry:
                 )
                 return addons.union_all(saved)
 
-            self._state = Prepared(build)
+            self._state = (Prepared(build), keys)
         return self._state
 
     def forget_cache(self) -> None:
@@ -365,13 +370,19 @@ class AddonRegistry:
         return self.facade(HostHooks)
 
     def _impls(self, caller, names: frozenset[str] | None):
-        rank = {name: i for i, name in enumerate(self.order)}
-        impls = [
-            i
-            for i in caller.get_hookimpls()
-            if i.plugin_name in rank and (names is None or i.plugin_name in names)
-        ]
-        impls.sort(key=lambda i: rank[i.plugin_name])
+        # A page calls some ten hooks with the same enabled set: keep each
+        # hook's implementations per set, until an addon is (un)registered.
+        key = (caller.name, names)
+        impls = self._impl_memo.get(key)
+        if impls is None:
+            rank = {name: i for i, name in enumerate(self.order)}
+            impls = [
+                i
+                for i in caller.get_hookimpls()
+                if i.plugin_name in rank and (names is None or i.plugin_name in names)
+            ]
+            impls.sort(key=lambda i: rank[i.plugin_name])
+            self._impl_memo[key] = impls
         if self.trace:
             log.info("hook %s -> %s", caller.name, ", ".join(i.plugin_name for i in impls) or "-")
         return impls
@@ -430,6 +441,7 @@ class AddonRegistry:
         if name in self.order:
             self.order.remove(name)
             self.pm.unregister(addon.plugin)
+            self._impl_memo.clear()
         for other in list(self.order):
             if name in self.addons[other].manifest.depends:
                 self.fail(other, f"addon {other!r} depends on {name!r}, which failed to load")
@@ -481,12 +493,14 @@ class AddonRegistry:
                     continue
                 seen[item.id] = name
                 items.append(item)
-        if has_request_context():
-            from host.access import can_reach
+        endpoints = {e for e in (getattr(i, "endpoint", None) for i in items) if e is not None}
+        if endpoints and has_request_context():
+            from host.access import reachable
 
             # A button the user may not follow is not shown (access groups).
+            allowed = reachable(endpoints)
             items = [
-                i for i in items if getattr(i, "endpoint", None) is None or can_reach(i.endpoint)
+                i for i in items if getattr(i, "endpoint", None) in allowed or i.endpoint is None
             ]
         return sorted(items, key=lambda item: (item.sequence, item.id))
 

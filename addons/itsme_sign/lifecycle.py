@@ -81,8 +81,9 @@ def _draft(sign_request: SignRequest) -> None:
         raise SignError(f"The request is {sign_request.state}: only a draft can be changed.")
 
 
-def role_named(name: str, *, create: bool = True) -> Role:
-    """The role of that name; a new one only when ``create`` (a manager's choice)."""
+def role_named(name: str, *, create: bool) -> Role:
+    """The role of that name; a new one only when ``create`` (a manager's choice),
+    else :class:`SignError` naming the roles there are."""
     name = (name or "").strip()
     if not name:
         raise SignError("Give the signer a role (Customer, Employee…).")
@@ -108,10 +109,16 @@ def add_signer(
     order: int = 1,
     country: str = "",
     language: str = "en",
-    create_role: bool = True,
+    create_role: bool = False,
 ) -> Signer:
-    """``create_role``: a role name not known yet makes a new role (managers
-    only, the view decides); otherwise it is refused with the roles there are."""
+    """A signer of a draft ``sign_request``, in the existing ``role`` (its name).
+
+    Roles are chosen, as in Odoo: a role decides whether its signers identify
+    with itsme, so a misspelt name must not quietly make a new role that asks
+    for nothing. An unknown name raises :class:`SignError` listing the roles
+    there are, unless ``create_role=True`` (what an itsme Sign Manager's form
+    does) makes it, without itsme until a manager says so on the Roles page.
+    """
     _draft(sign_request)
     name, email = (name or "").strip(), (email or "").strip().lower()
     if not name:

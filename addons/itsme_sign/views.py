@@ -317,7 +317,7 @@ def signed_pdf(request_id: int):
 def roles():
     if request.method == "POST":
         try:
-            role = lifecycle.role_named(request.form.get("name", ""))
+            role = lifecycle.role_named(request.form.get("name", ""), create=True)
         except SignError as exc:
             flash(str(exc), "error")
         else:

@@ -44,6 +44,7 @@ def ready(draft):
     """``ready(signers)``: a draft with signers, each with a signature field on page 1.
 
     ``signers`` are dicts of ``add_signer``'s arguments; by default one customer in Belgium.
+    Their roles are made when missing, as a Manager would.
     """
     from addons.itsme_sign import lifecycle
 
@@ -54,7 +55,7 @@ def ready(draft):
         ]
         made = []
         for index, values in enumerate(signers):
-            signer = lifecycle.add_signer(sign_request, **values)
+            signer = lifecycle.add_signer(sign_request, **{"create_role": True, **values})
             lifecycle.place_field(
                 sign_request,
                 signer_id=signer.id,

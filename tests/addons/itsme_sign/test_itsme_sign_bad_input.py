@@ -94,7 +94,7 @@ def test_a_field_outside_the_page_is_refused(sender_client, draft, page, x, y, m
 
     sign_request = draft()
     signer = lifecycle.add_signer(
-        sign_request, name="Jan Peeters", email="jan@example.be", role="Customer"
+        sign_request, name="Jan Peeters", email="jan@example.be", role="Customer", create_role=True
     )
     answer = sender_client.post(
         f"/itsme_sign/requests/{sign_request.id}/fields",
@@ -110,7 +110,9 @@ def test_a_field_for_another_requests_signer_or_of_an_unknown_kind_is_refused(se
     from addons.itsme_sign import lifecycle
 
     first, second = draft(), draft()
-    stranger = lifecycle.add_signer(second, name="Eva", email="eva@example.nl", role="Customer")
+    stranger = lifecycle.add_signer(
+        second, name="Eva", email="eva@example.nl", role="Customer", create_role=True
+    )
     with pytest.raises(lifecycle.SignError, match="Choose a signer of this document"):
         lifecycle.place_field(first, signer_id=stranger.id, kind="signature", page=1, x=1, y=1)
     with pytest.raises(lifecycle.SignError, match="is not a kind of field"):
@@ -126,7 +128,7 @@ def test_send_needs_signers_each_with_a_signature_field(sender_client, draft, ma
     )
     assert "Add at least one signer." in answer.data.decode()
     signer = lifecycle.add_signer(
-        sign_request, name="Jan Peeters", email="jan@example.be", role="Customer"
+        sign_request, name="Jan Peeters", email="jan@example.be", role="Customer", create_role=True
     )
     lifecycle.place_field(sign_request, signer_id=signer.id, kind="date", page=1, x=72, y=72)
     answer = sender_client.post(
@@ -178,3 +180,25 @@ def test_a_user_picks_an_existing_role_and_only_a_manager_creates_one(
     assert "Jan Peeters added." in answer.data.decode()
     assert sorted(r.name for r in Role.select()) == ["Customer", "Supplier"]
     assert sorted(s.role.name for s in Signer.select()) == ["Customer", "Supplier"]
+
+
+def test_add_signer_picks_an_existing_role_unless_told_to_create_it(sender, draft):
+    """Issue 11: a misspelt role from Python is refused, not made into a role
+    that asks for no itsme identification; ``create_role=True`` says it is meant."""
+    from addons.itsme_sign import lifecycle
+    from addons.itsme_sign.models import Role, Signer
+
+    Role.create(name="Customer", requires_itsme=True)
+    Role.create(name="Employee")
+    sign_request = draft()
+    jan = {"name": "Jan Peeters", "email": "jan@example.be"}
+    with pytest.raises(lifecycle.SignError) as refused:
+        lifecycle.add_signer(sign_request, **jan, role="Custmer")
+    assert str(refused.value) == (
+        "There is no role named 'Custmer': pick an existing role (Customer, Employee) "
+        "or ask an itsme Sign manager to create it."
+    )
+    assert Role.select().count() == 2 and Signer.select().count() == 0
+    assert lifecycle.add_signer(sign_request, **jan, role="Customer").role.requires_itsme
+    made = lifecycle.add_signer(sign_request, **jan, role="Witness", create_role=True)
+    assert (made.role.name, made.role.requires_itsme) == ("Witness", False)

@@ -36,6 +36,7 @@ from host.documents import Document, Recipient, documents_of, find_document
 from host.hookcalls import Hooks, HostHooks, hooks
 from host.hookspecs import hookimpl, hookspec
 from host.jobs import RetryTask, crontab, job
+from host.local_path import local_path
 from host.mail import send_mail
 from host.manifest import AddonError, Manifest
 from host.migrations import Migration
@@ -103,6 +104,7 @@ __all__ = [
     "hookspec",
     "is_postgres",
     "job",
+    "local_path",
     "locked",
     "messages_for",
     "notify_saved",

@@ -21,7 +21,7 @@ from addons.snailmail.preview import page_one
 from addons.snailmail.printable import prepare_letter
 from addons.snailmail.typeset import typeset
 from addons.snailmail.views import blueprint
-from host import Contact, Setting, current_user, db, find_document
+from host import Contact, Setting, current_user, db, find_document, local_path
 
 MAX_UPLOAD = 20 * 1024 * 1024
 CONTACT_SHEET = "contact-sheet"
@@ -53,12 +53,8 @@ class _Target:
         return sending.recipient_address(self.document)
 
     def back(self) -> str:
-        wanted = request.values.get("next", "") or request.referrer or ""
-        if wanted.startswith(request.host_url):
-            wanted = "/" + wanted[len(request.host_url) :]
-        # Only a path of this site: "//host", or a backslash browsers read as a
-        # slash, would lead elsewhere.
-        if wanted.startswith("/") and not wanted.startswith("//") and "\\" not in wanted:
+        wanted = local_path(request.values.get("next") or request.referrer)
+        if wanted:
             return wanted
         if self.contact is not None:
             return url_for("host.contact", contact_id=self.contact.id)

@@ -18,7 +18,7 @@ from flask import (
 from addons.snailmail import jobs, sending, tracking
 from addons.snailmail.errors import CREDIT_ERROR, RETRYABLE, TITLES, TRIAL_ERROR
 from addons.snailmail.models import Letter
-from host import Contact, MessageAction, check_owner, own_records, state_list
+from host import Contact, MessageAction, check_owner, local_path, own_records, state_list
 
 blueprint = Blueprint(
     "snailmail",
@@ -145,17 +145,7 @@ def retry_many():
         flash(f"{len(requeued)} {word} queued again.", "success")
     else:
         flash("No letter in error was selected.", "error")
-    return redirect(_local(request.form.get("next")) or url_for("snailmail.letters"))
-
-
-def _local(target: str | None) -> str | None:
-    """``target`` when it is a path on this site; never another host (an open
-    redirect) nor a header broken by control characters."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    return target
+    return redirect(local_path(request.form.get("next")) or url_for("snailmail.letters"))
 
 
 @blueprint.route("/letters/<int:letter_id>")

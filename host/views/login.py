@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from host import throttling
 from host.forms import LoginForm
+from host.local_path import local_path
 from host.models import User
 from host.security import login_user, logout_user, public
 from host.views.blueprint import blueprint
@@ -38,16 +39,7 @@ def login():
         if user is not None and user.check_password(form.password.data):
             throttling.succeeded(attempt)
             login_user(user)
-            target = request.args.get("next", "")
-            # Only local paths: an open redirect would help phishing. Browsers read
-            # a backslash as a slash and drop tabs and newlines, so refuse those too.
-            if (
-                not target.startswith("/")
-                or target.startswith(("//", "/\\"))
-                or not target.isprintable()
-            ):
-                target = url_for("host.home")
-            return redirect(target)
+            return redirect(local_path(request.args.get("next")) or url_for("host.home"))
         # Never say which of the two was wrong. The reserved attempt stays as a failure.
         error = "Wrong email or password."
     return render_template("host/login.html", form=form, error=error), (401 if error else 200)

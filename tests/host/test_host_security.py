@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from host import Contact, Setting, User
+from host import Contact, Setting, User, local_path
 from host.config import BUILTIN_ADDONS, contract
 from host.testing import PASSWORD, make_user
 from tests.host.addon_kit import blueprint_for, client_as, kit_config, make_addon
@@ -215,6 +215,29 @@ def test_login_follows_a_local_next(client, admin):
         data={"email": admin.email, "password": PASSWORD},
     )
     assert response.headers["Location"] == "/contacts?q=bru"
+
+
+@pytest.mark.parametrize(
+    "target, kept",
+    [
+        ("/contacts/4?tab=2", "/contacts/4?tab=2"),
+        ("http://localhost/sms/?page=2", "/sms/?page=2"),  # this very site, as a path
+        ("http://localhost//evil.example", None),
+        ("https://evil.example/", None),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("/a\\b", None),
+        ("/x\r\nSet-Cookie: a=b", None),
+        ("/\t/evil.example", None),
+        ("/x\u2028y", None),
+        ("contacts", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_local_path_keeps_only_pages_of_this_site(app, target, kept):
+    with app.test_request_context("/", base_url="http://localhost"):
+        assert local_path(target) == kept
 
 
 def test_passwords_are_stored_hashed(app, admin_client):

@@ -116,10 +116,18 @@ def _as_form(writer: PdfWriter, source) -> StreamObject:
     return form
 
 
+def _indirect(writer: PdfWriter, obj) -> IndirectObject:
+    """``obj`` as an indirect object of ``writer``: pypdf's public ``clone`` puts
+    an object there when it says it belongs to no file yet (``indirect_reference``
+    set to ``None``); one without the attribute would be copied inline."""
+    obj.indirect_reference = None
+    return obj.clone(writer).indirect_reference
+
+
 def _stream(writer: PdfWriter, data: bytes):
     stream = StreamObject()
     stream.set_data(data)
-    return writer._add_object(stream)
+    return _indirect(writer, stream)
 
 
 def stamp(original: bytes, fields, signers_by_id: dict) -> bytes:
@@ -160,7 +168,7 @@ def stamp(original: bytes, fields, signers_by_id: dict) -> bytes:
         xobjects = resources.get("/XObject")
         xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
         resources[NameObject("/XObject")] = xobjects
-        xobjects[name] = writer._add_object(_as_form(writer, overlay.pages[index]))
+        xobjects[name] = _indirect(writer, _as_form(writer, overlay.pages[index]))
         parts = []
         if "/Contents" in page:
             raw = page.raw_get("/Contents")  # a stream must stay an indirect object
@@ -170,7 +178,7 @@ def stamp(original: bytes, fields, signers_by_id: dict) -> bytes:
             elif isinstance(raw, IndirectObject):
                 parts = [raw]
             else:
-                parts = [writer._add_object(contents)]
+                parts = [_indirect(writer, contents)]
         restore = _stream(writer, b"\nQ q " + name.encode() + b" Do Q\n")
         page[NameObject("/Contents")] = ArrayObject([save, *parts, restore])
     out = io.BytesIO()

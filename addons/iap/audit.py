@@ -30,6 +30,24 @@ def expired_lots(account_id: int, now: dt.datetime) -> list[Lot]:
     )
 
 
+def drawn(account: Account, lots):
+    """``lots`` with the credits of the one the account draws from as the
+    account counts them (its row's ``remaining`` waits for the next change
+    of the lots; see ``Account``)."""
+    lots = list(lots)
+    if account.draw_lot is not None:
+        for lot in lots:
+            if lot.id == account.draw_lot:
+                lot.remaining = account.draw_room
+    return lots
+
+
+def lot_credits(lot_id: int) -> Decimal:
+    """The credits a lot has left now."""
+    lot = Lot.get_by_id(lot_id)
+    return drawn(Account.get_by_id(lot.account_id), [lot])[0].remaining
+
+
 def live_holds(account: Account) -> peewee.ModelSelect:
     """The account's live holds (some may be past their TTL), read from its
     ``live_from`` up along the primary key (there is no index of live
@@ -73,7 +91,10 @@ def available(service: str) -> Decimal:
         stale = Hold.amount.python_value(stale_holds)
         value, held = value + stale, held - stale
     if account.next_expiry is not None and account.next_expiry <= now:
-        lots = [(lot.id, lot.expires_at, lot.remaining) for lot in expired_lots(account.id, now)]
+        lots = [
+            (lot.id, lot.expires_at, lot.remaining)
+            for lot in drawn(account, expired_lots(account.id, now))
+        ]
         value -= sum((gone for _, gone, _ in unclaimed(lots, held, now)), ZERO)
     return max(value, ZERO)
 
@@ -115,9 +136,14 @@ def verify() -> list[Discrepancy]:
                 problems.append(
                     Discrepancy(account.service, f"balance after entry {entry_id}", journal, after)
                 )
-        lots = total(
-            Lot.select(peewee.fn.SUM(Lot.remaining)).where(Lot.account == account.id), Lot.remaining
+        lots = sum(
+            (
+                lot.remaining
+                for lot in drawn(account, Lot.select().where(Lot.account == account.id))
+            ),
+            ZERO,
         )
+        problems += _draw_problems(account)
         live = total(
             Hold.select(peewee.fn.SUM(Hold.amount)).where(
                 (Hold.account == account.id) & (Hold.state == "held")
@@ -209,6 +235,28 @@ class JournalRow:
     def change(self) -> Decimal:
         """What the row did to the credits owned (a live hold: what it holds)."""
         return self.entry.amount
+
+
+def _draw_problems(account: Account) -> list[Discrepancy]:
+    """The lot the account draws from must be its first with credits in
+    draw-down order, with what the account counts of it at most its row's."""
+    if account.draw_lot is None:
+        return []
+    first = (
+        Lot.select()
+        .where((Lot.account == account.id) & ~Lot.empty)
+        .order_by(Lot.expires_at.is_null(), Lot.expires_at, Lot.free.desc(), Lot.id)
+        .first()
+    )
+    found = (
+        (first.id, first.free, first.remaining >= account.draw_room > 0)
+        if first is not None
+        else None
+    )
+    expected = (account.draw_lot, account.draw_free, True)
+    if found != expected:
+        return [Discrepancy(account.service, "lot drawn from (id, free, covered)", expected, found)]
+    return []
 
 
 def journal_page(account_id: int, kind: str, page: int, per_page: int) -> tuple[list, int]:

@@ -18,6 +18,13 @@ release gives everything back (an entry of 0, for the record).
 The live holds, together, may take the first ``held`` credits of the lots in
 draw-down order, so a lot past its date keeps what they may still take from
 it and expires the rest (:func:`_expire_lots`).
+
+The first lot in draw-down order is the account's ``draw_lot``: a capture it
+covers counts what it takes on the account (``draw_room``) and writes no
+lot. Whatever else reads or changes the lots under the account's lock first
+writes that count back to the lot (:func:`_put_back_draw`); a capture the
+lot does not cover takes from the lots the long way, then names the next
+lot to draw from (:func:`_draw_from_first`).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
     ALL_SPENDABLE_LOTS,
     CLOSE_HOLD,
+    DRAW_FROM,
     FIRST_LOTS,
     HOLD_ACCOUNT,
     INSERT_ENTRY,
@@ -48,6 +56,7 @@ from addons.iap.statements import (
     RESERVE_FAST,
     SCALE,
     SETTLE,
+    SETTLE_DRAWING,
     SPENDABLE_LOTS,
     STALE_HOLDS,
     TAKE_FROM_FIRST_LOT,
@@ -210,6 +219,34 @@ def _remember(key: str | None, operation: str, fingerprint: str, result_id: int)
 # -- lots -------------------------------------------------------------------
 
 
+def _put_back_draw(account_id: int) -> None:
+    """Write what the account counted of the lot it draws from back to the
+    lot, and draw from no lot: the lots are then the whole truth, to read or
+    change under the account's lock."""
+    row = (
+        Account.select(Account.draw_lot, Account.draw_room)
+        .where((Account.id == account_id) & Account.draw_lot.is_null(False))
+        .tuples()
+        .first()
+    )
+    if row is None:
+        return
+    lot_id, room = row
+    Lot.update(remaining=room, empty=room == 0).where(Lot.id == lot_id).execute()
+    Account.update(draw_lot=None, draw_room=0, draw_free=False).where(
+        Account.id == account_id
+    ).execute()
+
+
+def _draw_from_first(account_id: int) -> None:
+    """The first lot with credits in draw-down order becomes the one the
+    account draws from (after :func:`_put_back_draw`)."""
+    first = SPENDABLE_LOTS.run(account=account_id).fetchone()
+    if first is not None:
+        lot_id, free, remaining = first
+        DRAW_FROM.run(account=account_id, lot=lot_id, room=remaining, free=bool(free))
+
+
 def _lower_next_expiry(account: Account, when: dt.datetime | None) -> None:
     """A lot dated ``when`` has credits (a grant, a refund)."""
     if when is None or (account.next_expiry is not None and account.next_expiry <= when):
@@ -237,6 +274,7 @@ def _reset_next_expiry(account: Account) -> None:
 def _expire_lots(account: Account, now: dt.datetime) -> Decimal:
     """Expire what the lots past their date hold beyond what the live holds
     may take from them. Call after releasing the expired holds."""
+    _put_back_draw(account.id)
     lots = {lot.id: lot for lot in expired_lots(account.id, now)}
     expired = ZERO
     for lot_id, gone, keep in unclaimed(
@@ -638,13 +676,28 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
             )
         now = _now()
         stamp = sql_datetime(now)
-        settled = SETTLE.run(
-            rest=held_units - amount, amount=held_units, account=account_id, hold=hold_id
+        rest = held_units - amount
+        settled = SETTLE_DRAWING.run(
+            rest=rest, amount=held_units, spent=amount, account=account_id, hold=hold_id
         ).fetchall()
-        if not settled:
-            raise _not_capturable(hold_id, now)
-        available, held_after, follow_up = settled[0]
-        lot, free = _take(account_id, hold_id, amount)
+        if settled and amount:
+            available, held_after, follow_up, lot, free = settled[0]
+            free = amount if free else 0
+        else:
+            if not settled:
+                # Not covered by the lot drawn from (or not capturable).
+                settled = SETTLE.run(
+                    rest=rest, amount=held_units, account=account_id, hold=hold_id
+                ).fetchall()
+                if not settled:
+                    raise _not_capturable(hold_id, now)
+            available, held_after, follow_up = settled[0][:3]
+            if amount:
+                _put_back_draw(account_id)
+                lot, free = _take(account_id, hold_id, amount)
+                _draw_from_first(account_id)
+            else:
+                lot, free = None, 0
         closed = CLOSE_HOLD.run(
             amount=amount, now=stamp, lot=lot, hold=hold_id, account=account_id, held=held_units
         ).rowcount
@@ -781,6 +834,8 @@ def grant(
         replayed = _replay(idempotency_key, "grant", fingerprint)
         if replayed is not None:
             return Lot.get_by_id(replayed)
+        # The new lot may come first in draw-down order.
+        _put_back_draw(locked_account.id)
         lot = Lot.create(
             account=locked_account.id,
             kind=kind,
@@ -816,6 +871,7 @@ def refund(hold_id: int, credit=None, *, reason: str, idempotency_key: str | Non
         amount = refundable if credit is None else to_credit(credit)
         if amount > refundable:
             raise ValueError(f"cannot refund {amount}: only {refundable} is left to refund")
+        _put_back_draw(account.id)
         free_back = _give_back(account, current, amount)
         Hold.update(refunded=Hold.refunded + amount).where(Hold.id == hold_id).execute()
         _move(account, amount, ZERO)

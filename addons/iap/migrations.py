@@ -136,9 +136,28 @@ def _live_holds_without_index(migrator, database):
     database.execute_sql('DROP INDEX IF EXISTS "iap_hold_live"')
 
 
+def _lots_drawn_on_the_account(migrator, database):
+    """Version 5: a capture covered by the lot the account draws from counts
+    it on the account (``draw_lot``, ``draw_room``, ``draw_free``) and
+    writes no lot. No lot is drawn from yet: the next capture of each account
+    takes from the lots and names it."""
+    columns = {c.name for c in database.get_columns("iap_account")}
+    boolean = "BOOLEAN" if isinstance(database, peewee.PostgresqlDatabase) else "INTEGER"
+    for name, kind in (
+        ("draw_lot", "BIGINT"),
+        ("draw_room", 'BIGINT NOT NULL DEFAULT 0 CHECK ("draw_room" >= 0)'),
+        ("draw_free", f"{boolean} NOT NULL DEFAULT FALSE"),
+    ):
+        if name not in columns:
+            database.execute_sql(f'ALTER TABLE "iap_account" ADD COLUMN "{name}" {kind}')
+
+
 MIGRATIONS = [
     Migration(1, "orders remember whether to save the card", _orders_remember_saving),
     Migration(2, "lots read in spending order; no duplicate indexes", _lots_in_spending_order),
     Migration(3, "a hold writes no journal entry and takes no lot", _holds_without_lots),
     Migration(4, "live holds found from the account, without an index", _live_holds_without_index),
+    Migration(
+        5, "captures count what they take from the lot drawn from", _lots_drawn_on_the_account
+    ),
 ]

@@ -21,13 +21,25 @@ class Account(BaseModel):
     its live holds are read from there up, along the holds' primary key,
     and no index of live holds is written by every charge (iap migration 4).
     A capture that leaves nothing held moves it past its hold; the sweeper
-    moves it to the first hold still live."""
+    moves it to the first hold still live.
+
+    ``draw_lot`` is the lot captures take from first (the first with credits
+    in draw-down order), or ``None`` when not known; while it is set, that
+    lot's credits are ``draw_room`` here, not its row's ``remaining``, so a
+    capture that it covers writes the account's row alone (iap migration 5).
+    Whatever changes the lots (a grant, a refund, an expiry, a capture it
+    does not cover) first writes ``draw_room`` back to the lot and clears it:
+    read a lot's credits with ``audit.lot_credits``."""
 
     service = peewee.CharField(max_length=64, unique=True)
     available = DecimalAsIntegerField(default=0, constraints=[peewee.Check("available >= 0")])
     held = DecimalAsIntegerField(default=0, constraints=[peewee.Check("held >= 0")])
     next_expiry = peewee.DateTimeField(null=True)
     live_from = peewee.BigIntegerField(default=0)
+    # Not a foreign key: the lots already point at their account.
+    draw_lot = peewee.BigIntegerField(null=True)
+    draw_room = DecimalAsIntegerField(default=0, constraints=[peewee.Check("draw_room >= 0")])
+    draw_free = peewee.BooleanField(default=False)
     trial_granted = peewee.BooleanField(default=False)
     alert_enabled = peewee.BooleanField(default=False)
     alert_threshold = DecimalAsIntegerField(null=True)
@@ -51,7 +63,9 @@ class Lot(BaseModel):
     A capture takes credits from lots, a hold does not: a lot past its date
     keeps what the live holds may still take from it (see ``ledger``).
     ``empty`` is ``remaining == 0``, kept apart so that taking part of a
-    lot does not touch the index of the lots with credits."""
+    lot does not touch the index of the lots with credits. The lot its
+    account draws from (``Account.draw_lot``) has its credits counted on the
+    account meanwhile."""
 
     account = peewee.ForeignKeyField(Account, backref="lots", on_delete="RESTRICT")
     kind = peewee.CharField(max_length=16)  # purchase, trial, promotion, adjustment

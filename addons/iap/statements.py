@@ -5,8 +5,9 @@ building their SQL than the database spends running it. Values are passed in
 database form: credits as integers of 10**-6.
 
 A round trip is: a conditional ``UPDATE`` of the account and an ``INSERT`` of
-the hold; then an ``UPDATE`` of the account (which locks it first), of the
-lot the capture takes from, of the hold, and one journal ``INSERT``. Only
+the hold; then an ``UPDATE`` of the account (which locks it first, and
+counts what is taken from the lot it draws from), of the hold, and one
+journal ``INSERT``: what the minimal two-phase ledger does. Only
 what the next statement needs is asked back (``RETURNING`` costs SQLite
 more than the update it follows); the rest the caller already knows.
 """
@@ -102,22 +103,40 @@ INSERT_HOLD = Prepared(
         created_at=P.now,
     )
 )
+
+
 # The capture settles the account first: on PostgreSQL that locks it, as
 # every other mutation does first, so two never wait on each other. Nothing
 # left held: no live hold is older than the next one, whose id is larger.
-SETTLE = Prepared(
+def _settle(**more):
+    return Account.update(
+        available=Account.available + P.rest,
+        held=Account.held - P.amount,
+        live_from=peewee.Case(
+            None,
+            [(Account.held == P.amount, peewee.NodeList((P.hold, peewee.SQL("+ 1"))))],
+            Account.live_from,
+        ),
+        **more,
+    ).where((Account.id == P.account) & (Account.held >= P.amount))
+
+
+_FOLLOW_UP = Account.alert_enabled | Account.topup_enabled
+# Most captures: the lot the account draws from covers what is spent and
+# keeps some (``draw_room``), so the lot's row is not written. No row: the
+# capture is not capturable, or takes from the lots (``SETTLE``).
+SETTLE_DRAWING = Prepared(
     lambda: (
-        Account.update(
-            available=Account.available + P.rest,
-            held=Account.held - P.amount,
-            live_from=peewee.Case(
-                None,
-                [(Account.held == P.amount, peewee.NodeList((P.hold, peewee.SQL("+ 1"))))],
-                Account.live_from,
-            ),
-        )
-        .where((Account.id == P.account) & (Account.held >= P.amount))
-        .returning(Account.available, Account.held, Account.alert_enabled | Account.topup_enabled)
+        _settle(draw_room=Account.draw_room - P.spent)
+        .where(Account.draw_lot.is_null(False) & (Account.draw_room > P.spent))
+        .returning(Account.available, Account.held, _FOLLOW_UP, Account.draw_lot, Account.draw_free)
+    )
+)
+SETTLE = Prepared(lambda: _settle().returning(Account.available, Account.held, _FOLLOW_UP))
+# The first lot in draw-down order becomes the one the account draws from.
+DRAW_FROM = Prepared(
+    lambda: Account.update(draw_lot=P.lot, draw_room=P.room, draw_free=P.free).where(
+        Account.id == P.account
     )
 )
 

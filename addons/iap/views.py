@@ -124,7 +124,9 @@ def account(service: str):
     )
     spent_total = Entry.spent.python_value(spent[0]) if spent and spent[0] is not None else 0
     spent_free = Entry.spent.python_value(spent[1]) if spent and spent[1] is not None else 0
-    lots = Lot.select().where((Lot.account == acct.id) & (Lot.remaining > 0)).order_by(Lot.id)
+    lots = audit.drawn(
+        acct, Lot.select().where((Lot.account == acct.id) & (Lot.remaining > 0)).order_by(Lot.id)
+    )
     orders = Order.select().where(Order.account == acct.id).order_by(Order.id.desc()).limit(20)
     disputed = Order.select().where((Order.account == acct.id) & (Order.state == "disputed"))
     captures = (

@@ -4,7 +4,7 @@
 import datetime as dt
 
 from addons.iap import balance, charge, ledger
-from addons.iap.models import Entry, Lot
+from addons.iap.models import Entry, Hold, Lot
 from addons.iap.statements import FIRST_LOTS, SPENDABLE_LOTS, TAKE_FROM_FIRST_LOT
 from host import db, is_postgres, utcnow
 
@@ -144,3 +144,58 @@ def test_a_hold_after_a_lot_expired_cannot_use_it(widget, iap_clock):
         pass
     assert balance("widget") == 0
     assert ledger.verify() == []
+
+
+def test_captures_count_on_the_account_what_they_draw_from_its_first_lot(widget):
+    """A capture that the lot drawn from covers writes the account's row
+    alone; whatever changes the lots writes the count back first, so the
+    lots, refunds and the draw-down order stay what they were."""
+    from addons.iap.audit import lot_credits
+    from addons.iap.models import Account
+
+    def account():
+        return Account.get(Account.service == "widget")
+
+    paid = ledger.grant("widget", 10, kind="purchase", free=False, reason="pack")
+    with charge("widget", 2):  # the first capture takes the long way, then names the lot
+        pass
+    assert (account().draw_lot, account().draw_room) == (paid.id, 8)
+    with charge("widget", 3, reference="job:2"):
+        pass
+    assert Lot.get_by_id(paid.id).remaining == 8  # its row waits
+    assert lot_credits(paid.id) == 5 and account().draw_room == 5
+    assert balance("widget") == 5
+    assert ledger.verify() == []
+
+    # A free lot comes first in draw-down order: the count goes back to the lot.
+    promo = ledger.grant("widget", 2, kind="promotion", reason="gift")
+    assert account().draw_lot is None and Lot.get_by_id(paid.id).remaining == 5
+    with charge("widget", 3):
+        pass
+    assert (lot_credits(promo.id), lot_credits(paid.id)) == (0, 4)
+    assert Entry.select().order_by(Entry.id.desc()).first().free_spent == 2
+    assert account().draw_lot == paid.id
+
+    # A refund gives back to the lot its capture took from.
+    hold = Hold.get(Hold.reference == "job:2")
+    ledger.refund(hold.id, reason="undone")
+    assert lot_credits(paid.id) == 7 and account().draw_lot is None
+    # A capture the lot drawn from does not cover (it would empty it) takes the long way.
+    with charge("widget", 1):
+        pass
+    with charge("widget", 6):
+        pass
+    assert (lot_credits(paid.id), Lot.get_by_id(paid.id).empty) == (0, True)
+    assert account().draw_lot is None and balance("widget") == 0
+    assert ledger.verify() == []
+
+
+def test_verify_finds_a_lot_drawn_from_out_of_order(widget):
+    from addons.iap.models import Account
+
+    ledger.grant("widget", 2, kind="promotion", reason="gift")
+    paid = ledger.grant("widget", 10, kind="purchase", free=False, reason="pack")
+    with charge("widget", 1):
+        pass
+    Account.update(draw_lot=paid.id, draw_room=10).where(Account.service == "widget").execute()
+    assert "lot drawn from (id, free, covered)" in {p.what for p in ledger.verify()}

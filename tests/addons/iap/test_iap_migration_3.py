@@ -7,6 +7,7 @@ from playhouse.migrate import SchemaMigrator
 
 from addons.iap import ledger
 from addons.iap.audit import journal_page
+from addons.iap.migrations import MIGRATIONS
 from addons.iap.models import Account, Entry, Hold, HoldLot, Lot
 from host import db, is_postgres, sql_named, utcnow
 from host.migrations import AddonSchema
@@ -18,6 +19,8 @@ def _as_version_2():
     """Turn the tables back into what iap 2 left (columns and indexes)."""
     migrator = SchemaMigrator.from_database(db.obj)
     db.execute_sql('DROP INDEX "iap_lot_spendable"')
+    for column in ("draw_lot", "draw_room", "draw_free"):  # iap 5
+        migrator.drop_column("iap_account", column).run()
     migrator.drop_column("iap_account", "live_from").run()  # iap 4
     migrator.drop_column("iap_account", "next_expiry").run()
     migrator.drop_column("iap_lot", "empty").run()
@@ -110,7 +113,7 @@ def test_iap_migration_3_from_version_2_with_data(app, widget):
     )
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "iap").version == 4
+            assert AddonSchema.get(AddonSchema.addon == "iap").version == MIGRATIONS[-1].version
             indexes = {
                 i.name: i for t in ("iap_lot", "iap_hold", "iap_entry") for i in db.get_indexes(t)
             }

@@ -254,3 +254,25 @@ def test_mass_sms_to_selected_contacts(page, live_server, sms, user, worker):
     expect(page.locator('#batch-results tr[data-state="delivered"]')).to_have_count(2)
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "sms-mass-results")
+
+
+def test_the_counter_counts_a_message_typed_before_its_script_ran(page, live_server, sms, user):
+    # On a busy machine the pop-up can take the user's typing before sms.js has
+    # bound the counter: it must then count what is there, not show 0.
+    marie = Contact.create(name="Marie Dubois", mobile="+32 470 12 34 56", country="BE")
+    give(3)
+    held = []
+    page.route("**/sms.js", lambda route: held.append(route))
+    login(page, live_server, "user@example.com", PASSWORD)
+    page.goto(f"/contacts/{marie.id}")
+    page.locator('[data-field="mobile"]').get_by_role("link", name="SMS").click()
+    dialog = page.locator("#host-dialog")
+    dialog.get_by_label("Message").fill("x" * 200)  # 2 parts of GSM-7
+    page.wait_for_timeout(300)  # the debounce the counter would have used
+    counter = dialog.locator("[data-sms-counter]")
+    expect(counter.locator("[data-parts]")).to_have_text("0")  # nothing bound yet
+    assert held, "sms.js was not asked for"
+    for route in held:
+        route.continue_()
+    expect(counter.locator("[data-parts]")).to_have_text("2")
+    expect(counter.locator("[data-characters]")).to_have_text("200")

@@ -40,6 +40,9 @@
       clearTimeout(timer);
       timer = setTimeout(refresh, 250);
     });
+    // Text typed (or kept by the server) before this script ran fired no
+    // input event we heard: count it now rather than show 0 beside it.
+    if (text.value) refresh();
   }
   document.querySelectorAll("[data-sms-counter]").forEach(bind);
 })();

@@ -3,11 +3,13 @@ the pytest plugin that addon authors use too.
 
 Hypothesis: a developer's run draws new examples each time (and keeps the
 failing ones in ``.hypothesis/``), so a fuzz test keeps finding new bugs.
-CI (``CI`` set, as ``bash .ci/run`` is run) loads the ``ci`` profile
+CI (``CI`` set, as CI services and ``bash .ci/run`` set it) loads the ``ci`` profile
 instead: the same examples every run (``derandomize``), a fixed count and
 no deadline, so a red build always points at the change that made it, never
 at a newly drawn example or a slow shared machine. ``HYPOTHESIS_PROFILE``
-picks a profile by name (``HYPOTHESIS_PROFILE=ci`` reproduces CI's draw).
+picks a profile by name: ``ci`` reproduces CI's draw, ``thorough`` draws ten
+times more examples for a long bug hunt (``HYPOTHESIS_PROFILE=thorough
+.venv/bin/pytest -n 0 tests/test_forms_fuzz.py``).
 """
 
 import os
@@ -17,7 +19,10 @@ from hypothesis import HealthCheck, settings
 # Third-party addons installed in the environment must not leak into tests.
 os.environ.setdefault("HOST_LOAD_ENTRY_POINTS", "0")
 
-settings.register_profile("dev", deadline=None)
+# Hypothesis would derandomize by itself whenever ``CI`` is in the
+# environment, even ``CI=false``: say so for each profile.
+settings.register_profile("dev", derandomize=False, deadline=None)
+settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=1000)
 settings.register_profile(
     "ci",
     derandomize=True,
@@ -27,6 +32,5 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
-)
+_in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "dev"))

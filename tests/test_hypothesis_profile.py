@@ -33,3 +33,7 @@ def test_ci_draws_the_same_examples_every_run():
 def test_a_developer_draws_new_examples():
     assert _probe() == ["False", "False", "None", "False", "60"]
     assert _probe(HYPOTHESIS_PROFILE="ci")[0] == "True"
+
+
+def test_ci_false_is_a_developers_run():
+    assert _probe(CI="false")[0] == "False"

@@ -179,7 +179,7 @@ def upload(slug: str):
 
 
 def _selected_ids() -> list[int]:
-    ids = [int(i) for i in request.form.getlist("ids") if str(i).isdigit() and len(i) <= 18]
+    ids = [int(i) for i in request.form.getlist("ids") if str(i).isdecimal() and len(i) <= 18]
     if not ids:
         return []
     query = _visible(Document.select(Document.id).where(Document.id.in_(ids)))

@@ -66,19 +66,24 @@ def missing_demo_card_fields(values: dict) -> dict[str, str]:
     }
 
 
+def _ascii_digits(text: str) -> bool:
+    # Not str.isdigit() alone: "²" is a digit that int() refuses (a 500).
+    return text.isascii() and text.isdigit()
+
+
 def check_demo_card(number: str, expiry: str, cvc: str) -> str:
     """Validate a demo card like a real form would; return the saved-method token."""
     digits = number.replace(" ", "").replace("-", "")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_ok(digits):
+    if not _ascii_digits(digits) or not 12 <= len(digits) <= 19 or not luhn_ok(digits):
         raise PaymentError("This card number is not valid.")
     month, _, year = expiry.replace(" ", "").partition("/")
-    if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12):
+    if not (_ascii_digits(month) and _ascii_digits(year) and 1 <= int(month) <= 12):
         raise PaymentError("Give the expiry date as MM/YY.")
     year_full = 2000 + int(year) if len(year) == 2 else int(year)
     today = utcnow().date()
     if (year_full, int(month)) < (today.year, today.month):
         raise PaymentError("This card has expired.")
-    if not (cvc.isdigit() and len(cvc) in (3, 4)):
+    if not (_ascii_digits(cvc) and len(cvc) in (3, 4)):
         raise PaymentError("The security code has 3 or 4 digits.")
     if digits == "4000000000000002":
         raise PaymentError("The card was declined.")

@@ -193,7 +193,7 @@ def _save_alert_settings(acct: Account) -> dict[str, str]:
         except LookupError:
             errors["topup_pack"] = "Choose the pack to buy."
         topup_max = form.get("topup_max_per_month", "3")
-        if not topup_max.isdigit() or not 1 <= int(topup_max) <= 31:
+        if not topup_max.isdecimal() or not 1 <= int(topup_max) <= 31:
             errors["topup_max_per_month"] = "Between 1 and 31 top-ups a month."
         if not acct.saved_method:
             errors["topup_enabled"] = "Buy a pack once with a card you save to enable top-ups."

@@ -102,7 +102,7 @@ def signer_sign(token: str):
     signer = _signer_or_error(token)
     values = {}
     for key, value in request.form.items():
-        if key.startswith("field-") and key[6:].isdigit() and len(key) < 20:
+        if key.startswith("field-") and key[6:].isdecimal() and len(key) < 20:
             values[int(key[6:])] = value[:500]
     try:
         signing.sign(

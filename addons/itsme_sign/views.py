@@ -57,7 +57,7 @@ def _mine(query):
 
 def _int(name: str, default: int = 0) -> int:
     raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else default
+    return int(raw) if raw.isdecimal() and len(raw) <= 9 else default
 
 
 def _number(name: str) -> float:

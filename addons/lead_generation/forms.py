@@ -45,7 +45,7 @@ NONE = [_Choice("", "—")]
 def _known_salesperson(field) -> None:
     raw = str(field.data or "")
     # Not int() on what was posted: "abc" or 2**70 is an unknown salesperson, not a 500.
-    if raw and (not raw.isdigit() or len(raw) > 18 or not User.get_or_none(User.id == int(raw))):
+    if raw and (not raw.isdecimal() or len(raw) > 18 or not User.get_or_none(User.id == int(raw))):
         raise ValidationError("Unknown salesperson.")
 
 

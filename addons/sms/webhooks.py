@@ -32,7 +32,7 @@ def _verify() -> None:
 def _find(sid: str) -> SmsMessage | None:
     message = SmsMessage.get_or_none(SmsMessage.provider_id == sid)
     raw = request.args.get("message", "")
-    if message is not None or not raw.isdigit() or len(raw) > 18:
+    if message is not None or not raw.isdecimal() or len(raw) > 18:
         return message
     # The report can overtake the recording of the gateway's answer: the signed
     # URL names our message, which adopts the id while it is being handed over.

@@ -116,7 +116,7 @@ def letter_states():
     """The rows of the Letters list still on their way, in one answer:
     ``{"letters": {id: {"html": cells, "final": bool}}}`` for ``?ids=1,2,3``."""
     raw = request.args.get("ids", "").split(",")
-    ids = [int(i) for i in raw if i.isdigit() and len(i) <= 18][:MAX_POLLED]
+    ids = [int(i) for i in raw if i.isdecimal() and len(i) <= 18][:MAX_POLLED]
     rows = _visible(Letter.select().where(Letter.id.in_(ids))) if ids else []
     return jsonify(
         letters={
@@ -133,7 +133,7 @@ def letter_states():
 
 @blueprint.route("/letters/retry", methods=["POST"])
 def retry_many():
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) <= 18]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdecimal() and len(i) <= 18]
     ids = (
         [r.id for r in _visible(Letter.select(Letter.id).where(Letter.id.in_(ids)))] if ids else []
     )

@@ -176,3 +176,16 @@ def test_a_bug_fails_the_document_without_charge(
     assert "no credit was used" in document.failure_reason
     assert "boom" not in document.failure_reason
     assert credits_left() == Decimal(1)
+
+
+def test_odd_unicode_ids_in_a_bulk_action_are_no_documents_not_a_500(
+    digitization, set_mode, admin_client
+):
+    # "²" is a digit to str.isdigit() that int() refuses: a 500 once.
+    set_mode("bill", "manual")
+    bill, _ = corpus_document("bill", 0)
+    upload(admin_client, "bills", ("bill.pdf", bill))
+    document = Document.get()
+    answer = admin_client.post("/digitization/bills/digitize", data={"ids": ["²", "①"]})
+    assert answer.status_code < 500
+    assert Document.get_by_id(document.id).state == "draft"

@@ -41,6 +41,10 @@ def test_demo_purchase_credits_the_pack_once(widget, admin_client):
         ({**GOOD_CARD, "expiry": "01/20"}, "This card has expired."),
         ({**GOOD_CARD, "expiry": "13/30"}, "Give the expiry date as MM/YY."),
         ({**GOOD_CARD, "cvc": "12"}, "The security code has 3 or 4 digits."),
+        # Digits to str.isdigit() that int() refuses: a 500 once.
+        ({**GOOD_CARD, "number": "4242 4242 4242 424²"}, "This card number is not valid."),
+        ({**GOOD_CARD, "expiry": "①²/30"}, "Give the expiry date as MM/YY."),
+        ({**GOOD_CARD, "cvc": "²²²"}, "The security code has 3 or 4 digits."),
     ],
 )
 def test_bad_cards_credit_nothing(widget, admin_client, card, message):
@@ -188,6 +192,13 @@ def test_stripe_down_shows_a_clear_message(widget, stripe_app, admin_client, fak
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Stripe did not start the payment" in page
     assert fake_stripe.api_key not in page
+
+
+def test_an_odd_unicode_monthly_cap_is_refused_not_a_500(widget, admin_client):
+    form = {"topup_enabled": "on", "topup_below": "5", "topup_pack": "starter"}
+    response = admin_client.post("/iap/accounts/widget", data={**form, "topup_max_per_month": "²"})
+    assert response.status_code == 422
+    assert "Between 1 and 31 top-ups a month." in response.get_data(as_text=True)
 
 
 def test_auto_topup_buys_again_within_the_monthly_cap(widget, admin_client, app):

@@ -202,3 +202,38 @@ def test_add_signer_picks_an_existing_role_unless_told_to_create_it(sender, draf
     assert lifecycle.add_signer(sign_request, **jan, role="Customer").role.requires_itsme
     made = lifecycle.add_signer(sign_request, **jan, role="Witness", create_role=True)
     assert (made.role.name, made.role.requires_itsme) == ("Witness", False)
+
+
+# "²" and "①" are digits to str.isdigit() that int() refuses: a 500 once.
+def test_odd_unicode_digits_in_numbers_are_refused_not_a_500(sender_client, draft):
+    from addons.itsme_sign import lifecycle
+    from addons.itsme_sign.models import Field
+
+    sign_request = draft()
+    answer = sender_client.post(
+        f"/itsme_sign/requests/{sign_request.id}/signers",
+        data={"name": "Jan", "email": "jan@example.be", "role": "Customer", "order": "²"},
+    )
+    assert answer.status_code < 500
+    signer = lifecycle.add_signer(
+        sign_request, name="Eva", email="eva@example.nl", role="Customer", create_role=True
+    )
+    answer = sender_client.post(
+        f"/itsme_sign/requests/{sign_request.id}/fields",
+        data={"signer_id": signer.id, "kind": "signature", "page": "①", "x": 72, "y": 100},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert answer.status_code == 400 and Field.select().count() == 0
+    assert lifecycle.problems(sign_request)
+
+
+def test_an_odd_unicode_field_number_on_the_public_sign_form_is_no_500(app, ready, link_of):
+    from addons.itsme_sign import lifecycle
+
+    sign_request, _ = ready()
+    lifecycle.send(sign_request)
+    answer = app.test_client().post(
+        link_of("jan@example.be") + "/sign",
+        data={"kind": "typed", "typed": "Jan Peeters", "field-²": "Brussels"},
+    )
+    assert answer.status_code < 500

@@ -191,3 +191,13 @@ def test_the_sample_dataset_is_labelled_as_sample_data(dataset, admin_client):
 def test_an_empty_dataset_says_how_to_load_one(lg, admin_client):
     page = admin_client.get("/lead_generation/requests/new").get_data(as_text=True)
     assert "iap-host lead-generation load FILE" in page and "sample data" not in page
+
+
+def test_an_odd_unicode_salesperson_is_unknown_not_a_500(lg, admin_client):
+    # "²" is a digit to str.isdigit() that int() refuses: a 500 once.
+    lead = Lead.create(company_name="Acme")
+    form = {"lead_type": "lead", "company_name": "Acme", "country": "BE", "salesperson": "²"}
+    response = admin_client.post(f"/lead_generation/leads/{lead.id}", data=form)
+    assert response.status_code == 200
+    assert "Unknown salesperson." in response.get_data(as_text=True)
+    assert Lead.get_by_id(lead.id).salesperson_id is None

@@ -1,5 +1,7 @@
 """Sending through Twilio (the fake), its status callbacks and inbound replies."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from addons.iap.models import Hold
@@ -300,3 +302,14 @@ def test_stop_then_send_is_refused(twilio_gateway, client, user_client, contact,
     response = send(user_client, contact, "Hello")
     assert response.status_code == 422 and "blacklisted" in response.get_data(as_text=True)
     assert twilio_gateway.messages == []
+
+
+def test_an_odd_unicode_message_number_in_a_signed_callback_is_no_500(sent, client, twilio_gateway):
+    # "²" is a digit to str.isdigit() that int() refuses: a 500 once.
+    # A report naming a message not yet known by its Twilio id: the URL's
+    # message number is read.
+    SmsMessage.update(provider_id=None).execute()
+    odd = SimpleNamespace(provider_id=sent.provider_id, id="²")
+    response = callback(client, twilio_gateway, odd, "delivered")
+    assert response.status_code < 500
+    assert SmsMessage.get().state == "sent"

@@ -299,3 +299,12 @@ def test_a_letter_is_retried_and_canceled_from_the_contacts_chatter(
         f"/snailmail/letters/{letter.id}/retry", headers={"Referer": "https://evil.example/x"}
     )
     assert other.location.endswith(f"/snailmail/letters/{letter.id}")
+
+
+def test_odd_unicode_ids_are_no_letters_not_a_500(user_client, queue_letter, user):
+    # "²" is a digit to str.isdigit() that int() refuses: a 500 once.
+    letter = queue_letter(author=user, state="error")
+    answer = user_client.post("/snailmail/letters/retry", data={"ids": ["²", str(letter.id)]})
+    assert answer.status_code == 302
+    states = user_client.get(f"/snailmail/letters/states?ids=²,{letter.id}")
+    assert states.status_code == 200 and list(states.get_json()["letters"]) == [str(letter.id)]

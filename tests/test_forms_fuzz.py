@@ -263,7 +263,10 @@ def fuzz_forms(client, forms) -> None:
         for action, fields in chosen:
             body = _body(data, fields)
             before = _balances()
-            response = client.post(action, data=body, headers={"Referer": "/"})
+            headers = {"Referer": "/"}
+            if data.draw(st.booleans()):  # as the pages' script posts: a JSON or a dialog back
+                headers["X-Requested-With"] = "fetch"
+            response = client.post(action, data=body, headers=headers)
             assert response.status_code < 500, (action, body, response.status_code)
             if response.status_code >= 400:
                 assert _balances() == before, (action, body)

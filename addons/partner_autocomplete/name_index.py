@@ -1,15 +1,25 @@
 """The index that finds candidate companies for a name with typos.
 
-PostgreSQL: ``pg_trgm``'s word similarity (``<%``) on a GIN index of
-``name_key``, which scales to the full GLEIF golden copy. SQLite: an FTS5
-table with the trigram tokenizer, asked for any of the query's trigrams and
-ranked by bm25. Either way the candidates are then scored by rapidfuzz (see
-:mod:`addons.partner_autocomplete.search`). One place keeps the difference.
+PostgreSQL: a vocabulary of the register's words (``pg_trgm``'s GIN index
+finds the words that resemble each typed word, its prefix while it is still
+being typed) and a GIN index of each company's words, asked for companies
+that have a resembling word for every typed word (then for all words but
+one). Trigrams of whole names do not scale: company names share common
+trigrams ("  s", "ing"), so a trigram query reads and rechecks thousands of
+rows, and the planner, which cannot cost ``word_similarity``, may even scan
+the table. SQLite: an FTS5 table with the trigram tokenizer, asked for the
+query's rarest trigrams and ranked by bm25. Either way the candidates are
+then scored by rapidfuzz (see :mod:`addons.partner_autocomplete.search`).
+One place keeps the difference.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
 
 from host import db, is_postgres
 
@@ -18,11 +28,26 @@ log = logging.getLogger(__name__)
 TABLE = "partner_autocomplete_company"
 FTS = "partner_autocomplete_company_fts"
 VOCAB = "partner_autocomplete_company_fts_vocab"
+WORDS = "partner_autocomplete_word"
 # Trigrams asked per word: the rarest ones, so a common "ing" or "ter" does
 # not make FTS5 rank half the register.
 PER_WORD = 3
-# Lower than pg_trgm's 0.6: a three-letter typo in a short name still counts.
-WORD_SIMILARITY = 0.3
+# PostgreSQL: the words of a name, as its GIN index and queries spell them.
+NAME_WORDS = "string_to_array(name_key, ' ')"
+# Trigram similarity that makes a register word worth a closer look: low,
+# because a swapped letter in a short word ("gurber") shares few trigrams.
+WORD_SIMILARITY = 0.2
+# Register words looked at per typed word (by trigram distance), and the
+# rapidfuzz ratio one must reach to stand for the typed word.
+NEIGHBOURS = 40
+WORD_RATIO = 70
+# Prefixes: register words a word still being typed may become.
+COMPLETIONS = 30
+# Companies fetched (id and name) per query, ranked here before search scores them.
+POOL = 400
+
+
+_SCHEMAS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _trgm_schema() -> str | None:
@@ -31,6 +56,17 @@ def _trgm_schema() -> str | None:
         "WHERE e.extname = 'pg_trgm'"
     ).fetchone()
     return row[0] if row else None
+
+
+def _schema() -> str:
+    """pg_trgm's schema, asked once per database (search_path may not include it)."""
+    schema = _SCHEMAS.get(db.obj)
+    if schema is None:
+        schema = _trgm_schema()
+        if schema is None:
+            raise RuntimeError("partner_autocomplete needs PostgreSQL's pg_trgm extension")
+        _SCHEMAS[db.obj] = schema
+    return schema
 
 
 def ensure() -> None:
@@ -45,10 +81,16 @@ def ensure() -> None:
         schema = _trgm_schema()
         if schema is None:
             raise RuntimeError("partner_autocomplete needs PostgreSQL's pg_trgm extension")
+        db.execute_sql(f"CREATE TABLE IF NOT EXISTS {WORDS} (word text PRIMARY KEY)")
         db.execute_sql(
-            f"CREATE INDEX IF NOT EXISTS {TABLE}_name_trgm ON {TABLE} "
-            f'USING gin (name_key "{schema}".gin_trgm_ops)'
+            f"CREATE INDEX IF NOT EXISTS {WORDS}_trgm ON {WORDS} "
+            f'USING gin (word "{schema}".gin_trgm_ops)'
         )
+        db.execute_sql(
+            f"CREATE INDEX IF NOT EXISTS {TABLE}_name_words ON {TABLE} USING gin (({NAME_WORDS}))"
+        )
+        # The index of whole-name trigrams (version 1 of the addon), which this one replaced.
+        db.execute_sql(f"DROP INDEX IF EXISTS {TABLE}_name_trgm")
     else:
         db.execute_sql(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5("
@@ -58,16 +100,31 @@ def ensure() -> None:
 
 
 def refresh() -> None:
-    """Bring the index up to date after the register changed (SQLite only:
-    PostgreSQL keeps its index itself)."""
-    if not is_postgres():
-        ensure()
+    """Bring the index up to date after the register changed: SQLite's FTS5
+    table is rebuilt; PostgreSQL's vocabulary gains the new words (its GIN
+    index keeps itself) and the planner learns the register's new size."""
+    ensure()
+    if is_postgres():
+        db.execute_sql(
+            f"INSERT INTO {WORDS} (word) SELECT DISTINCT unnest({NAME_WORDS}) FROM {TABLE} "
+            "ON CONFLICT DO NOTHING"
+        )
+        db.execute_sql(f"ANALYZE {TABLE}")
+        db.execute_sql(f"ANALYZE {WORDS}")
+    else:
         db.execute_sql(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
 
 
 def add(ids: list[int]) -> None:
     """Index companies written one by one (a VIES answer) without a rebuild."""
-    if is_postgres() or not ids:
+    if not ids:
+        return
+    if is_postgres():
+        db.execute_sql(
+            f"INSERT INTO {WORDS} (word) SELECT DISTINCT unnest({NAME_WORDS}) FROM {TABLE} "
+            "WHERE id = ANY(%s) ON CONFLICT DO NOTHING",
+            (ids,),
+        )
         return
     marks = ", ".join("?" * len(ids))
     db.execute_sql(
@@ -87,22 +144,15 @@ def _trigrams(key: str) -> list[str]:
     return list(dict.fromkeys(grams))
 
 
-def candidates(key: str, limit: int = 60) -> list[int]:
-    """Ids of companies whose name_key resembles ``key``, best first."""
+def candidates(key: str, limit: int = 60, score: Callable[[str, str], float] | None = None):
+    """Ids of companies whose name_key resembles ``key``, best first.
+
+    On PostgreSQL ``score(key, name_key)`` ranks the pool the index finds
+    (a pool too big for a ranking in SQL; see :func:`_pool_sql`)."""
     if not key:
         return []
     if is_postgres():
-        schema = _trgm_schema()
-        db.execute_sql(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
-            (str(WORD_SIMILARITY),),
-        )
-        cursor = db.execute_sql(
-            f"SELECT id FROM {TABLE} WHERE %s OPERATOR({schema}.<%%) name_key "
-            f"ORDER BY {schema}.word_similarity(%s, name_key) DESC, length(name_key) LIMIT %s",
-            (key, key, limit),
-        )
-        return [row[0] for row in cursor.fetchall()]
+        return _pg_candidates(key, limit, score or fuzz.token_sort_ratio)
     grams = _rare_trigrams(key)
     if not grams:
         return []
@@ -111,6 +161,74 @@ def candidates(key: str, limit: int = 60) -> list[int]:
         f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
     )
     return [row[0] for row in cursor.fetchall()]
+
+
+def neighbours_sql(schema: str) -> str:
+    """Register words near each typed word, then those the last one may become.
+
+    Parameters: the typed words, NEIGHBOURS, the last word, its LIKE
+    pattern, COMPLETIONS. ``%`` needs ``pg_trgm.similarity_threshold``."""
+    return (
+        f"SELECT q.word, w.word FROM unnest(%s::text[]) AS q(word) CROSS JOIN LATERAL ("
+        f"SELECT word FROM {WORDS} WHERE word OPERATOR({schema}.%%) q.word "
+        f"ORDER BY word OPERATOR({schema}.<->) q.word LIMIT %s) AS w "
+        f"UNION ALL SELECT %s, c.word FROM (SELECT word FROM {WORDS} WHERE word LIKE %s "
+        f"ORDER BY length(word), word LIMIT %s) AS c"
+    )
+
+
+def pool_sql(groups: int, words: int) -> str:
+    """Companies having, for each of ``words`` typed words, one of the words
+    that stand for it (a text[] parameter each), in any of ``groups`` groups.
+
+    No ORDER BY: a common word ("solar") matches a tenth of the register,
+    and ranking all of it would cost what the trigram index did; up to POOL
+    companies are ranked in Python instead."""
+    one = " AND ".join([f"{NAME_WORDS} && %s::text[]"] * words)
+    where = " OR ".join([f"({one})"] * groups)
+    return f"SELECT id, name_key FROM {TABLE} WHERE {where} LIMIT {POOL}"
+
+
+def like_prefix(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _variants(typed: list[str], found: list[tuple[str, str]]) -> list[list[str]]:
+    """For each typed word, the register words that stand for it: close in
+    rapidfuzz's ratio, or (the last word, three letters or more) starting with it."""
+    last = typed[-1]
+    kept: dict[str, set[str]] = {word: set() for word in typed}
+    for word, near in found:
+        completes = word == last and len(last) >= 3 and near.startswith(last)
+        if completes or fuzz.ratio(word, near) >= WORD_RATIO:
+            kept[word].add(near)
+    return [sorted(near) for near in kept.values() if near]
+
+
+def _pg_candidates(key: str, limit: int, score: Callable[[str, str], float]) -> list[int]:
+    typed = list(dict.fromkeys(key.split()))
+    schema = _schema()
+    last = typed[-1]
+    with db.atomic():
+        db.execute_sql(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", (str(WORD_SIMILARITY),)
+        )
+        found = db.execute_sql(
+            neighbours_sql(schema),
+            (typed, NEIGHBOURS, last, like_prefix(last) if len(last) >= 3 else "", COMPLETIONS),
+        ).fetchall()
+        words = _variants(typed, found)
+        if not words:
+            return []
+        pool = dict(db.execute_sql(pool_sql(1, len(words)), words).fetchall())
+        if len(pool) < limit and len(words) > 1:
+            # Not enough companies with every word: those with all words but one.
+            groups = [words[:i] + words[i + 1 :] for i in range(len(words))]
+            params = [near for group in groups for near in group]
+            found_again = db.execute_sql(pool_sql(len(groups), len(words) - 1), params)
+            pool.update(found_again.fetchall())
+    best = process.extract(key, pool, scorer=lambda a, b, **_: score(a, b), limit=limit)
+    return [company_id for _name, _score, company_id in best]
 
 
 def _rare_trigrams(key: str) -> list[str]:

@@ -70,11 +70,22 @@ def _company_logo(migrator, database):
         ).run()
 
 
+def _word_index(migrator, database):
+    """Version 3: on PostgreSQL, names are searched by their words (a
+    vocabulary with a trigram index, and a GIN index of each name's words)
+    instead of by the trigrams of whole names; the vocabulary is filled
+    from the companies already loaded."""
+    from addons.partner_autocomplete import name_index
+
+    name_index.refresh()
+
+
 @hookimpl
 def register_migrations():
     return [
         Migration(1, "vocabulary of the name index", _index_vocabulary),
         Migration(2, "companies may have a logo", _company_logo),
+        Migration(3, "names searched by their words on PostgreSQL", _word_index),
     ]
 
 

@@ -88,7 +88,7 @@ def by_name(raw: str, limit: int = LIMIT, country: str = "") -> list[Hit]:
     key = normalize.name_key(_prepare(raw))
     if not key:
         return []
-    ids = name_index.candidates(key)
+    ids = name_index.candidates(key, score=_score)
     if not ids:
         return []
     rows = Company.select().where(Company.id.in_(ids))

@@ -137,7 +137,46 @@ def test_partner_autocomplete_migration_2_from_version_1(app, seeded):
     try:
         with restarted.app_context():
             schema = AddonSchema.get(AddonSchema.addon == "partner_autocomplete")
-            assert schema.version == 2
+            assert schema.version == 3
             assert Company.select().where(Company.logo == "").count() == seeded.loaded
+    finally:
+        close_app(restarted)
+
+
+def test_partner_autocomplete_migration_3_searches_names_by_their_words(app, seeded):
+    """From version 2 (PostgreSQL: one trigram index of whole names, no
+    vocabulary), the migration builds the word index from the companies
+    already loaded and drops the old index."""
+    from addons.partner_autocomplete import name_index, search
+    from host import db, is_postgres
+    from host.migrations import AddonSchema
+    from tests.host.addon_kit import close_app, rebuild
+
+    table = "partner_autocomplete_company"
+    if is_postgres():
+        db.execute_sql(f"DROP TABLE {name_index.WORDS}")
+        db.execute_sql(f"DROP INDEX {table}_name_words")
+        db.execute_sql(
+            f"CREATE INDEX {table}_name_trgm ON {table} "
+            f'USING gin (name_key "{name_index._trgm_schema()}".gin_trgm_ops)'
+        )
+    AddonSchema.update(version=2).where(AddonSchema.addon == "partner_autocomplete").execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
+    try:
+        with restarted.app_context():
+            assert AddonSchema.get(AddonSchema.addon == "partner_autocomplete").version == 3
+            if is_postgres():
+                indexes = {
+                    row[0]
+                    for row in db.execute_sql(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = %s", (table,)
+                    )
+                }
+                assert f"{table}_name_words" in indexes
+                assert f"{table}_name_trgm" not in indexes
+                words = db.execute_sql(f"SELECT count(*) FROM {name_index.WORDS}").fetchone()[0]
+                assert words > 100
+            found = search.by_name("Textils Blue Grubr")
+            assert found[0].company.name == "Blue Gruber Textiles AG"
     finally:
         close_app(restarted)

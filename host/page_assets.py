@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from flask import url_for
+from host.urls import endpoint_url
 
 Kind = Literal["script", "style"]
 _KINDS: dict[str, Kind] = {".js": "script", ".mjs": "script", ".css": "style"}
@@ -51,4 +51,4 @@ class PageAsset:
 
     @property
     def href(self) -> str:
-        return url_for(self.static, filename=self.filename)
+        return endpoint_url(self.static, {"filename": self.filename})

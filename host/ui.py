@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flask import url_for
 from markupsafe import Markup
+
+from host.urls import endpoint_url
 
 Target = Literal["page", "dialog", "new_tab", "post"]
 
@@ -41,7 +42,7 @@ class _Action:
     def href(self) -> str:
         if self.url is not None:
             return self.url
-        return url_for(self.endpoint, **self.values)
+        return endpoint_url(self.endpoint, self.values)
 
     @property
     def tooltip(self) -> str:

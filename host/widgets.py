@@ -14,7 +14,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flask import jsonify, url_for
+from flask import jsonify
+
+from host.urls import endpoint_url
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class FieldWidget:
 
     @property
     def href(self) -> str:
-        return self.url if self.url is not None else url_for(self.endpoint, **self.values)
+        return self.url if self.url is not None else endpoint_url(self.endpoint, self.values)
 
     def attributes(self) -> dict:
         """The input's attributes (wtforms turns ``data_x`` into ``data-x``)."""

@@ -30,6 +30,7 @@ def test_a_user_sees_only_their_own_leads_and_requests(records, user_client):
     page = user_client.get("/lead_generation/leads").text
     assert "Mined Mine" in page and "Assigned Mine" in page
     assert "Other Lead" not in page and "Other Mined" not in page
+    assert '<p class="muted">2 leads</p>' in page  # the count: theirs not counted
     for key in ("mined", "assigned"):
         assert user_client.get(f"/lead_generation/leads/{records[key].id}").status_code == 200
     for key in ("other", "other_mined"):

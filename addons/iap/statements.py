@@ -159,8 +159,9 @@ def _spendable_lots():
 SPENDABLE_LOTS = Prepared(lambda: _spendable_lots().limit(FIRST_LOTS))
 # When the first lots do not cover a capture (one made of many small lots).
 ALL_SPENDABLE_LOTS = Prepared(_spendable_lots)
-# Most captures: the first lot has more than the capture takes. ``remaining``
-# is not in the lot index, so this writes the lot's row alone.
+# A capture the lot drawn from did not cover (none named yet, or it would
+# be emptied), when the first lot has more than the capture takes.
+# ``remaining`` is not in the lot index, so this writes the lot's row alone.
 TAKE_FROM_FIRST_LOT = Prepared(
     lambda: (
         Lot.update(remaining=Lot.remaining - P.part)

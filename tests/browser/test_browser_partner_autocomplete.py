@@ -31,7 +31,7 @@ def host_config(host_config, fake_vies):
         *host_config["HOST_BUILTIN_ADDONS"],
         "addons.partner_autocomplete.plugin",
     )
-    host_config.update(VIES_URL=fake_vies.url, PARTNER_AUTOCOMPLETE_VIES_TIMEOUT=1)
+    host_config.update(VIES_URL=fake_vies.url, PARTNER_AUTOCOMPLETE_VIES_TIMEOUT=30)
     return host_config
 
 

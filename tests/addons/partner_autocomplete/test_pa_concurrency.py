@@ -29,7 +29,7 @@ def test_processes_choosing_one_company_at_once_are_charged_once(
     ]
     for child in children:
         child.start()
-    outcomes = [queue.get(timeout=120) for _ in children]
+    outcomes = [queue.get(timeout=600) for _ in children]
     for child in children:
         child.join(timeout=30)
     assert [o for o in outcomes if o[0] == "error"] == []
@@ -52,7 +52,7 @@ def test_processes_out_of_credits_charge_nothing_and_claim_nothing(seeded, datab
     ]
     for child in children:
         child.start()
-    outcomes = [queue.get(timeout=120) for _ in children]
+    outcomes = [queue.get(timeout=600) for _ in children]
     for child in children:
         child.join(timeout=30)
     assert all(kind == "error" and "InsufficientCreditError" in text for kind, text in outcomes)

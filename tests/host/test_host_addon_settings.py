@@ -129,3 +129,16 @@ def test_a_request_reads_a_setting_once_and_sees_its_own_writes(app, caplog):
         with caplog.at_level("DEBUG", logger="peewee"):
             assert SETTINGS.get("loud") is False
         assert _setting_reads(caplog.records) == 1  # a new request reads again
+
+
+def test_saved_settings_come_with_the_enabled_addons(app, caplog):
+    with app.app_context():
+        SETTINGS.put("sender", "Mail room")
+    with app.test_request_context("/"):
+        with caplog.at_level("DEBUG", logger="peewee"):
+            app.extensions["host"].enabled_names()  # what every page asks first
+            assert SETTINGS.get("sender") == "Mail room"
+            assert SETTINGS.get("loud") is True  # never saved: the configuration's
+        assert _setting_reads(caplog.records) == 0  # no statement of their own
+        SETTINGS.put("sender", "Post room")
+        assert SETTINGS.get("sender") == "Post room"  # its own write, at once

@@ -348,7 +348,8 @@ def install_ocr_cache(directory: str) -> None:
 
     def cached_pp(image_path: str, page: int, dpi: int):
         with open(image_path, "rb") as fh:
-            key = hashlib.sha1(fh.read() + f"pp-ocr {page} {dpi}".encode()).hexdigest()
+            settings = f"pp-ocr {page} {dpi} {pp_ocr.SETTINGS}"
+            key = hashlib.sha1(fh.read() + settings.encode()).hexdigest()
         path = os.path.join(directory, key + ".pp.pickle")
         if os.path.exists(path):
             with open(path, "rb") as fh:

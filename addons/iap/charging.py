@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from contextlib import contextmanager
 from decimal import Decimal
 
 from flask import current_app
@@ -122,7 +121,6 @@ def _trial_granter(service_key: str, service=None):
     return grant_trial
 
 
-@contextmanager
 def charge(
     service: str,
     credit,
@@ -131,7 +129,7 @@ def charge(
     reference: str | None = None,
     idempotency_key: str | None = None,
     wait: float = 10.0,
-):
+) -> _Charge:
     """Hold ``credit`` while the body runs; capture ``tx.credit`` if it succeeds.
 
     Raises :class:`InsufficientCreditError` before the body when the account
@@ -144,55 +142,70 @@ def charge(
     outcome, then raises :class:`ChargeInProgressError`. Its charge released
     or expired: the key is free, the body runs afresh.
     """
-    if db.in_transaction():
-        raise RuntimeError(
-            "charge() must not run inside a database transaction: the work would keep "
-            "the database locked and a rollback would lose the journal"
+    return _Charge(service, credit, description, reference, idempotency_key, wait)
+
+
+class _Charge:
+    """``charge()``'s context manager: a class, not a generator, which costs
+    a round trip a microsecond less."""
+
+    __slots__ = ("args", "tx")
+
+    def __init__(self, *args):
+        self.args = args
+        self.tx: Transaction | None = None
+
+    def __enter__(self) -> Transaction:
+        service, credit, description, reference, idempotency_key, wait = self.args
+        if db.in_transaction():
+            raise RuntimeError(
+                "charge() must not run inside a database transaction: the work would keep "
+                "the database locked and a rollback would lose the journal"
+            )
+        spec = get_service(service)
+        amount = to_credit(credit, allow_zero=True)
+        if not amount:
+            self.tx = Transaction(service)  # a free use
+            return self.tx
+        held = _hold(
+            service,
+            amount,
+            description=description,
+            reference=reference,
+            idempotency_key=idempotency_key,
+            ttl=dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900)),
+            on_first_use=_trial_granter(service, spec),
+            wait=wait,
         )
-    spec = get_service(service)
-    amount = to_credit(credit, allow_zero=True)
-    if not amount:
-        yield from _free_use(Transaction(service))
-        return
-    held = _hold(
-        service,
-        amount,
-        description=description,
-        reference=reference,
-        idempotency_key=idempotency_key,
-        ttl=dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900)),
-        on_first_use=_trial_granter(service, spec),
-        wait=wait,
-    )
-    tx = Transaction(service, held)
-    if tx.replayed:
-        yield tx
-        return
-    try:
-        yield tx
-    except BaseException:
-        ledger.release(tx.hold_id)
-        raise
-    try:
-        captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture, held=tx._hold)
-    except Exception:
-        # Nothing was captured (a callback failed, or the hold expired):
-        # give the credits back now rather than when the hold expires.
-        ledger.release(tx.hold_id)
-        raise
-    if captured.follow_up:
-        # Alerts and top-ups need the whole account: rare, so read only then.
-        from addons.iap.models import Account
+        self.tx = Transaction(service, held)
+        return self.tx
 
-        _after_capture(Account.get_by_id(captured.account_id))
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        tx = self.tx
+        if tx.hold_id is None:  # a free use: the callbacks, if the body succeeded
+            if exc_type is None and tx._on_capture:
+                with write_transaction():
+                    for callback in tx._on_capture:
+                        callback()
+            return False
+        if tx.replayed:
+            return False
+        if exc_type is not None:
+            ledger.release(tx.hold_id)
+            return False
+        try:
+            captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture, held=tx._hold)
+        except Exception:
+            # Nothing was captured (a callback failed, or the hold expired):
+            # give the credits back now rather than when the hold expires.
+            ledger.release(tx.hold_id)
+            raise
+        if captured.follow_up:
+            # Alerts and top-ups need the whole account: rare, so read only then.
+            from addons.iap.models import Account
 
-
-def _free_use(tx: Transaction):
-    yield tx
-    if tx._on_capture:
-        with write_transaction():
-            for callback in tx._on_capture:
-                callback()
+            _after_capture(Account.get_by_id(captured.account_id))
+        return False
 
 
 def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Held:

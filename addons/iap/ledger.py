@@ -457,12 +457,14 @@ def hold(
             # Most holds: the account covers it and nothing is to be swept
             # or granted first. No row changed: the slow path looks why.
             stamp = sql_datetime(now)
-            row = RESERVE_FAST.run(
-                amount=units, service=service, now=stamp, no_trial=on_first_use is None
+            cursor = db.obj.cursor()
+            row = RESERVE_FAST.run_on(
+                cursor, amount=units, service=service, now=stamp, no_trial=on_first_use is None
             ).fetchall()
             if row:
                 account_id = row[0][0]
-                hold_id = INSERT_HOLD.insert(
+                hold_id = INSERT_HOLD.insert_on(
+                    cursor,
                     account=account_id,
                     amount=units,
                     expires_at=sql_datetime(expires),
@@ -677,8 +679,10 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
         now = _now()
         stamp = sql_datetime(now)
         rest = held_units - amount
-        settled = SETTLE_DRAWING.run(
-            rest=rest, amount=held_units, spent=amount, account=account_id, hold=hold_id
+        # One cursor for the capture's statements.
+        cursor = db.obj.cursor()
+        settled = SETTLE_DRAWING.run_on(
+            cursor, rest=rest, amount=held_units, spent=amount, account=account_id, hold=hold_id
         ).fetchall()
         if settled and amount:
             available, held_after, follow_up, lot, free = settled[0]
@@ -698,13 +702,20 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
                 _draw_from_first(account_id)
             else:
                 lot, free = None, 0
-        closed = CLOSE_HOLD.run(
-            amount=amount, now=stamp, lot=lot, hold=hold_id, account=account_id, held=held_units
+        closed = CLOSE_HOLD.run_on(
+            cursor,
+            amount=amount,
+            now=stamp,
+            lot=lot,
+            hold=hold_id,
+            account=account_id,
+            held=held_units,
         ).rowcount
         if closed != 1:
             # Raised inside the transaction: what was settled and taken is undone.
             raise _not_capturable(hold_id, now)
-        INSERT_ENTRY.run(
+        INSERT_ENTRY.run_on(
+            cursor,
             account=account_id,
             kind="capture",
             amount=-amount,

@@ -255,7 +255,8 @@ def load(
 ) -> LoadReport:
     """Load a LEI-CDF CSV file into the register. ``progress(n)`` is called
     with the number of bytes read since its last call. ``parallel`` prepares
-    rows in worker processes (default: for files over 20 MB)."""
+    rows in worker processes (default: for files over 20 MB) and, on
+    PostgreSQL, builds the index of names' words once the rows are in."""
     raw = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "upload")
     name_index.ensure()
@@ -263,6 +264,8 @@ def load(
         parallel = isinstance(source, (str, Path)) and os.path.getsize(source) > PARALLEL_BYTES
     report = LoadReport()
     run = RegisterLoad.create(filename=name[:255])
+    if parallel:
+        name_index.set_aside()
     try:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
@@ -289,6 +292,8 @@ def load(
             progress(raw.tell() - position)
         name_index.refresh()
     finally:
+        if parallel:
+            name_index.ensure()  # the index set aside, even when the load failed
         if isinstance(source, (str, Path)):
             raw.close()
         RegisterLoad.update(

@@ -8,7 +8,10 @@ from click.testing import CliRunner
 
 from addons.partner_autocomplete import register
 from addons.partner_autocomplete.models import Company, RegisterLoad
+from host import db, is_postgres
 from scripts.partner_autocomplete_sample import COLUMNS, companies
+
+TABLE = "partner_autocomplete_company"
 
 
 def _csv(rows, columns=COLUMNS) -> bytes:
@@ -102,6 +105,13 @@ def test_a_big_file_is_prepared_in_worker_processes_with_the_same_result(pa, tmp
     assert sorted(line for line, _ in report.problems) == [5, 7]
     assert Company.get(Company.lei == rows[3]["LEI"]).vat == ""
     assert Company.get(Company.lei == rows[39]["LEI"]).name == rows[39]["Entity.LegalName"]
+    # The name index, set aside during a big load on PostgreSQL, is back and used.
+    from addons.partner_autocomplete import search
+
+    assert rows[39]["LEI"] in {h.company.lei for h in search.by_name(rows[39]["Entity.LegalName"])}
+    if is_postgres():
+        indexes = db.execute_sql("SELECT indexname FROM pg_indexes WHERE tablename = %s", (TABLE,))
+        assert f"{TABLE}_name_words" in {row[0] for row in indexes}
 
 
 def test_a_logo_column_gives_the_dropdown_an_image_https_only(pa, user_client):

@@ -122,6 +122,19 @@ class HostHooks(Hooks):
     def records_saved(self, *, model: str, ids: list[int]) -> None:
         self._notify(self._hook.records_saved, model=model, ids=ids)
 
+    # -- every installed addon, exceptions propagate -------------------------
+
+    def contact_delete_blockers(self, *, ids: list[int]) -> list[str]:
+        found = self._registry.call(
+            self._hook.contact_delete_blockers, {"ids": ids}, names=self._registry.installed_names()
+        )
+        return [str(reason) for _name, reasons in found for reason in reasons or []]
+
+    def contacts_deleting(self, *, ids: list[int]) -> None:
+        self._registry.call(
+            self._hook.contacts_deleting, {"ids": ids}, names=self._registry.installed_names()
+        )
+
     # -- UI: every enabled addon, isolated, flattened and sorted -------------
 
     def menu_items(self, *, user: object) -> list[MenuItem]:

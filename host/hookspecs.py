@@ -254,3 +254,37 @@ def page_assets(endpoint: str) -> list[PageAsset]:
 
     :return: :class:`host.PageAsset` objects.
     """
+
+
+@hookspec
+def contact_delete_blockers(ids: list[int]) -> list[str]:
+    """Why the contacts ``ids`` cannot be deleted now, one sentence each
+    (``"An SMS to Marie Dubois (+32 470 12 34 56) is being sent."``).
+
+    Called inside the deletion's transaction, after the contacts' rows are
+    locked, for every installed addon (enabled or not: its records are kept
+    while it is disabled). Return what is in flight and would go wrong
+    without its contact (an SMS queued, a letter not handed to the print
+    shop yet): the host refuses the deletion, shows the sentences, and
+    deletes nothing. History is no reason to refuse: see
+    :func:`contacts_deleting`.
+    """
+
+
+@hookspec
+def contacts_deleting(ids: list[int]) -> None:
+    """The contacts ``ids`` are being deleted: unlink the addon's records.
+
+    Called inside the deletion's transaction, after
+    :func:`contact_delete_blockers` found nothing, before the contacts' rows
+    and their chatter are deleted, for every installed addon. Records that
+    are history (a sent SMS, a posted letter) stay, with what they need to
+    stay readable (the name, number or address they were sent to) copied on
+    them and their contact id set to NULL; data derived from the contact
+    alone may go. Every id of the contacts must be gone from the addon's
+    tables afterwards: SQLite gives a deleted contact's id to the next one
+    created. An exception undoes the whole deletion. A foreign key declared
+    ``on_delete="SET NULL"`` or ``"CASCADE"`` does this for its column
+    (both databases enforce foreign keys); the hook is for the rest (an id
+    in an ``IntegerField``, the chatter line a record updates).
+    """

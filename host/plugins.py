@@ -251,6 +251,12 @@ class AddonRegistry:
         Setting.remember(settings)
         return names
 
+    def installed_names(self) -> frozenset[str]:
+        """Loaded addons whose tables exist (enabled once, maybe disabled
+        since): their records stay while they are disabled."""
+        found = {row.addon for row in schema.AddonSchema.select(schema.AddonSchema.addon)}
+        return frozenset(n for n in self.order if n in found or n == CORE)
+
     def _setting_keys(self) -> list[str]:
         """``<addon>.<field>`` of every editable key of the loaded addons'
         contracts (where :class:`host.AddonSettings` saves them)."""

@@ -196,3 +196,10 @@ def settings_blocks():
             sequence=30,
         )
     ]
+
+
+@hookimpl
+def contacts_deleting(ids):
+    # A document keeps the vendor, name and VAT number it was read with; only
+    # the link to the contact matched or made for it goes.
+    Document.update(contact=None, contact_match="").where(Document.contact.in_(ids)).execute()

@@ -84,3 +84,11 @@ def remember_contacts(ids) -> int:
             except peewee.IntegrityError:
                 continue
     return added
+
+
+def forget_contacts(ids: list[int]) -> None:
+    """Deleted contacts: the companies only they made known are unknown
+    again (a request may find them); a lead's key stays, unlinked."""
+    mine = CrmKey.contact_id.in_(ids)
+    CrmKey.delete().where(mine & CrmKey.lead_id.is_null() & CrmKey.request_id.is_null()).execute()
+    CrmKey.update(contact_id=None).where(mine).execute()

@@ -137,3 +137,12 @@ def register_commands(cli):
 
     if "lead-generation" not in cli.commands:
         cli.add_command(lead_generation)
+
+
+@hookimpl
+def contacts_deleting(ids):
+    # A converted lead stays a lead: it can be converted again.
+    from addons.lead_generation import crm
+
+    Lead.update(contact_id=None).where(Lead.contact_id.in_(ids)).execute()
+    crm.forget_contacts(ids)

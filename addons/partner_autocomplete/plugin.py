@@ -235,3 +235,13 @@ def register_commands(cli):
 
     if "partner-autocomplete" not in cli.commands:
         cli.add_command(partner_autocomplete)
+
+
+@hookimpl
+def contacts_deleting(ids):
+    # What was learnt about the contact goes with it; the purchase that paid
+    # for the company's data stays (it names no contact).
+    from addons.partner_autocomplete.models import ContactCompany, VatCheck
+
+    ContactCompany.delete().where(ContactCompany.contact_id.in_(ids)).execute()
+    VatCheck.delete().where(VatCheck.contact_id.in_(ids)).execute()

@@ -8,6 +8,7 @@ from flask import render_template
 
 from addons.iap import Service, standard_packs
 from addons.sms import config, hookspecs, jobs
+from addons.sms.contact_deletion import contact_delete_blockers, contacts_deleting  # noqa: F401 - hooks
 from addons.sms.gateways import TwilioGateway
 from addons.sms.models import MODELS
 from addons.sms.outbox_gateway import OutboxGateway

@@ -8,6 +8,7 @@ from flask import render_template
 
 from addons.iap import Service, standard_packs
 from addons.snailmail import config, hookspecs, jobs
+from addons.snailmail.contact_deletion import contact_delete_blockers, contacts_deleting  # noqa: F401 - hooks
 from addons.snailmail.models import MODELS
 from addons.snailmail.providers.outbox import OutboxShop
 from addons.snailmail.providers.pingen import PingenShop

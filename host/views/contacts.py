@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from peewee import SQL
 
 from host import chatter
+from host.contact_deletion import ContactInUse, delete_contacts
 from host.db import db, utcnow
 from host.forms import ContactForm, country_name
 from host.hookcalls import hooks
@@ -150,6 +151,10 @@ def contact_delete(contact_id: int):
     record = Contact.get_or_none(Contact.id == contact_id)
     if record is None:
         abort(404)
-    record.delete_instance()
+    try:
+        delete_contacts([record.id])
+    except ContactInUse as refused:
+        flash(f"{record.name} was not deleted. {refused}", "error")
+        return redirect(url_for("host.contact", contact_id=record.id))
     flash(f"{record.name} deleted.", "success")
     return redirect(url_for("host.contacts"))

@@ -1,0 +1,51 @@
+"""Deleting contacts that the apps' records point to.
+
+A contact is shared: SMS, letters, leads and documents keep its id. Each
+addon says what it does when contacts go (``contacts_deleting``: history
+stays, unlinked) and what keeps them from going (``contact_delete_blockers``:
+work in flight); the host knows none of their tables.
+"""
+
+from __future__ import annotations
+
+from host.db import locked, write_transaction
+from host.hookcalls import hooks
+from host.models import Attachment, Contact, Message
+
+
+class ContactInUse(Exception):
+    """The contacts cannot be deleted now; ``reasons`` says what holds them."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def delete_contacts(ids: list[int]) -> int:
+    """Delete the contacts ``ids`` and their chatter, after every installed
+    addon unlinked its records, in one transaction; returns how many went.
+
+    Raises :class:`ContactInUse`, deleting nothing, when an addon refuses.
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    with write_transaction():
+        # Locked first: on PostgreSQL an SMS or letter queued for one of them
+        # meanwhile waits for this transaction, and is seen by the blockers
+        # or fails on its foreign key, never left pointing at nothing.
+        ids = [row.id for row in locked(Contact.select(Contact.id).where(Contact.id.in_(ids)))]
+        if not ids:
+            return 0
+        reasons = hooks().contact_delete_blockers(ids=ids)
+        if reasons:
+            raise ContactInUse(reasons)
+        hooks().contacts_deleting(ids=ids)
+        # The chatter goes with its record, as in Odoo: kept, it would show
+        # on the next contact SQLite gives the same id.
+        on_contacts = (Message.model == Contact.model_name) & Message.res_id.in_(ids)
+        Attachment.delete().where(
+            (Attachment.model == Contact.model_name) & Attachment.res_id.in_(ids)
+        ).execute()
+        Message.delete().where(on_contacts).execute()
+        return Contact.delete().where(Contact.id.in_(ids)).execute()

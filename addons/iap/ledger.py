@@ -398,6 +398,19 @@ class Held:
     description: str = ""
     reference: str | None = None
 
+    @classmethod
+    def placed(cls, hold_id, account_id, amount, expires, description, reference) -> Held:
+        """A hold just placed."""
+        return cls(
+            hold_id,
+            account_id,
+            amount,
+            "held",
+            expires,
+            description=description,
+            reference=reference,
+        )
+
 
 @dataclass
 class InProgress:
@@ -472,15 +485,7 @@ def hold(
                     reference=reference,
                     now=stamp,
                 )
-                return Held(
-                    hold_id,
-                    account_id,
-                    amount,
-                    "held",
-                    expires,
-                    description=description,
-                    reference=reference,
-                )
+                return Held.placed(hold_id, account_id, amount, expires, description, reference)
         return _hold_slowly(
             service,
             amount,
@@ -546,16 +551,7 @@ def _hold_slowly(
     )
     if idempotency_key is not None:
         _claim(idempotency_key, fingerprint, hold_id)
-    return Held(
-        hold_id,
-        account_id,
-        amount,
-        "held",
-        expires,
-        replayed=False,
-        description=description,
-        reference=reference,
-    )
+    return Held.placed(hold_id, account_id, amount, expires, description, reference)
 
 
 def _earlier_hold(key: str, fingerprint: str, now):

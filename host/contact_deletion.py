@@ -21,31 +21,46 @@ class ContactInUse(Exception):
         self.reasons = reasons
 
 
-def delete_contacts(ids: list[int]) -> int:
+# Ids per statement: every IN list binds each id, and SQLite takes a few
+# tens of thousands of parameters at most.
+CHUNK = 500
+
+
+def _chunks(ids: list[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def delete_contacts(ids) -> int:
     """Delete the contacts ``ids`` and their chatter, after every installed
     addon unlinked its records, in one transaction; returns how many went.
 
     Raises :class:`ContactInUse`, deleting nothing, when an addon refuses.
     """
     ids = sorted(set(ids))
-    if not ids:
-        return 0
     with write_transaction():
         # Locked first: on PostgreSQL an SMS or letter queued for one of them
         # meanwhile waits for this transaction, and is seen by the blockers
         # or fails on its foreign key, never left pointing at nothing.
-        ids = [row.id for row in locked(Contact.select(Contact.id).where(Contact.id.in_(ids)))]
-        if not ids:
-            return 0
-        reasons = hooks().contact_delete_blockers(ids=ids)
+        found = []
+        for chunk in _chunks(ids):
+            query = locked(Contact.select(Contact.id).where(Contact.id.in_(chunk)))
+            found += [row.id for row in query]
+        reasons = [
+            r for chunk in _chunks(found) for r in hooks().contact_delete_blockers(ids=chunk)
+        ]
         if reasons:
             raise ContactInUse(reasons)
-        hooks().contacts_deleting(ids=ids)
-        # The chatter goes with its record, as in Odoo: kept, it would show
-        # on the next contact SQLite gives the same id.
-        on_contacts = (Message.model == Contact.model_name) & Message.res_id.in_(ids)
-        Attachment.delete().where(
-            (Attachment.model == Contact.model_name) & Attachment.res_id.in_(ids)
-        ).execute()
-        Message.delete().where(on_contacts).execute()
-        return Contact.delete().where(Contact.id.in_(ids)).execute()
+        deleted = 0
+        for chunk in _chunks(found):
+            hooks().contacts_deleting(ids=chunk)
+            # The chatter goes with its record, as in Odoo: kept, it would
+            # show on the next contact SQLite gives the same id.
+            Attachment.delete().where(
+                (Attachment.model == Contact.model_name) & Attachment.res_id.in_(chunk)
+            ).execute()
+            Message.delete().where(
+                (Message.model == Contact.model_name) & Message.res_id.in_(chunk)
+            ).execute()
+            deleted += Contact.delete().where(Contact.id.in_(chunk)).execute()
+        return deleted

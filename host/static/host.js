@@ -94,7 +94,9 @@
 
   document.addEventListener("submit", async (event) => {
     const form = event.target;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+    // A button may ask its own question (a list's bulk Delete), else the form does.
+    const question = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+    if (question && !window.confirm(question)) { event.preventDefault(); return; }
     if ((dialog.contains(form) || (dialogPage && dialogPage.contains(form))) && !form.hasAttribute("data-native")) {
       event.preventDefault();
       const button = event.submitter;

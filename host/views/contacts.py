@@ -158,3 +158,20 @@ def contact_delete(contact_id: int):
         return redirect(url_for("host.contact", contact_id=record.id))
     flash(f"{record.name} deleted.", "success")
     return redirect(url_for("host.contacts"))
+
+
+@blueprint.route("/contacts/delete", methods=["POST"])
+def contacts_delete():
+    """The list's bulk *Delete*: every selected contact, or none."""
+    ids = [row[0] for row in db.execute_sql(*selected_contacts().select(Contact.id).sql())]
+    back = url_for("host.contacts", q=request.form.get("q", "").strip()[:100] or None)
+    if not ids:
+        flash("Select the contacts to delete.", "error")
+        return redirect(back)
+    try:
+        deleted = delete_contacts(ids)
+    except ContactInUse as refused:
+        flash(f"No contact was deleted. {refused}", "error")
+        return redirect(back)
+    flash(f"{deleted} contact{'' if deleted == 1 else 's'} deleted.", "success")
+    return redirect(url_for("host.contacts"))

@@ -290,3 +290,24 @@ def test_settings_show_only_the_fields_that_apply(with_sms, page, live_server, a
     sections = page.locator(".settings-section")
     first, second = sections.nth(0).bounding_box(), sections.nth(1).bounding_box()
     assert second["x"] > first["x"] + first["width"] - 1 and abs(second["y"] - first["y"]) < 2
+
+
+def test_bulk_delete_asks_first(page, live_server, user, marie):
+    Contact.create(name="Jan Peeters", city="Antwerp")
+    login(page, live_server, user.email, PASSWORD)
+    page.goto("/contacts")
+    rows = page.locator("table.list tbody tr")
+    page.get_by_role("checkbox", name="Select Marie Dubois").check()
+    delete = page.locator(".bulk-bar").get_by_role("button", name="Delete")
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    delete.click()
+    expect(rows).to_have_count(2)
+    assert asked == ["Delete the selected contacts? Their notes go with them."]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    delete.click()
+    expect(page.locator(".flash-success")).to_have_text("1 contact deleted.")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Jan Peeters")

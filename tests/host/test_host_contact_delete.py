@@ -116,3 +116,71 @@ def test_one_held_contact_keeps_the_others(app, enable):
 def test_a_contact_already_gone_answers_404(user_client, contact):
     assert user_client.post(f"/contacts/{contact.id}/delete").status_code == 302
     assert user_client.post(f"/contacts/{contact.id}/delete").status_code == 404
+
+
+# -- the list's bulk Delete ------------------------------------------------
+
+
+def test_the_list_offers_a_bulk_delete(user_client, contact):
+    page = user_client.get("/contacts").get_data(as_text=True)
+    assert 'formaction="/contacts/delete" data-action="delete"' in page
+
+
+def test_bulk_delete_of_the_selected_contacts(user_client, contact):
+    kept = Contact.create(name="Jan Peeters")
+    gone = Contact.create(name="Lukas Schmidt")
+    post_message(gone, "Bye.", kind="note")
+
+    response = user_client.post("/contacts/delete", data={"ids": [contact.id, gone.id, "junk"]})
+
+    assert response.headers["Location"].endswith("/contacts")
+    page = user_client.get("/contacts").get_data(as_text=True)
+    assert flashes(page) == ["2 contacts deleted."]
+    assert [c.id for c in Contact.select()] == [kept.id]
+    assert not Message.select().where(Message.res_id == gone.id).exists()
+
+
+def test_bulk_delete_of_every_contact_matching_the_search(user_client, contact):
+    Contact.create(name="Jan Peeters", city="Ghent")
+    response = user_client.post("/contacts/delete", data={"all": "1", "q": "Brussels"})
+    assert response.headers["Location"].endswith("/contacts")
+    assert [c.name for c in Contact.select()] == ["Jan Peeters"]
+
+
+def test_bulk_delete_with_nothing_selected(user_client, contact):
+    response = user_client.post("/contacts/delete", data={"q": "Brussels"})
+    assert response.headers["Location"].endswith("/contacts?q=Brussels")
+    page = user_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(page) == ["Select the contacts to delete."]
+    assert Contact.select().count() == 1
+
+
+@pytest.mark.parametrize("host_config", [kit_config(holder)])
+def test_bulk_delete_refused_for_one_deletes_none(app, enable, user_client):
+    enable("holder")
+    free = Contact.create(name="Jan Peeters")
+    held = [Contact.create(name=f"Held {i}", city="Held") for i in range(2)]
+
+    response = user_client.post("/contacts/delete", data={"ids": [free.id, *(c.id for c in held)]})
+
+    page = user_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert flashes(page) == ["No contact was deleted. Held 0 is held. Held 1 is held."]
+    assert Contact.select().count() == 3
+
+
+@pytest.mark.parametrize("host_config", [kit_config(holder)])
+def test_many_contacts_go_in_one_deletion(app, enable, user_client, monkeypatch):
+    from host import contact_deletion
+
+    monkeypatch.setattr(contact_deletion, "CHUNK", 7)  # several chunks without 10,000 rows
+    enable("holder")
+    people = [Contact.create(name=f"Person {i:02d}") for i in range(20)]
+    Contact.update(city="Held").where(Contact.id == people[-1].id).execute()
+    with pytest.raises(ContactInUse):
+        delete_contacts([p.id for p in people])
+    assert Contact.select().count() == 20  # the refusal in the last chunk kept the first ones
+    Contact.update(city="").execute()
+    assert delete_contacts([p.id for p in people]) == 20
+    assert [ids for kind, ids in seen if kind == "deleting"] == [
+        [p.id for p in people[i : i + 7]] for i in range(0, 20, 7)
+    ]

@@ -77,3 +77,17 @@ def test_an_sms_on_its_way_keeps_the_contact(sms, user_client, contact):
     page = user_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Marie Dubois was not deleted." in page
     assert "An SMS to Marie Dubois (+32470123456) is still being sent" in page
+
+
+def test_the_bulk_delete_is_refused_for_an_sms_on_its_way(sms, user_client, contact):
+    other = Contact.create(name="Jan Peeters", mobile="+32 470 11 11 11", country="BE")
+    SmsMessage.create(
+        contact=contact.id, recipient_name="Marie Dubois", number="+32470123456",
+        body="Hello", state="processing",
+    )  # fmt: skip
+
+    response = user_client.post("/contacts/delete", data={"ids": [contact.id, other.id]})
+
+    page = user_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "No contact was deleted. An SMS to Marie Dubois (+32470123456)" in page
+    assert Contact.select().count() == 2

@@ -25,6 +25,7 @@ from host import (
     check_owner,
     current_user,
     db,
+    locked,
     post_message,
     selected_contacts,
     utcnow,
@@ -118,6 +119,10 @@ def _queue_single(contact: Contact, raw: str, recipient: recipients.Recipient, t
     """The message and its chatter entry, together or not at all."""
     quote = recipient.quote
     with write_transaction():
+        # Locked until the message is saved: deleting the contact meanwhile
+        # waits, then finds this SMS on its way and is refused.
+        if locked(Contact.select(Contact.id).where(Contact.id == contact.id)).first() is None:
+            abort(404, description="This contact was deleted meanwhile: no SMS was sent.")
         message = SmsMessage.create(
             contact=contact.id,
             recipient_name=contact.display_name,

@@ -21,7 +21,7 @@ from addons.snailmail.preview import page_one
 from addons.snailmail.printable import prepare_letter
 from addons.snailmail.typeset import typeset
 from addons.snailmail.views import blueprint
-from host import Contact, Setting, current_user, db, find_document, local_path
+from host import Contact, Setting, current_user, db, find_document, local_path, locked
 
 MAX_UPLOAD = 20 * 1024 * 1024
 CONTACT_SHEET = "contact-sheet"
@@ -214,6 +214,13 @@ def send(model: str, res_id: int, document_id: str):
         return _page(target, token, draft, quote, 422)
     printable = quote["printable"]
     with db.atomic():
+        # Locked until the letter is saved: deleting the contact meanwhile
+        # waits, then finds this letter on its way and is refused.
+        if (
+            model == "contact"
+            and locked(Contact.select(Contact.id).where(Contact.id == res_id)).first() is None
+        ):
+            abort(404, description="This contact was deleted meanwhile: no letter was sent.")
         letter = Letter.create(
             uid=token,
             model=model,

@@ -7,7 +7,7 @@ from addons.sms import batches
 from addons.sms.models import SmsBatch, SmsContactNumber, SmsMessage
 from host import Contact
 from host.models import Message
-from tests.addons.sms.test_sms_compose import send
+from tests.addons.sms.test_sms_compose import send, token_of
 
 
 def delete(client, contact):
@@ -91,3 +91,42 @@ def test_the_bulk_delete_is_refused_for_an_sms_on_its_way(sms, user_client, cont
     page = user_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "No contact was deleted. An SMS to Marie Dubois (+32470123456)" in page
     assert Contact.select().count() == 2
+
+
+def test_a_failed_sms_is_resent_to_the_number_it_kept(sms, admin_client, contact, give_credits):
+    give_credits(1)
+    assert send(admin_client, contact, "Hello " * 40).status_code == 402  # two parts, one credit
+    message = SmsMessage.get()
+    assert (message.state, message.failure_type) == ("failed", "insufficient_credit")
+    assert admin_client.post(f"/contacts/{contact.id}/delete").status_code == 302
+
+    give_credits(5)
+    resent = admin_client.post(f"/sms/messages/{message.id}/resend", headers={"Referer": "/sms/"})
+
+    assert resent.status_code == 302
+    kept = SmsMessage.get_by_id(message.id)
+    assert (kept.state, kept.number, kept.contact_id) == ("delivered", "+32470123456", None)
+
+
+def test_a_contact_deleted_while_its_sms_is_composed(
+    sms, user_client, contact, give_credits, monkeypatch
+):
+    from addons.sms import recipients
+    from host.contact_deletion import delete_contacts
+
+    give_credits(5)
+    check = recipients.check_recipient
+
+    def check_then_delete(*args, **kwargs):  # the deletion lands between the checks and the save
+        answer = check(*args, **kwargs)
+        delete_contacts([contact.id])
+        return answer
+
+    token = token_of(user_client.get(f"/sms/compose/{contact.id}/mobile").get_data(as_text=True))
+    monkeypatch.setattr(recipients, "check_recipient", check_then_delete)
+    response = send(user_client, contact, "Hello", token=token)
+
+    assert response.status_code == 404
+    assert "deleted meanwhile: no SMS was sent" in response.get_data(as_text=True)
+    assert not SmsMessage.select().exists()
+    assert not Message.select().where(Message.kind == "sms").exists()

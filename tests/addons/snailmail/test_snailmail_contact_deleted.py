@@ -2,6 +2,7 @@
 address it went to and its PDF; one not at the print shop yet keeps the
 contact."""
 
+from addons.snailmail.models import Letter
 from host import Contact
 from host.models import Message
 
@@ -58,3 +59,55 @@ def test_a_letter_not_posted_yet_keeps_the_contact(
     assert (
         f"Letter #{letter.id} (Reminder) to Marie Dubois has not reached the print shop yet" in page
     )
+
+
+def test_a_refused_letter_is_retried_to_the_address_it_kept(
+    snailmail, user, user_client, contact, queue_letter, give_credits
+):
+    from addons.snailmail import sending
+
+    letter = queue_letter(author=user)
+    sending.send(letter.id)  # no credits: refused, kept in error
+    assert type(letter).get_by_id(letter.id).state == "error"
+    assert delete(user_client, contact).status_code == 302
+
+    give_credits(5)
+    assert user_client.post(f"/snailmail/letters/{letter.id}/retry").status_code == 302
+
+    sent = type(letter).get_by_id(letter.id)
+    assert (sent.state, sent.contact_id) == ("sent", None)
+    assert sent.address_dict["street"] == "Rue Gheude 56" and sent.recipient == "Marie Dubois"
+
+
+def test_a_contact_deleted_while_its_letter_is_composed(
+    snailmail, user_client, contact, give_credits, monkeypatch
+):
+    import io
+    import uuid
+
+    from addons.snailmail import composer
+    from host.contact_deletion import delete_contacts
+    from tests.addons.snailmail import documents
+
+    give_credits(5)
+    quote = composer._quote
+
+    def quote_then_delete(draft):  # the deletion lands between the checks and the save
+        answer = quote(draft)
+        delete_contacts([contact.id])
+        return answer
+
+    monkeypatch.setattr(composer, "_quote", quote_then_delete)
+    response = user_client.post(
+        f"/snailmail/compose/contact/{contact.id}/contact-sheet/send",
+        data={
+            "token": str(uuid.uuid4()),
+            "mode": "upload",
+            "document": (io.BytesIO(documents.pdf(1)), "letter.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 404
+    assert "deleted meanwhile: no letter was sent" in response.get_data(as_text=True)
+    assert not Letter.select().exists()

@@ -130,3 +130,49 @@ def test_a_contact_deleted_while_its_sms_is_composed(
     assert "deleted meanwhile: no SMS was sent" in response.get_data(as_text=True)
     assert not SmsMessage.select().exists()
     assert not Message.select().where(Message.kind == "sms").exists()
+
+
+def test_texting_and_deleting_the_same_contacts_at_once(app, sms, user, give_credits, database_url):
+    """Two processes: one texts each contact, the other deletes it. Each SMS
+    is sent or answered 404, each deletion done or refused, never a 500,
+    and nothing is left pointing at a deleted contact."""
+    import multiprocessing
+
+    from tests.addons.sms import workers
+
+    give_credits(100)
+    ids = [
+        Contact.create(name=f"P{i:02d}", mobile=f"+32 470 40 00 {i:02d}", country="BE").id
+        for i in range(30)
+    ]
+    app.extensions["host_db"].close()
+    spawn = multiprocessing.get_context("spawn")
+    queue = spawn.Queue()
+    procs = [
+        spawn.Process(target=target, args=(database_url, user.email, ids, queue))
+        for target in (workers.text_each, workers.delete_each)
+    ]
+    for proc in procs:
+        proc.start()
+    done = dict(
+        (kind, (answers, errors))
+        for kind, answers, errors in (queue.get(timeout=240) for _ in procs)
+    )
+    for proc in procs:
+        proc.join(timeout=30)
+        assert proc.exitcode == 0
+
+    texted, text_errors = done["text"]
+    deleted, delete_errors = done["delete"]
+    assert (text_errors, delete_errors) == ([], [])
+    assert {(get, post) for _, get, post in texted} <= {(200, 200), (200, 404), (404, None)}
+    assert {status for _, status, _ in deleted} == {302}
+    left = {c.id for c in Contact.select()}
+    for contact_id, _, location in deleted:
+        assert (contact_id in left) == location.endswith(f"/contacts/{contact_id}")
+    gone = set(ids) - left
+    assert not Message.select().where(Message.model == "contact", Message.res_id.in_(gone)).exists()
+    for message in SmsMessage.select():
+        assert message.contact_id is None or message.contact_id in left
+        assert message.state in ("sent", "delivered")
+    assert SmsMessage.select().count() == sum(post == 200 for _, _, post in texted)

@@ -33,7 +33,9 @@ On the hot rows two more figures, against ``charge()`` on the hot account
 ``charge()`` on an account with no credit (``InsufficientCreditError``).
 
 Each charge starts with empty per-context caches, as if it ran in a job of
-its own (one read of the enabled addons, on both sides).
+its own: on both sides, one read of the database's counter of changes to the
+enabled addons and settings (``host.state_version``; the process kept what
+it read of them, and reads them again only when it moved).
 """
 
 from __future__ import annotations
@@ -102,9 +104,6 @@ STATEMENTS = (
     "CLOSE_HOLD",
     "INSERT_ENTRY",
 )
-# host's enabled-addons statement (it reads saved settings in the same
-# statement; the bench's addons have none): rows are (kind, name, value).
-ENABLED_SQL = 'SELECT 0, "t1"."name", \'\' FROM "host_addon_state" AS "t1" WHERE "t1"."enabled"'
 
 
 class RawLedger:
@@ -116,11 +115,15 @@ class RawLedger:
 
     def __init__(self, backend: str, url: str):
         from addons.iap import ledger
+        from host import state_version
 
         self.backend = backend
         self.log: list | None = None
         self.sql = {name: getattr(ledger, name).sql() for name in STATEMENTS}
-        self.sql["enabled"] = ENABLED_SQL
+        # What a job's first look at the enabled addons reads while they are
+        # as the process kept them (see host.state_version).
+        self.sql["enabled"] = state_version.READ_VERSION.sql()
+        self._version = None
         if backend == "sqlite":
             import sqlite3
 
@@ -163,10 +166,11 @@ class RawLedger:
 
     def charge(self, service: str, credit: int = 1) -> None:
         amount = credit * SCALE
-        # charge() reads the enabled addons once per request or job.
-        enabled = {row[1] for row in self._x("enabled").fetchall()}
-        if "iap" not in enabled:
-            raise RuntimeError("iap is not enabled")
+        # charge() looks at the enabled addons once per request or job.
+        version = self._x("enabled").fetchone()[0]
+        if self._version is not None and version != self._version:
+            raise RuntimeError("the enabled addons changed during the bench")
+        self._version = version
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # -- hold
         self._x(self.begin)

@@ -7,7 +7,7 @@ import os
 
 from flask import Config, Flask, appcontext_pushed, current_app, render_template, request
 
-from host import bounded_input, security
+from host import bounded_input, security, state_version
 from host import config as host_config
 from host import db as host_db
 from host.configuration import Config as Contract
@@ -18,6 +18,7 @@ from host.migrations import AddonSchema
 from host.models import HOST_MODELS, Setting
 from host.plugins import AddonRegistry
 from host.private_files import private_dir
+from host.state_version import StateVersion
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ def init_database(app: Flask) -> None:
 
     appcontext_pushed.connect(bind_on_push, app, weak=False)
     with database.connection_context():
-        database.create_tables([AddonSchema, *HOST_MODELS], safe=True)
+        database.create_tables([AddonSchema, *HOST_MODELS, StateVersion], safe=True)
+        state_version.install()
 
 
 def close_database(app: Flask) -> None:

@@ -19,7 +19,7 @@ import pluggy
 from flask import current_app, has_request_context
 from peewee import Value
 
-from host import hookspecs
+from host import hookspecs, state_version
 from host import migrations as schema
 from host.db import Prepared, db, utcnow
 from host.hookcalls import F, Hooks, HostHooks
@@ -70,6 +70,8 @@ class AddonRegistry:
         # IAP_HOST_TRACE_HOOKS=1: log every hook call and who answered it.
         self.trace = trace
         self._state: tuple[Prepared, list[str]] | None = None
+        # (state_version counter, enabled names, saved settings) last read.
+        self._kept_state: tuple[int, frozenset[str], dict] | None = None
         self._impl_memo: dict[tuple, list] = {}
         # How many times an addon's hook raised or answered wrongly at run
         # time: a caller that keeps a hook's answer keeps none that missed one.
@@ -234,10 +236,26 @@ class AddonRegistry:
         The same statement reads the values the loaded addons' Settings
         pages saved (:class:`host.AddonSettings`), kept for the request: an
         addon's hooks ask for its switches on every page, and each was one
-        more statement."""
+        more statement. Both are also kept for the process, with the
+        database's :mod:`host.state_version` counter: a request whose counter
+        is the one kept reads that one row rather than them."""
         cache = request_cache()
         if cache is not None and "enabled_addons" in cache:
             return cache["enabled_addons"]
+        version = state_version.current()
+        kept = self._kept_state
+        if kept is not None and version is not None and kept[0] == version:
+            names, settings = kept[1], kept[2]
+        else:
+            names, settings = self._read_state()
+            # Read after the counter: what is kept is at least that new.
+            self._kept_state = (version, names, settings) if version is not None else None
+        if cache is not None:
+            cache["enabled_addons"] = names
+        Setting.remember(settings)
+        return names
+
+    def _read_state(self) -> tuple[frozenset[str], dict]:
         statement, keys = self._state_statement()
         names, settings = {CORE}, dict.fromkeys(keys)
         for kind, name, value in statement.run().fetchall():
@@ -245,11 +263,7 @@ class AddonRegistry:
                 names.add(name)
             else:
                 settings[name] = value
-        names = frozenset(n for n in names if n in self.order)
-        if cache is not None:
-            cache["enabled_addons"] = names
-        Setting.remember(settings)
-        return names
+        return frozenset(n for n in names if n in self.order), settings
 
     def installed_names(self) -> frozenset[str]:
         """Loaded addons whose tables exist (enabled once, maybe disabled
@@ -289,6 +303,7 @@ class AddonRegistry:
         return self._state
 
     def forget_cache(self) -> None:
+        self._kept_state = None
         for cache in (request_cache(), _context_cache()):
             if cache is not None:
                 cache.clear()

@@ -10,11 +10,8 @@ Convert, a sign request and its signers, a letter's Retry, a document's
 fields) are reached through each built-in addon's ``samples`` module,
 ``tests/addons/<addon>/samples.py``:
 
-- ``make(client, user) -> list[str]`` makes one record of each kind the app's
-  pages show, through the app's own API or its test fixtures, and returns the
-  paths of their pages; the walk starts there as well as at the home page.
-- ``CONFIG`` (optional): settings its pages need in a test (a loopback
-  address instead of an outside service).
+``make(client, user)`` and an optional ``CONFIG``, as ``tests/page_walk.py``
+says.
 
 A new addon adds its module and its forms are fuzzed without an edit here;
 a built-in addon without one fails ``test_every_addon_has_samples``.
@@ -22,11 +19,8 @@ a built-in addon without one fails ``test_every_addon_has_samples``.
 
 from __future__ import annotations
 
-import importlib
 import re
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,14 +30,10 @@ from host import demo
 from host.config import BUILTIN_ADDONS
 from host.models import User
 from host.testing import log_in
+from tests.page_walk import discover, make_samples, samples_config, samples_module, shape
 
-# Forms that end the session or switch apps off: they would stop the walk.
-SKIP_ACTIONS = re.compile(r"^/(logout|apps/)")
 # Fuzzed after the others: they end the record the other forms work on.
 ENDING = re.compile(r"/(delete|remove|cancel|send|convert|validate|reopen)$")
-# Links that lead to pages: the href of anchors, and the fragments a page
-# loads or polls by itself (a status line with its Cancel button).
-LINKS = re.compile(r'(?:href|data-href|data-poll|data-src|data-url|data-dialog)="(/[^"#]*)"')
 
 HOSTILE = st.one_of(
     st.text(max_size=40),
@@ -60,126 +50,19 @@ HOSTILE = st.one_of(
 )  # fmt: skip
 
 
-def _samples_module(addon_path: str):
-    name = addon_path.split(".")[1]
-    try:
-        return importlib.import_module(f"tests.addons.{name}.samples")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tests.addons.{name}.samples":
-            raise
-        return None
-
-
-class _Forms(HTMLParser):
-    """The POST forms of a page: ``(action, {field: page's values})``; a
-    field outside its form (``form="id"``), a button's ``formaction`` and the
-    live preview a form posts itself to (``data-preview``) count too."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, list[str]]]] = []
-        self._by_id: dict[str, dict[str, list[str]]] = {}
-        self._current: dict[str, list[str]] | None = None
-        self._select: list[str] | None = None
-        self._late: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._current = None
-            fields: dict[str, list[str]] = {}
-            if attrs.get("id"):
-                self._by_id[attrs["id"]] = fields
-            if (attrs.get("method") or "").lower() == "post":
-                self._current = fields
-                self.forms.append((attrs.get("action") or "", fields))
-                if attrs.get("data-preview"):
-                    self.forms.append((attrs["data-preview"], fields))
-            return
-        if tag == "option" and self._select is not None:
-            self._select.append(attrs.get("value") or "")
-            return
-        for url in (attrs.get("formaction"), attrs.get("data-preview")):
-            if url and self._current is not None:
-                self.forms.append((url, self._current))
-        if tag not in ("input", "select", "textarea", "button"):
-            return
-        name = attrs.get("name")
-        if not name or name == "csrf_token":
-            return
-        if attrs.get("form"):
-            self._late.append((attrs["form"], name, attrs.get("value") or ""))
-            return
-        if self._current is None:
-            return
-        values = self._current.setdefault(name, [])
-        if attrs.get("value"):
-            values.append(attrs["value"])
-        if tag == "select":
-            self._select = values
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._current = None
-        elif tag == "select":
-            self._select = None
-
-    def close(self):
-        super().close()
-        for form_id, name, value in self._late:
-            if form_id in self._by_id:
-                self._by_id[form_id].setdefault(name, []).append(value)
-
-
 @pytest.fixture
 def host_config(host_config):
     host_config["HOST_BUILTIN_ADDONS"] = BUILTIN_ADDONS
-    for path in BUILTIN_ADDONS:
-        host_config.update(getattr(_samples_module(path), "CONFIG", {}))
+    host_config.update(samples_config())
     return host_config
 
 
 def test_every_addon_has_samples():
-    missing = [path for path in BUILTIN_ADDONS if _samples_module(path) is None]
+    missing = [path for path in BUILTIN_ADDONS if samples_module(path) is None]
     assert not missing, (
         f"{missing}: add tests/addons/<addon>/samples.py with make(client, user) "
         "(see tests/test_forms_fuzz.py) so that the forms of its records are fuzzed"
     )
-
-
-def _shape(path: str) -> str:
-    return re.sub(r"\d+", "N", path)
-
-
-def _discover(client, starts: list[str]) -> dict[tuple[str, tuple], tuple[str, dict]]:
-    """The POST forms of the pages reachable in four clicks from the home
-    page and the samples' pages, one per action shape and field set."""
-    seen, forms = set(), {}
-    queue = ["/", *starts]
-    for _ in range(4):
-        following = []
-        for path in queue:
-            response = client.get(path)
-            assert response.status_code < 500, (path, response.status_code)
-            if response.status_code != 200 or response.mimetype != "text/html":
-                continue
-            html = response.get_data(as_text=True)
-            parser = _Forms()
-            parser.feed(html)
-            parser.close()
-            for action, fields in parser.forms:
-                target = urlsplit(urljoin(path, action.replace("&amp;", "&") or path)).path
-                if not SKIP_ACTIONS.match(target):
-                    key = (_shape(target), tuple(sorted(fields)))
-                    forms.setdefault(key, (target, fields))
-            for href in LINKS.findall(html):
-                href = href.replace("&amp;", "&")
-                key = _shape(href.split("?")[0])
-                if key not in seen and "/static/" not in href and not SKIP_ACTIONS.match(href):
-                    seen.add(key)
-                    following.append(href)
-        queue = following
-    return forms
 
 
 def _balances():
@@ -224,16 +107,16 @@ def test_every_form_survives_hostile_input(app, email):
     assert not [m for m in messages if m.startswith("could not")], messages
     user = User.get(User.email == email)
     client = log_in(app.test_client(), user)
-    starts = []
-    for path in BUILTIN_ADDONS:
-        starts += _samples_module(path).make(client, user)
-    found = _discover(client, starts)
+    found = {
+        key: (form.action, form.fields)
+        for key, form in discover(client, make_samples(client, user)).items()
+    }
     # A deletion last: the contact it deletes is the one other forms write to.
     forms = sorted(found.values(), key=lambda form: (form[0].endswith("/delete"), form[0]))
     if user.is_admin:
         # The deep forms are there: a record's own forms, a second step's.
         assert len(forms) > 80, sorted(found)
-        shapes = {_shape(action) for action, _ in forms}
+        shapes = {shape(action) for action, _ in forms}
         assert set(DEEP) - shapes == set(), sorted(shapes)
         assert any(shape.startswith("/iap/pay/demo/") for shape in shapes), sorted(shapes)
     else:

@@ -55,9 +55,31 @@ def _page_view_queue_index(migrator, database):
     )
 
 
+def _forget_deleted_contacts(migrator, database):
+    """Version 2: leads and CRM keys of contacts deleted before the host
+    called ``contacts_deleting`` let go of them, before SQLite gives their
+    ids to new contacts."""
+    from addons.lead_generation.models import CrmKey
+    from host import Contact
+
+    gone = set()
+    for column in (Lead.contact_id, CrmKey.contact_id):
+        # NOT IN an empty list holds for NULL too: the ids are asked to be set.
+        orphans = column.model.select(column).where(
+            column.is_null(False) & column.not_in(Contact.select(Contact.id))
+        )
+        gone |= {contact_id for (contact_id,) in orphans.tuples()}
+    ids = sorted(gone)
+    for start in range(0, len(ids), 500):  # IN lists SQLite takes
+        contacts_deleting(ids[start : start + 500])
+
+
 @hookimpl
 def register_migrations():
-    return [Migration(1, "page views read by state", _page_view_queue_index)]
+    return [
+        Migration(1, "page views read by state", _page_view_queue_index),
+        Migration(2, "forget the contacts deleted before", _forget_deleted_contacts),
+    ]
 
 
 @hookimpl

@@ -80,12 +80,31 @@ def _word_index(migrator, database):
     name_index.refresh()
 
 
+def _forget_deleted_contacts(migrator, database):
+    """Version 4: what was learnt about contacts deleted before the host
+    called ``contacts_deleting`` goes, before SQLite gives their ids to new
+    contacts."""
+    from addons.partner_autocomplete.models import ContactCompany, VatCheck
+    from host import Contact
+
+    gone = set()
+    for model in (ContactCompany, VatCheck):
+        orphans = model.select(model.contact_id).where(
+            model.contact_id.not_in(Contact.select(Contact.id))
+        )
+        gone |= {contact_id for (contact_id,) in orphans.tuples()}
+    ids = sorted(gone)
+    for start in range(0, len(ids), 500):  # IN lists SQLite takes
+        contacts_deleting(ids[start : start + 500])
+
+
 @hookimpl
 def register_migrations():
     return [
         Migration(1, "vocabulary of the name index", _index_vocabulary),
         Migration(2, "companies may have a logo", _company_logo),
         Migration(3, "names searched by their words on PostgreSQL", _word_index),
+        Migration(4, "forget the contacts deleted before", _forget_deleted_contacts),
     ]
 
 

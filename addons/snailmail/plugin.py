@@ -79,11 +79,30 @@ def chatter_message_actions(messages):
     return chatter_actions(messages)
 
 
+def _forget_deleted_contacts(migrator, database):
+    """Version 3: letters to contacts deleted before the host called
+    ``contacts_deleting`` stop linking to them, before SQLite gives their
+    ids to new contacts."""
+    from addons.snailmail.models import Letter
+    from host import Contact
+
+    # NOT IN an empty list holds for NULL too: the ids are asked to be set.
+    known = Contact.select(Contact.id)
+    gone = set()
+    for column, where in ((Letter.res_id, Letter.model == "contact"), (Letter.contact, True)):
+        orphans = Letter.select(column).where(where & column.is_null(False) & column.not_in(known))
+        gone |= {contact_id for (contact_id,) in orphans.tuples()}
+    ids = sorted(gone)
+    for start in range(0, len(ids), 500):  # IN lists SQLite takes
+        contacts_deleting(ids[start : start + 500])
+
+
 @hookimpl
 def register_migrations():
     return [
         Migration(1, "letters remember their document", _letters_remember_their_document),
         Migration(2, "letters count the print shop's failures", _letters_count_unknown_errors),
+        Migration(3, "forget the contacts deleted before", _forget_deleted_contacts),
     ]
 
 

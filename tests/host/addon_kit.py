@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import peewee
 from flask import Blueprint
 
@@ -122,3 +124,18 @@ def flashes(html: str) -> list[str]:
         html_lib.unescape(m)
         for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', html, re.S)
     ]
+
+
+@contextlib.contextmanager
+def upgraded_from(app, addon: str, version: int, **config):
+    """A restart of ``app`` with ``addon`` recorded at ``version``: its later
+    migrations run; yields the version it is at then, in the new app's context."""
+    from host.migrations import AddonSchema
+
+    AddonSchema.update(version=version).where(AddonSchema.addon == addon).execute()
+    restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"], **config)
+    try:
+        with restarted.app_context():
+            yield AddonSchema.get(AddonSchema.addon == addon).version
+    finally:
+        close_app(restarted)

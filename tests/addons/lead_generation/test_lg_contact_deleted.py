@@ -46,3 +46,14 @@ def test_the_crm_forgets_a_company_only_a_deleted_contact_knew(lg, admin_client,
 
     assert not CrmKey.select().where(CrmKey.contact_id == company.id).exists()
     assert not CrmKey.select().where(CrmKey.key == "domain:acme-lights.example").exists()
+
+
+def test_lead_generation_migration_2_forgets_contacts_deleted_before(app, lg, admin_client):
+    from tests.host.addon_kit import upgraded_from
+
+    lead, _company, _person = converted(admin_client)
+    Contact.delete().execute()  # as the contact form deleted them before version 2
+    with upgraded_from(app, "lead_generation", 1) as version:
+        assert version == 2
+        assert Lead.get_by_id(lead.id).contact_id is None
+        assert not CrmKey.select().where(CrmKey.contact_id.is_null(False)).exists()

@@ -4,6 +4,7 @@ company link, the VIES check, the chatter card); the purchase stays."""
 from addons.partner_autocomplete.models import ContactCompany, Purchase, VatCheck
 from host import Contact, notify_saved
 from tests.addons.partner_autocomplete.conftest import sample_company
+from tests.addons.partner_autocomplete.samples import CONFIG
 
 
 def test_an_enriched_contact_leaves_nothing_behind(seeded, admin_client, user_client, give_credits):
@@ -32,3 +33,17 @@ def test_an_enriched_contact_leaves_nothing_behind(seeded, admin_client, user_cl
         f"/partner_autocomplete/enrich/{newcomer.id}", data={"company_id": company.id}
     )
     assert again.status_code == 200
+
+
+def test_partner_autocomplete_migration_4_forgets_contacts_deleted_before(app, seeded):
+    from tests.host.addon_kit import upgraded_from
+
+    company = sample_company(country="BE")
+    kept = Contact.create(name="Kept", is_company=True, vat=company.vat, country="BE")
+    for contact_id in (kept.id, 10**6):  # 10**6: a contact deleted before version 4
+        ContactCompany.create(contact_id=contact_id, company=company.id)
+        VatCheck.create(contact_id=contact_id, vat=company.vat)
+    with upgraded_from(app, "partner_autocomplete", 3, **CONFIG) as version:
+        assert version == 4
+        assert [r.contact_id for r in ContactCompany.select()] == [kept.id]
+        assert [r.contact_id for r in VatCheck.select()] == [kept.id]

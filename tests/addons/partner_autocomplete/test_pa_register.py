@@ -147,7 +147,7 @@ def test_partner_autocomplete_migration_2_from_version_1(app, seeded):
     try:
         with restarted.app_context():
             schema = AddonSchema.get(AddonSchema.addon == "partner_autocomplete")
-            assert schema.version == 3
+            assert schema.version == 4
             assert Company.select().where(Company.logo == "").count() == seeded.loaded
     finally:
         close_app(restarted)
@@ -174,7 +174,7 @@ def test_partner_autocomplete_migration_3_searches_names_by_their_words(app, see
     restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "partner_autocomplete").version == 3
+            assert AddonSchema.get(AddonSchema.addon == "partner_autocomplete").version == 4
             if is_postgres():
                 indexes = {
                     row[0]

@@ -111,3 +111,14 @@ def test_a_contact_deleted_while_its_letter_is_composed(
     assert response.status_code == 404
     assert "deleted meanwhile: no letter was sent" in response.get_data(as_text=True)
     assert not Letter.select().exists()
+
+
+def test_snailmail_migration_3_forgets_contacts_deleted_before(app, snailmail, queue_letter):
+    from tests.host.addon_kit import upgraded_from
+
+    letter = queue_letter(state="sent")
+    Contact.delete().execute()  # as the contact form deleted them before version 3
+    with upgraded_from(app, "snailmail", 2) as version:
+        assert version == 3
+        kept = Letter.get_by_id(letter.id)
+        assert (kept.res_id, kept.contact_id, kept.state) == (None, None, "sent")

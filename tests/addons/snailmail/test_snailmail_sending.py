@@ -248,7 +248,7 @@ def test_snailmail_migration_2_from_version_1(app, queue_letter):
     restarted = rebuild(app, HOST_BUILTIN_ADDONS=app.config["HOST_BUILTIN_ADDONS"])
     try:
         with restarted.app_context():
-            assert AddonSchema.get(AddonSchema.addon == "snailmail").version == 2
+            assert AddonSchema.get(AddonSchema.addon == "snailmail").version == 3
             assert Letter.get_by_id(letter.id).unknown_errors == 0
     finally:
         close_app(restarted)

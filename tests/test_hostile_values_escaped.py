@@ -198,8 +198,12 @@ def host_config(host_config):
 
 @pytest.fixture
 def hostile_app(app):
+    return app, spoil(app)
+
+
+def spoil(app) -> list[str]:
     """The demo data and every addon's samples, each text field of their
-    forms posted hostile; the pages to walk from."""
+    forms posted hostile; the pages to walk from (the browser test's too)."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     messages = list(demo.load(app))
     assert not [m for m in messages if m.startswith("could not")], messages
@@ -233,8 +237,7 @@ def hostile_app(app):
         filename=SHORT + ".pdf", document=letter_documents.pdf(1),
         address=json.dumps(sending.contact_address(marie)),
     )  # fmt: skip
-    starts += [f"/contacts/{marie.id}", *sorted({form.page for form in forms})]
-    return app, starts
+    return [*starts, f"/contacts/{marie.id}", *sorted({form.page for form in forms})]
 
 
 def _walk(client, starts: list[str]) -> dict[str, str]:

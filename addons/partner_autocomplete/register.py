@@ -159,27 +159,58 @@ _PLAIN = (
 _INSERTED = [f for f in Company._meta.sorted_fields if f.name != "id"]
 
 
-def _upsert_sql(marks: str) -> str:
+_TABLE = Company._meta.table_name
+# PostgreSQL: the temporary table a batch is copied into, then upserted from.
+STAGE = "partner_autocomplete_company_stage"
+
+
+def _upsert_sql(rows: str) -> str:
     columns = ", ".join(f.column_name for f in _INSERTED)
     updates = ", ".join(f"{f.column_name} = excluded.{f.column_name}" for f in _UPDATED)
-    return (
-        f"INSERT INTO {Company._meta.table_name} ({columns}) VALUES {marks} "
-        f"ON CONFLICT (lei) DO UPDATE SET {updates}"
-    )
+    return f"INSERT INTO {_TABLE} ({columns}) {rows} ON CONFLICT (lei) DO UPDATE SET {updates}"
+
+
+def _stage() -> None:
+    """PostgreSQL: a fresh staging table for this load (temporary: this
+    connection's, never logged), with the register's columns but not its
+    id, constraints or defaults."""
+    if is_postgres():
+        columns = ", ".join(f.column_name for f in _INSERTED)
+        db.execute_sql(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
+        db.execute_sql(
+            f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {columns} FROM {_TABLE} WITH NO DATA"
+        )
+
+
+def _copy_sql(columns: str) -> str:
+    """COPY in CSV format (the csv module writes it in C): an unquoted empty
+    value is NULL there, so every column that cannot be NULL reads it as ''."""
+    not_null = ", ".join(f.column_name for f in _INSERTED if not f.null)
+    return f"COPY {STAGE} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
+
+
+def _copy_text(rows: list[tuple]) -> io.StringIO:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    text.seek(0)
+    return text
 
 
 def _write(batch: list[dict]) -> None:
-    """Upsert by LEI in one statement per batch: peewee's insert_many would
-    spend more time building the SQL than the database spends running it."""
+    """Upsert by LEI, one transaction per batch. On PostgreSQL the batch is
+    copied into the staging table and upserted from there: about half the
+    time of one big INSERT … VALUES, which the server must parse. On SQLite
+    one prepared statement runs for each row."""
     rows = [tuple(record.get(f.name) for f in _INSERTED) for record in batch]
+    columns = ", ".join(f.column_name for f in _INSERTED)
     with db.atomic():
         cursor = db.cursor()
         if is_postgres():
-            from psycopg2.extras import execute_values
-
-            execute_values(cursor, _upsert_sql("%s"), rows, page_size=len(rows))
+            cursor.copy_expert(_copy_sql(columns), _copy_text(rows))
+            cursor.execute(_upsert_sql(f"SELECT {columns} FROM {STAGE}"))
+            cursor.execute(f"TRUNCATE {STAGE}")  # DELETE would leave dead rows to scan again
         else:
-            cursor.executemany(_upsert_sql("(" + ", ".join("?" * len(_INSERTED)) + ")"), rows)
+            cursor.executemany(_upsert_sql(f"VALUES ({', '.join('?' * len(_INSERTED))})"), rows)
 
 
 def _check(row: dict, line: int, seen: set, report: LoadReport) -> dict | None:
@@ -267,6 +298,7 @@ def load(
     if parallel:
         name_index.set_aside()
     try:
+        _stage()
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
         header = reader.fieldnames or []

@@ -49,6 +49,23 @@ def test_a_reload_updates_rather_than_duplicates(pa, tmp_path):
     assert renamed.name == "Renamed Holding NV" and renamed.name_key == "renamed holding"
 
 
+def test_names_with_backslashes_quotes_and_tabs_load_as_written(pa):
+    """PostgreSQL copies rows in COPY's CSV format: quotes, backslashes, an
+    empty value and a missing one must come back as they were."""
+    rows = list(companies(2, seed=8))
+    rows[0]["Entity.LegalName"] = 'Back\\slash "Quoted" \\N O\'Brien\tTabs NV'
+    rows[1]["Extra.Description"] = "C:\\new\\table\\"
+    rows[1]["Entity.EntityCreationDate"] = ""
+    rows[1]["Extra.Phone"] = ""
+    register.load(io.BytesIO(_csv(rows)))
+    assert Company.get(Company.lei == rows[0]["LEI"]).name == (
+        'Back\\slash "Quoted" \\N O\'Brien Tabs NV'
+    )
+    second = Company.get(Company.lei == rows[1]["LEI"])
+    assert second.description == "C:\\new\\table\\"
+    assert second.founded is None and second.phone == ""  # NULL stays NULL, "" stays ""
+
+
 def test_bad_rows_are_reported_with_line_numbers_and_good_rows_kept(pa):
     rows = list(companies(6, seed=4))
     rows[1]["LEI"] = rows[0]["LEI"]  # duplicate

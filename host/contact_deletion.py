@@ -12,12 +12,18 @@ from host.db import locked, write_transaction
 from host.hookcalls import hooks
 from host.models import Attachment, Contact, Message
 
+# Reasons said in the message: a bulk deletion may meet thousands.
+SHOWN = 10
+
 
 class ContactInUse(Exception):
     """The contacts cannot be deleted now; ``reasons`` says what holds them."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__(" ".join(reasons))
+        shown = reasons[:SHOWN]
+        if len(reasons) > SHOWN:
+            shown.append(f"And {len(reasons) - SHOWN} more.")
+        super().__init__(" ".join(shown))
         self.reasons = reasons
 
 
@@ -39,9 +45,9 @@ def delete_contacts(ids) -> int:
     """
     ids = sorted(set(ids))
     with write_transaction():
-        # Locked first: on PostgreSQL an SMS or letter queued for one of them
-        # meanwhile waits for this transaction, and is seen by the blockers
-        # or fails on its foreign key, never left pointing at nothing.
+        # Locked first, as the SMS and letter composers lock the contact they
+        # write to: on PostgreSQL whichever comes second waits, then sees the
+        # SMS on its way (refused) or the contact gone (404).
         found = []
         for chunk in _chunks(ids):
             query = locked(Contact.select(Contact.id).where(Contact.id.in_(chunk)))

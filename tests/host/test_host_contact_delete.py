@@ -184,3 +184,9 @@ def test_many_contacts_go_in_one_deletion(app, enable, user_client, monkeypatch)
     assert [ids for kind, ids in seen if kind == "deleting"] == [
         [p.id for p in people[i : i + 7]] for i in range(0, 20, 7)
     ]
+
+
+def test_a_refusal_says_ten_reasons_and_counts_the_rest():
+    refused = ContactInUse([f"Reason {i}." for i in range(12)])
+    assert str(refused) == " ".join(f"Reason {i}." for i in range(10)) + " And 2 more."
+    assert len(refused.reasons) == 12

@@ -304,7 +304,10 @@ def test_bulk_delete_asks_first(page, live_server, user, marie):
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     delete.click()
     expect(rows).to_have_count(2)
-    assert asked == ["Delete the selected contacts? Their notes go with them."]
+    assert asked == [
+        "Delete the selected contacts? Their notes go with them; "
+        "what the apps sent them stays in their history."
+    ]
 
     page.once("dialog", lambda dialog: dialog.accept())
     delete.click()

@@ -33,9 +33,9 @@ On the hot rows two more figures, against ``charge()`` on the hot account
 ``charge()`` on an account with no credit (``InsufficientCreditError``).
 
 Each charge starts with empty per-context caches, as if it ran in a job of
-its own: on both sides, one read of the database's counter of changes to the
-enabled addons and settings (``host.state_version``; the process kept what
-it read of them, and reads them again only when it moved).
+its own. The enabled addons are those the process kept: the hold checks in
+its own statement that the database's counter of their changes
+(``host.state_version``) has not moved, on both sides.
 """
 
 from __future__ import annotations
@@ -120,10 +120,8 @@ class RawLedger:
         self.backend = backend
         self.log: list | None = None
         self.sql = {name: getattr(ledger, name).sql() for name in STATEMENTS}
-        # What a job's first look at the enabled addons reads while they are
-        # as the process kept them (see host.state_version).
-        self.sql["enabled"] = state_version.READ_VERSION.sql()
-        self._version = None
+        # The counter of changes to the enabled addons, as a process keeps it.
+        self._version = state_version.current()
         if backend == "sqlite":
             import sqlite3
 
@@ -166,17 +164,18 @@ class RawLedger:
 
     def charge(self, service: str, credit: int = 1) -> None:
         amount = credit * SCALE
-        # charge() looks at the enabled addons once per request or job.
-        version = self._x("enabled").fetchone()[0]
-        if self._version is not None and version != self._version:
-            raise RuntimeError("the enabled addons changed during the bench")
-        self._version = version
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         # -- hold
         self._x(self.begin)
         try:
             row = self._x(
-                "RESERVE_FAST", amount=amount, service=service, now=self._stamp(now), no_trial=True
+                "RESERVE_FAST",
+                amount=amount,
+                service=service,
+                now=self._stamp(now),
+                no_trial=True,
+                state=self._version,
+                unchecked=False,
             ).fetchall()
             if not row:
                 raise RuntimeError(f"{service}: not enough credits")

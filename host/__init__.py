@@ -48,6 +48,7 @@ from host.public_endpoints import BadToken, public_endpoint, read_token, sign_to
 from host.secret_store import read_secret, write_secret
 from host.security import admin_required, csrf_exempt, current_user, public, webhook
 from host.state_lists import StateList, state_list
+from host.state_version import state_unchanged
 from host.ui import BulkAction, Button, FieldButton, MenuItem, MessageAction, SettingsBlock
 from host.views import selected_contacts
 from host.widgets import FieldWidget, Suggestion, suggestions_response
@@ -126,6 +127,7 @@ __all__ = [
     "sql_datetime",
     "sql_named",
     "state_list",
+    "state_unchanged",
     "sign_token",
     "suggestions_response",
     "utcnow",

@@ -255,6 +255,30 @@ class AddonRegistry:
         Setting.remember(settings)
         return names
 
+    def kept_enabled(self) -> tuple[int | None, frozenset[str]]:
+        """The enabled addons as this process kept them, and the
+        :mod:`host.state_version` counter they were read at, without a
+        statement when some are kept (read as :meth:`enabled_names` when
+        none are). For a caller that checks the counter in a statement it
+        sends anyway (:func:`host.state_unchanged`): a charge's hold. A
+        counter of None matches nothing."""
+        kept = self._kept_state
+        if kept is None:
+            names = self.enabled_names()
+            kept = self._kept_state
+            if kept is None or kept[1] is not names:
+                return None, names
+        return kept[0], kept[1]
+
+    def reread_enabled(self) -> frozenset[str]:
+        """The enabled addons read again now, this request's kept answer too
+        (the counter a :meth:`kept_enabled` caller checked had moved)."""
+        cache = request_cache()
+        if cache is not None:
+            cache.pop("enabled_addons", None)
+        self._kept_state = None
+        return self.enabled_names()
+
     def _read_state(self) -> tuple[frozenset[str], dict]:
         statement, keys = self._state_statement()
         names, settings = {CORE}, dict.fromkeys(keys)

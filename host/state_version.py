@@ -88,6 +88,14 @@ def _install_postgres() -> None:
         )
 
 
+def state_unchanged(version) -> peewee.Expression:
+    """A condition for a statement a caller sends anyway: the counter is still
+    ``version`` (a ``P`` placeholder in a ``Prepared``). A charge's hold checks
+    with it that the enabled addons are still the ones the process kept,
+    rather than reading the counter first."""
+    return (StateVersion.select(StateVersion.version).where(StateVersion.id == 1)) == version
+
+
 def current() -> int | None:
     """The counter now; None when its row is missing (then nothing is kept)."""
     row = READ_VERSION.run().fetchone()

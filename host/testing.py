@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import uuid
 from urllib.parse import urlsplit
 
@@ -197,6 +198,26 @@ class _Inbox:
 
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 Message accepted for delivery"
+
+
+def on_another_connection(app, work) -> None:
+    """Run ``work()`` in an app context of its own thread, so on a database
+    connection of its own, as another process would (a write there is not
+    this connection's, nor the registry's); its exception is raised here."""
+    failures = []
+
+    def run():
+        try:
+            with app.app_context():
+                work()
+        except BaseException as exc:  # raised again in the caller's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from flask import current_app
 from addons.iap import alerts, clock, ledger
 from addons.iap.amounts import to_credit
 from addons.iap.editions import trial_eligible
-from addons.iap.services import buy_url, get_service
+from addons.iap.services import buy_url, get_service, get_service_again, kept_service
 from host import db, write_transaction
 
 ZERO = Decimal(0)
@@ -162,9 +162,13 @@ class _Charge:
                 "charge() must not run inside a database transaction: the work would keep "
                 "the database locked and a rollback would lose the journal"
             )
-        spec = get_service(service)
+        # The enabled addons as the process kept them: the hold checks they
+        # still are (in a statement it sends anyway), else looks again.
+        state, spec = kept_service(service)
         amount = to_credit(credit, allow_zero=True)
         if not amount:
+            # No hold to check them: read them (once per request or job).
+            get_service(service)
             self.tx = Transaction(service)  # a free use
             return self.tx
         held = _hold(
@@ -176,6 +180,8 @@ class _Charge:
             ttl=dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900)),
             on_first_use=_trial_granter(service, spec),
             wait=wait,
+            state=state,
+            recheck=lambda: get_service_again(service),
         )
         self.tx = Transaction(service, held)
         return self.tx

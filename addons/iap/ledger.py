@@ -446,6 +446,8 @@ def hold(
     idempotency_key: str | None = None,
     ttl: dt.timedelta | None = None,
     on_first_use=None,
+    state: int | None = None,
+    recheck=None,
 ) -> Held | InProgress | Shortfall:
     """Reserve ``credit`` on the service's account.
 
@@ -459,6 +461,12 @@ def hold(
     if it is still live, :class:`InProgress`; if it was released or expired,
     the key is free and a new hold takes it. The key used with another
     service, amount or reference raises :class:`IdempotencyConflict`.
+
+    With ``recheck``, the hold also checks that the database's
+    ``host.state_version`` counter is still ``state`` (the enabled addons
+    the caller looked the service up in); if anything sends it the long
+    way, ``recheck()`` runs first, in the transaction, and may raise (an
+    addon disabled since: nothing is held).
     """
     amount = to_credit(credit)
     units = _units(amount)
@@ -472,7 +480,13 @@ def hold(
             stamp = sql_datetime(now)
             cursor = db.obj.cursor()
             row = RESERVE_FAST.run_on(
-                cursor, amount=units, service=service, now=stamp, no_trial=on_first_use is None
+                cursor,
+                amount=units,
+                service=service,
+                now=stamp,
+                no_trial=on_first_use is None,
+                state=state,
+                unchecked=recheck is None,
             ).fetchall()
             if row:
                 account_id = row[0][0]
@@ -486,6 +500,8 @@ def hold(
                     now=stamp,
                 )
                 return Held.placed(hold_id, account_id, amount, expires, description, reference)
+        if recheck is not None:
+            recheck()
         return _hold_slowly(
             service,
             amount,

@@ -6,7 +6,7 @@ from flask import current_app, has_request_context, url_for
 
 from addons.iap.catalog import Pack, Service, standard_packs
 from addons.iap.hookspecs import IapHooks
-from host import hooks
+from host import hooks, registry
 
 __all__ = [
     "Pack",
@@ -35,7 +35,7 @@ def services_changed() -> None:
     _generation += 1
 
 
-def _gathered() -> tuple:
+def _gathered(enabled: frozenset[str] | None = None) -> tuple:
     """(what they were gathered for, the services, the services by key).
 
     Gathered once per app and set of enabled addons (``iap_services`` returns
@@ -44,7 +44,8 @@ def _gathered() -> tuple:
     sorting every addon's services."""
     extensions = current_app.extensions
     registry = extensions["host"]
-    enabled = registry.enabled_names()
+    if enabled is None:
+        enabled = registry.enabled_names()
     kept = extensions.get("iap_services")
     if kept is None or kept[0] != (enabled, _generation):
         failures = registry.runtime_failures
@@ -69,6 +70,28 @@ def get_service(key: str) -> Service:
     raise UnknownServiceError(
         f"no credit service {key!r} is enabled; enable the addon that provides it"
     )
+
+
+def kept_service(key: str) -> tuple[int | None, Service]:
+    """``(counter, service)``: the service among the enabled addons as this
+    process kept them, without reading them, and the ``host.state_version``
+    counter they were read at. Its caller checks the counter in a statement
+    it sends anyway (``charge()``'s hold, with ``host.state_unchanged``) and
+    calls :func:`get_service_again` when it moved. A service not among the
+    kept ones is looked for in the addons read now (one enabled since)."""
+    version, enabled = registry().kept_enabled()
+    service = _gathered(enabled)[2].get(key)
+    if service is None:
+        return None, get_service(key)
+    return version, service
+
+
+def get_service_again(key: str) -> Service:
+    """:func:`get_service` with the enabled addons read now: the counter a
+    :func:`kept_service` caller checked had moved (an addon disabled since
+    raises :class:`UnknownServiceError`)."""
+    registry().reread_enabled()
+    return get_service(key)
 
 
 def buy_url(service: str) -> str:

@@ -17,13 +17,15 @@ from __future__ import annotations
 import peewee
 
 from addons.iap.models import Account, Entry, Hold, HoldLot, Lot
-from host import P, Prepared, locked
+from host import P, Prepared, locked, state_unchanged
 
 SCALE = Account.available.scale
 
 # The hold, in one statement: the account has the credits, no lot with
-# credits is past its date (``next_expiry``), and a trial the service offers
-# was granted. No row: the slow path decides (open, grant, sweep, refuse).
+# credits is past its date (``next_expiry``), a trial the service offers
+# was granted, and the enabled addons are still those the process kept
+# (``charge()`` looked its service up in them without reading them). No
+# row: the slow path decides (read the addons, open, grant, sweep, refuse).
 RESERVE_FAST = Prepared(
     lambda: (
         Account.update(
@@ -35,6 +37,7 @@ RESERVE_FAST = Prepared(
             & (Account.available >= P.amount)
             & (Account.next_expiry.is_null() | (Account.next_expiry > P.now))
             & (Account.trial_granted | P.no_trial)
+            & (P.unchecked | state_unchanged(P.state))
         )
         .returning(Account.id)
     )

@@ -2,28 +2,10 @@
 counter of their changes: a change made elsewhere (another connection, plain
 SQL, not the registry) is seen by the next request or job."""
 
-import threading
-
 from host.models import AddonState, Setting
 from host.request_cache import context_cache
 from host.state_version import StateVersion
-
-
-def _elsewhere(app, work) -> None:
-    """Run ``work`` on a connection of its own, as another process would."""
-    failures = []
-
-    def run():
-        try:
-            with app.app_context():
-                work()
-        except BaseException as exc:  # reported in the test's thread
-            failures.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert not failures, failures
+from host.testing import on_another_connection
 
 
 def _new_job(app):
@@ -37,13 +19,13 @@ def test_an_addon_disabled_elsewhere_is_seen_by_the_next_job(app, enable):
     kept = _new_job(app)
     assert _new_job(app) is kept  # nothing changed: what was read is kept
 
-    _elsewhere(
+    on_another_connection(
         app,
         lambda: AddonState.update(enabled=False).where(AddonState.name == "iap").execute(),
     )
     assert "iap" not in _new_job(app)
 
-    _elsewhere(
+    on_another_connection(
         app,
         lambda: AddonState.update(enabled=True).where(AddonState.name == "iap").execute(),
     )
@@ -53,13 +35,15 @@ def test_an_addon_disabled_elsewhere_is_seen_by_the_next_job(app, enable):
 def test_a_setting_saved_elsewhere_is_seen_by_the_next_job(app, enable):
     enable("iap")
     before = StateVersion.get_by_id(1).version
-    _elsewhere(app, lambda: Setting.write("company_name", "Elsewhere Ltd"))
+    on_another_connection(app, lambda: Setting.write("company_name", "Elsewhere Ltd"))
     after = StateVersion.get_by_id(1).version
     assert after != before  # PostgreSQL's upsert fires its INSERT and UPDATE triggers
     _new_job(app)
     assert Setting.read("company_name") == "Elsewhere Ltd"
 
-    _elsewhere(app, lambda: Setting.delete().where(Setting.key == "company_name").execute())
+    on_another_connection(
+        app, lambda: Setting.delete().where(Setting.key == "company_name").execute()
+    )
     assert StateVersion.get_by_id(1).version != after
 
 

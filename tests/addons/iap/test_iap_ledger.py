@@ -437,3 +437,58 @@ def test_services_gathered_while_a_hook_raised_are_not_kept(app, widget):
     assert get_service("widget").name == "Widgets"  # asked again, not the short answer
     assert get_service("widget").name == "Widgets"
     assert len(calls) == 2  # the good answer is kept
+
+
+def _in_another_process(app, sql: str) -> None:
+    """Plain SQL on a connection of its own (not through the registry), as
+    another process or an admin's script would send it."""
+    from host.testing import on_another_connection
+
+    on_another_connection(app, lambda: db.execute_sql(sql))
+
+
+def _new_job():
+    from host.request_cache import context_cache
+
+    context_cache().clear()
+
+
+def test_an_addon_disabled_in_another_process_stops_its_next_charge(app, widget):
+    """The charge looks its service up in the addons the process kept and its
+    hold checks the database's counter of their changes: a disable made
+    elsewhere stops the very next charge, before its body, nothing held."""
+    from addons.iap import UnknownServiceError
+
+    grant("widget", 10, reason="gift")
+    with charge("widget", 1):
+        pass
+    _new_job()
+    _in_another_process(app, "UPDATE host_addon_state SET enabled = FALSE WHERE name = 'widget'")
+    ran = []
+    with pytest.raises(UnknownServiceError, match="'widget'"):
+        with charge("widget", 1):
+            ran.append(1)
+    assert ran == []
+    assert ledger.available("widget") == Decimal(9)
+    assert Hold.select().where(Hold.state == "held").count() == 0
+
+    _in_another_process(app, "UPDATE host_addon_state SET enabled = TRUE WHERE name = 'widget'")
+    _new_job()
+    with charge("widget", 1):
+        pass
+    assert ledger.available("widget") == Decimal(8)
+    assert ledger.verify() == []
+
+
+def test_an_addon_disabled_in_another_process_stops_a_charge_with_a_key(app, widget):
+    from addons.iap import UnknownServiceError
+
+    grant("widget", 10, reason="gift")
+    with charge("widget", 1, idempotency_key="k1"):
+        pass
+    _in_another_process(app, "UPDATE host_addon_state SET enabled = FALSE WHERE name = 'widget'")
+    _new_job()
+    with pytest.raises(UnknownServiceError):
+        with charge("widget", 1, idempotency_key="k2"):
+            pass
+    assert ledger.available("widget") == Decimal(9)

@@ -50,9 +50,10 @@ LINKISH = re.compile(r"url|website|link|href|site", re.I)
 # ``{{ name }}``): their preview rightly evaluates ``{{7*7}}``, so they get
 # the other payloads only.
 TEMPLATED = re.compile(r"^/mail-templates/")
-# Posted last: they end the record the other forms work on (send, convert,
-# validate keep it, with its texts, on its history); never posted: the
-# ones that remove it, whose texts no page shows any more.
+# Posted last, with or without a text field: they end the record the other
+# forms work on and carry its texts on (a lead converted into contacts, a
+# document validated); never posted: the ones that remove it, whose texts
+# no page shows any more.
 ENDING = re.compile(r"/(send|convert|validate)$")
 REMOVING = re.compile(r"/(delete|remove|cancel|reopen|logout)$")
 # Attributes a browser (or the pages' script) follows or loads.
@@ -166,6 +167,9 @@ def _fill(client, form) -> list[str]:
     the fields the app took. A very long text first: refused with a message
     or stored, never a 500 (the hostile one then replaces it)."""
     body = {name: values[0] for name, values in form.fields.items() if values}
+    if not form.texts:  # a Convert, a Validate: the texts go on to a new record
+        _post(client, form, body)
+        return []
     _post(client, form, {**body, **dict.fromkeys(form.texts, LONG)})
     every = {name: _payloads(form, name)[0] for name in form.texts}
     if _post(client, form, {**body, **every}):
@@ -215,7 +219,7 @@ def spoil(app) -> list[str]:
     forms = [
         form
         for form in discover(client, starts).values()
-        if form.texts and not REMOVING.search(form.action)
+        if (form.texts or ENDING.search(form.action)) and not REMOVING.search(form.action)
     ]
     forms.sort(key=lambda form: bool(ENDING.search(form.action)))
     taken = {form.action: _fill(client, form) for form in forms}

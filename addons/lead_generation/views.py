@@ -142,7 +142,7 @@ def lead(lead_id: int):
         form=form,
         people=list(LeadPerson.select().where(LeadPerson.lead == record.id)),
         messages=messages_for(leads.CHATTER_MODEL, record.id),
-    )
+    ), 422 if request.method == "POST" else 200  # refused: nothing saved, as the contact form
 
 
 @blueprint.route("/leads/<int:lead_id>/convert", methods=["POST"])

@@ -170,6 +170,17 @@ def test_lead_form_saves(dataset, admin_client, give_credits):
     )
 
 
+def test_a_refused_lead_form_answers_422_and_saves_nothing(lg, admin_client):
+    # A 200 read as "saved" to a client, and to the hostile-values walk,
+    # which then never tried the lead's fields one at a time (issue 11).
+    lead = Lead.create(company_name="Acme", country="BE")
+    form = {"lead_type": "lead", "company_name": "Renamed", "country": "BE", "state": "X" * 9}
+    response = admin_client.post(f"/lead_generation/leads/{lead.id}", data=form)
+    assert response.status_code == 422
+    assert "Field cannot be longer than 8 characters." in response.get_data(as_text=True)
+    assert Lead.get_by_id(lead.id).company_name == "Acme"
+
+
 def test_rules_are_admin_only(lg, user_client, admin_client):
     assert user_client.get("/lead_generation/rules").status_code == 403
     assert admin_client.get("/lead_generation/rules").status_code == 200
@@ -198,6 +209,6 @@ def test_an_odd_unicode_salesperson_is_unknown_not_a_500(lg, admin_client):
     lead = Lead.create(company_name="Acme")
     form = {"lead_type": "lead", "company_name": "Acme", "country": "BE", "salesperson": "²"}
     response = admin_client.post(f"/lead_generation/leads/{lead.id}", data=form)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Unknown salesperson." in response.get_data(as_text=True)
     assert Lead.get_by_id(lead.id).salesperson_id is None

@@ -24,9 +24,10 @@ from host.config import BUILTIN_ADDONS
 
 # Forms that end the session or switch apps off: they would stop the walk.
 SKIP_ACTIONS = re.compile(r"^/(logout|apps/)")
-# Links that lead to pages: the href of anchors, and the fragments a page
-# loads or polls by itself (a status line with its Cancel button).
-LINKS = re.compile(r'(?:href|data-href|data-poll|data-src|data-url|data-dialog)="(/[^"#]*)"')
+# Links that lead to pages: the href of anchors, and the fragments and JSON
+# a page's script loads or polls by itself (any data-* attribute holding a
+# path: a status line with its Cancel button, a chatter thread).
+LINKS = re.compile(r'(?:href|data-[a-z-]+)="(/[^"#]*)"')
 # Inputs a user types text into (an input without a type is a text one).
 TEXT_INPUTS = ("text", "search", "email", "url", "tel", None)
 

@@ -241,7 +241,14 @@ def spoil(app) -> list[str]:
         filename=SHORT + ".pdf", document=letter_documents.pdf(1),
         address=json.dumps(sending.contact_address(marie)),
     )  # fmt: skip
-    return [*starts, f"/contacts/{marie.id}", *sorted({form.page for form in forms})]
+    # The Letters list's script asks for its rows' states with their ids.
+    letters = ",".join(str(letter.id) for letter in Letter.select(Letter.id))
+    return [
+        *starts,
+        f"/contacts/{marie.id}",
+        f"/snailmail/letters/states?ids={letters}",
+        *sorted({form.page for form in forms}),
+    ]
 
 
 def _walk(client, starts: list[str]) -> dict[str, str]:

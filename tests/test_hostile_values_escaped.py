@@ -65,6 +65,7 @@ LINK_ATTRIBUTES = {
 # needing it (a new user's email, a blacklisted number) takes the hostile
 # text of its other fields.
 PHONEISH = re.compile(r"phone|mobile|number", re.I)
+REFUSED = 'class="flash flash-error"'
 ESCAPED = ("&lt;script&gt;alert(", "&#34;&gt;&lt;i onx=1&gt;", "&#34;&gt;&lt;img src=x")
 
 
@@ -157,9 +158,16 @@ def _plain(form, name: str) -> str:
 
 
 def _post(client, form, body) -> bool:
-    response = client.post(form.action, data=body, headers={"Referer": form.page})
+    """Whether the app took the form: neither a 4xx nor a page that says
+    why not (a redirect back with an error, the pattern of some forms)."""
+    response = client.post(
+        form.action, data=body, headers={"Referer": form.page}, follow_redirects=True
+    )
     assert response.status_code < 500, (form.action, body, response.status_code)
-    return response.status_code < 400
+    # The answer itself (a preview, an error quoting the value) is a page too.
+    html = _html(response)
+    assert injected(html) == [], (form.action, body)
+    return response.status_code < 400 and REFUSED not in html
 
 
 def _fill(client, form) -> list[str]:
@@ -251,19 +259,21 @@ def spoil(app) -> list[str]:
     ]
 
 
+def _html(response) -> str:
+    """An answer's HTML, or the HTML its JSON carries."""
+    if response.mimetype == "application/json":
+        return "\n".join(_json_html(json.loads(response.get_data(as_text=True))))
+    return response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+
+
 def _walk(client, starts: list[str]) -> dict[str, str]:
     """The HTML of every page reachable from the home page and the starts
     in three clicks, and the HTML the JSON answers carry."""
-    pages = {}
-    for path, response in walk(client, ["/", *starts], 3):
-        if response.status_code != 200:
-            continue
-        if response.mimetype == "application/json":
-            html = _json_html(json.loads(response.get_data(as_text=True)))
-            pages[path] = "\n".join(html)
-        elif response.mimetype == "text/html":
-            pages[path] = response.get_data(as_text=True)
-    return pages
+    return {
+        path: _html(response)
+        for path, response in walk(client, ["/", *starts], 3)
+        if response.status_code == 200 and response.mimetype in ("text/html", "application/json")
+    }
 
 
 @pytest.mark.parametrize("email", [demo.ADMIN_EMAIL, demo.DEMO_USER_EMAIL])

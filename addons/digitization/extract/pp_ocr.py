@@ -31,8 +31,11 @@ THREADS = int(os.environ.get("DIGITIZE_PPOCR_THREADS", "1"))
 # receipts before, does not turn them either, and loading and running it costs ~0.2 s
 # of CPU per page (~15%), measured on the real receipts.
 USE_CLS = False
+# The detector scales an image up until its short side has this many pixels (rapidocr's
+# default 736). The variable exists for experiments only.
+DET_MIN_SIDE = int(os.environ.get("DIGITIZE_PPOCR_DET_MIN_SIDE", "736"))
 # What the OCR's output depends on besides the image (the bench's cache key).
-SETTINGS = f"text_score={TEXT_SCORE} cls={USE_CLS}"
+SETTINGS = f"text_score={TEXT_SCORE} cls={USE_CLS} det_min_side={DET_MIN_SIDE}"
 
 _engine = None
 _lock = threading.Lock()
@@ -57,6 +60,7 @@ def new_engine():
             "Global.return_word_box": True,
             "Global.text_score": TEXT_SCORE,
             "Global.use_cls": USE_CLS,
+            "Det.limit_side_len": DET_MIN_SIDE,
             "EngineConfig.onnxruntime.intra_op_num_threads": THREADS,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }

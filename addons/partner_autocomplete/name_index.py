@@ -171,6 +171,16 @@ def candidates(key: str, limit: int = 60, score: Callable[[str, str], float] | N
     return [row[0] for row in cursor.fetchall()]
 
 
+# For the search's transaction only: the similarity ``%`` asks for, and no
+# sequential scan. The planner prices string_to_array like an addition, so on
+# a register of a few thousand rows it reads the whole table, computing each
+# name's words several times, rather than the GIN index (12 ms against 1).
+SETTINGS_SQL = (
+    "SELECT set_config('pg_trgm.similarity_threshold', %s, true), "
+    "set_config('enable_seqscan', 'off', true)"
+)
+
+
 def neighbours_sql(schema: str) -> str:
     """Register words near each typed word, then those the last one may become.
 
@@ -218,9 +228,7 @@ def _pg_candidates(key: str, limit: int, score: Callable[[str, str], float]) -> 
     schema = _schema()
     last = typed[-1]
     with db.atomic():
-        db.execute_sql(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", (str(WORD_SIMILARITY),)
-        )
+        db.execute_sql(SETTINGS_SQL, (str(WORD_SIMILARITY),))
         found = db.execute_sql(
             neighbours_sql(schema),
             (typed, NEIGHBOURS, last, like_prefix(last) if len(last) >= 3 else "", COMPLETIONS),

@@ -2,7 +2,8 @@
 inherited"). The forms are found on the pages themselves, from the home page
 and each addon's sample records (``tests/addons/<addon>/samples.py``, see
 ``tests/page_walk.py``): the edit form of each record, a contact's fields,
-the chatter, settings, composers. Each of their text fields is posted
+the chatter, settings, composers. As the administrator, then as the demo
+user (whose texts administrators read), each of their text fields is posted
 hostile text (markup, attributes breaking out of their quotes, a
 ``javascript:`` URL in a link field, ``{{7*7}}``, bidi overrides and zero
 widths, and first a very long string); then every page reachable from the
@@ -208,6 +209,18 @@ def host_config(host_config):
     return host_config
 
 
+def _fill_all(client, starts: list[str]):
+    """The forms reachable from the home page and ``starts``, each filled
+    hostile, the ending ones last: the forms, and the fields each took."""
+    forms = [
+        form
+        for form in discover(client, starts).values()
+        if (form.texts or ENDING.search(form.action)) and not REMOVING.search(form.action)
+    ]
+    forms.sort(key=lambda form: bool(ENDING.search(form.action)))
+    return forms, {form.action: _fill(client, form) for form in forms}
+
+
 @pytest.fixture
 def hostile_app(app):
     return app, spoil(app)
@@ -224,17 +237,17 @@ def spoil(app) -> list[str]:
     starts = make_samples(client, admin)
     for service in ("digitization", "sms", "snailmail"):  # so that sending works
         grant(service, 5, reason="hostile walk")
-    forms = [
-        form
-        for form in discover(client, starts).values()
-        if (form.texts or ENDING.search(form.action)) and not REMOVING.search(form.action)
-    ]
-    forms.sort(key=lambda form: bool(ENDING.search(form.action)))
-    taken = {form.action: _fill(client, form) for form in forms}
+    forms, taken = _fill_all(client, starts)
     # The forms of records, a contact's fields and the chatter took them.
     assert sum(map(len, taken.values())) > 40, taken
     shapes = {shape(action) for action, names in taken.items() if names}
     assert {"/contacts/N", "/contacts/new", "/chatter/contact/N"} <= shapes, sorted(shapes)
+    # A user's texts are shown to administrators: the demo user types them too,
+    # in the forms their access groups open (their own records, the chatter).
+    user = log_in(app.test_client(), User.get(User.email == demo.DEMO_USER_EMAIL))
+    user_forms, taken = _fill_all(user, starts)
+    assert "/chatter/contact/N" in {shape(a) for a, names in taken.items() if names}, taken
+    forms += user_forms
 
     # Set from an uploaded file (its name, a sign request's name given with
     # its PDF): discovery posts no file, so these are made by hand.

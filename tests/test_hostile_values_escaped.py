@@ -158,12 +158,12 @@ def _plain(form, name: str) -> str:
     return "Plain text 1"
 
 
-def _post(client, form, body) -> bool:
+def _post(client, form, body, *, fetch=False) -> bool:
     """Whether the app took the form: neither a 4xx nor a page that says
-    why not (a redirect back with an error, the pattern of some forms)."""
-    response = client.post(
-        form.action, data=body, headers={"Referer": form.page}, follow_redirects=True
-    )
+    why not (a redirect back with an error, the pattern of some forms).
+    ``fetch``: posted as the pages' script posts, for a JSON or a dialog."""
+    headers = {"Referer": form.page} | ({"X-Requested-With": "fetch"} if fetch else {})
+    response = client.post(form.action, data=body, headers=headers, follow_redirects=True)
     assert response.status_code < 500, (form.action, body, response.status_code)
     # The answer itself (a preview, an error quoting the value) is a page too.
     html = _html(response)
@@ -181,6 +181,7 @@ def _fill(client, form) -> list[str]:
         return []
     _post(client, form, {**body, **dict.fromkeys(form.texts, LONG)})
     every = {name: _payloads(form, name)[0] for name in form.texts}
+    _post(client, form, {**body, **every}, fetch=True)
     if _post(client, form, {**body, **every}):
         return sorted(every)
     # Refused as a whole: one field at a time, each keeping what was taken,

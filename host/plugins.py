@@ -270,6 +270,11 @@ class AddonRegistry:
                 return None, names
         return kept[0], kept[1]
 
+    def state_moved_since(self, version: int | None) -> bool:
+        """Whether the :mod:`host.state_version` counter is no longer
+        ``version`` (one row read; None: unknown, so moved)."""
+        return version is None or state_version.current() != version
+
     def reread_enabled(self) -> frozenset[str]:
         """The enabled addons read again now, this request's kept answer too
         (the counter a :meth:`kept_enabled` caller checked had moved)."""

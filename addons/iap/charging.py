@@ -15,7 +15,7 @@ from flask import current_app
 from addons.iap import alerts, clock, ledger
 from addons.iap.amounts import to_credit
 from addons.iap.editions import trial_eligible
-from addons.iap.services import buy_url, get_service, get_service_again, kept_service
+from addons.iap.services import buy_url, get_service, kept_service, recheck_service
 from host import db, write_transaction
 
 ZERO = Decimal(0)
@@ -157,7 +157,7 @@ class _Charge:
 
     def __enter__(self) -> Transaction:
         service, credit, description, reference, idempotency_key, wait = self.args
-        if db.in_transaction():
+        if db.obj.in_transaction():  # past the proxy: a call less
             raise RuntimeError(
                 "charge() must not run inside a database transaction: the work would keep "
                 "the database locked and a rollback would lose the journal"
@@ -181,7 +181,7 @@ class _Charge:
             on_first_use=_trial_granter(service, spec),
             wait=wait,
             state=state,
-            recheck=lambda: get_service_again(service),
+            recheck=lambda: recheck_service(service, state),
         )
         self.tx = Transaction(service, held)
         return self.tx

@@ -77,7 +77,7 @@ def kept_service(key: str) -> tuple[int | None, Service]:
     process kept them, without reading them, and the ``host.state_version``
     counter they were read at. Its caller checks the counter in a statement
     it sends anyway (``charge()``'s hold, with ``host.state_unchanged``) and
-    calls :func:`get_service_again` when it moved. A service not among the
+    calls :func:`recheck_service` when it moved. A service not among the
     kept ones is looked for in the addons read now (one enabled since)."""
     version, enabled = registry().kept_enabled()
     service = _gathered(enabled)[2].get(key)
@@ -86,12 +86,16 @@ def kept_service(key: str) -> tuple[int | None, Service]:
     return version, service
 
 
-def get_service_again(key: str) -> Service:
-    """:func:`get_service` with the enabled addons read now: the counter a
-    :func:`kept_service` caller checked had moved (an addon disabled since
-    raises :class:`UnknownServiceError`)."""
-    registry().reread_enabled()
-    return get_service(key)
+def recheck_service(key: str, state: int | None) -> None:
+    """For a :func:`kept_service` caller whose check of the counter did not
+    pass, or was not made (a hold that took the long way: a refusal, a key,
+    a first use): when the counter moved since ``state``, the enabled addons
+    are read again and an addon disabled since raises
+    :class:`UnknownServiceError`. One row read when it did not move."""
+    registry_ = registry()
+    if registry_.state_moved_since(state):
+        registry_.reread_enabled()
+        get_service(key)
 
 
 def buy_url(service: str) -> str:

@@ -179,7 +179,7 @@ def test_migration_1_adds_the_index_to_an_older_install_and_may_run_twice(lg):
 
     db.execute_sql("DROP INDEX lead_generation_page_view_state_id")
     assert "lead_generation_page_view_state_id" not in names()
-    (migration,) = plugin.register_migrations()
+    (migration,) = [m for m in plugin.register_migrations() if m.version == 1]
     migration.up(None, db.obj)
     migration.up(None, db.obj)
     assert "lead_generation_page_view_state_id" in names()

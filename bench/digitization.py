@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from addons.digitization.extract import FIELDS, extract, pp_ocr  # noqa: E402
+from addons.digitization.extract import FIELDS, extract  # noqa: E402
 from addons.digitization.extract.ocr import (  # noqa: E402
     RASTER_DPI,
     pdftoppm_command,
@@ -228,9 +228,6 @@ def main(argv=None) -> int:
     parser.add_argument("--write", help="write the markdown report to this file")
     parser.add_argument("--json", help="write raw figures as JSON to this file")
     args = parser.parse_args(argv)
-    # As in the sandbox, where each document is read in a new child process: every
-    # scanned receipt pays for loading PP-OCR's models.
-    pp_ocr.engine = pp_ocr.new_engine
     figures = run(args)
     text = report(figures, args)
     print(text)

@@ -18,8 +18,8 @@ Prints the share of fields right per field and per document kind, the misses (ex
 and read values), calibration (how many fields are right among those with confidence
 >= 0.9, in [0.5, 0.9) and below 0.5), born-digital seconds per page, and seconds per
 scanned page next to raw ``tesseract`` on the same page images in the same run.
-Receipts are read with PP-OCR (``extract/pp_ocr.py``), each page loading its models as
-a document does in the sandbox's child process; bills with Tesseract.
+Receipts are read with PP-OCR (``extract/pp_ocr.py``), its models loaded once per run as
+the sandbox's fork server loads them once; bills with Tesseract.
 
 The corpus path comes from ``--corpus``, else ``$DIGITIZATION_REAL_CORPUS``, else
 ``../shared/corpus`` next to the repository; without it the bench says so and exits 0.
@@ -616,10 +616,8 @@ def main(argv=None) -> int:
         return 0
     if args.ocr_cache:
         install_ocr_cache(args.ocr_cache)
-    else:
-        # As in the sandbox, where each document is read in a new child process: every
-        # page pays for loading PP-OCR's models, not only the first of the run.
-        pp_ocr.engine = pp_ocr.new_engine
+    # PP-OCR's models are loaded once per run, as the sandbox's fork server loads them
+    # once for every document's child (``extract/pp_ocr_preload.py``).
     score, timing = Score(), defaultdict(list)
     timing["load"].append(os.getloadavg()[0])
     score.show_split = args.misses_of

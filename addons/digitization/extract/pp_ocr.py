@@ -8,8 +8,8 @@ are loaded from there: nothing is downloaded at run time.
 
 One engine per process, made on first use and shared by the threads of
 :func:`ocr.ocr_source` (onnxruntime sessions run concurrently). The sandbox reads each
-document in a new child, so each document pays for loading the models (~0.2 s of CPU;
-the packages themselves are imported once, in the fork server).
+document in a new child forked from its fork server, which has loaded the models once
+(``pp_ocr_preload``), so a document does not pay for loading them.
 Each session uses one thread, like Tesseract under ``OMP_THREAD_LIMIT=1``: pages run in
 parallel, one per core.
 """

@@ -46,9 +46,16 @@ def _context():
     # extraction library once, without the worker's threads and connections.
     context = multiprocessing.get_context("forkserver")
     # PP-OCR's packages (onnxruntime, OpenCV) are imported there too, ~0.5 s of CPU a
-    # receipt would pay otherwise; its models load in the child, on first use (a
-    # preload that fails to import is skipped by the fork server).
-    context.set_forkserver_preload(["addons.digitization.extract", "rapidocr", "onnxruntime"])
+    # receipt would pay otherwise, and its models loaded (``pp_ocr_preload``). A
+    # preload that fails to import is skipped by the fork server.
+    context.set_forkserver_preload(
+        [
+            "addons.digitization.extract",
+            "rapidocr",
+            "onnxruntime",
+            "addons.digitization.extract.pp_ocr_preload",
+        ]
+    )
     return context
 
 

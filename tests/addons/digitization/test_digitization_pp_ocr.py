@@ -76,3 +76,27 @@ def test_the_models_come_from_the_installed_package():
     models = os.path.join(os.path.dirname(rapidocr.__file__), "models")
     assert os.path.samefile(str(engine.cfg.Global.model_root_dir), models)
     assert any(name.endswith(".onnx") for name in os.listdir(models))
+
+
+def _report_engine(conn):
+    from addons.digitization.extract import pp_ocr as child_pp_ocr
+
+    conn.send(child_pp_ocr._engine is not None)
+    conn.close()
+
+
+def test_each_documents_child_starts_with_the_models_the_fork_server_loaded(tmp_path):
+    from addons.digitization.extract import sandbox
+
+    context = sandbox._context()
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_report_engine, args=(child,))
+    process.start()
+    child.close()
+    assert parent.poll(60) and parent.recv() is True
+    process.join(10)
+    # And a receipt read in such a child is read right: the inherited sessions work.
+    path = tmp_path / "receipt.png"
+    _receipt().save(path)
+    fields = sandbox.run("extract", str(path), "expense")["fields"]
+    assert fields["total_amount"]["value"] == "8.40", fields

@@ -81,7 +81,28 @@ class AddonSettings:
             except ConfigError as exc:
                 field.errors = [*field.errors, str(exc).split(": ", 1)[-1]]
                 valid = False
+                continue
+            if key.sends and field.raw_data:
+                problem = self._url_problem(form, field, key)
+                if problem:
+                    field.errors = [*field.errors, problem]
+                    valid = False
         return valid
+
+    def _url_problem(self, form, field, key: ConfigKey) -> str | None:
+        """Why a provider's URL posted on the Settings page cannot be taken."""
+        url = field.data = (field.data or "").strip() or key.default  # empty: the default
+        http_allowed = bool(key.http_allowed_by and current_app.config.get(key.http_allowed_by))
+        if not (url.startswith("https://") or (http_allowed and url.startswith("http://"))):
+            return "must start with https://" + (" (or http://)" if http_allowed else "")
+        if url == self.get(field.name):
+            return None
+        for name in key.sends:
+            secret = getattr(form, name, None)
+            if self.get(name) and not (secret is not None and secret.data):
+                label = secret.label.text if secret is not None else name
+                return f"enter the {label} again to change this URL"
+        return None
 
     def save(self, form) -> None:
         """Write every field of a validated form. An empty secret keeps the

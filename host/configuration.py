@@ -36,6 +36,13 @@ class ConfigKey:
     kept as ``host.Setting`` ``<addon>.<name without prefix, lower case>``.
     ``announce``: the start-up log says which value is in use (a provider).
     ``example`` is a valid non-default value (for the docs' tests).
+
+    A provider's URL that the Settings page may change names the secrets it
+    is sent with (``sends``, their field names): changing the URL then needs
+    them entered again, or an admin's session could send a saved secret to a
+    server of its choosing by editing the URL alone. Such a URL must be
+    ``https://``, or ``http://`` while the boolean key named by
+    ``http_allowed_by`` is on (a test server).
     """
 
     name: str
@@ -48,6 +55,8 @@ class ConfigKey:
     editable: bool = False
     announce: bool = False
     example: object = None
+    sends: tuple = ()
+    http_allowed_by: str | None = None
 
     def convert(self, raw: object) -> object:
         if raw is None or (isinstance(raw, str) and not raw.strip() and self.default is None):

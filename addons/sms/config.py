@@ -25,9 +25,9 @@ class SettingsForm(Form):
     """The SMS block of the Settings page: it edits the contract's editable keys."""
 
     gateway = StringField()
-    twilio_base_url = StringField(**_TEXT)
+    twilio_base_url = StringField("Twilio API URL", **_TEXT)
     twilio_account_sid = StringField(**_TEXT)
-    twilio_auth_token = PasswordField(**_TEXT)
+    twilio_auth_token = PasswordField("Auth Token", **_TEXT)
     clear_twilio_auth_token = BooleanField()
     twilio_from = StringField(**_TEXT)
     smart_encoding = BooleanField()
@@ -49,6 +49,8 @@ CONFIG = Config(
         default="https://api.twilio.com",
         example="http://127.0.0.1:9",
         editable=True,
+        sends=("twilio_auth_token",),
+        http_allowed_by="SMS_ALLOW_HTTP_GATEWAY",
         meaning="A Twilio-compatible REST API",
     ),
     ConfigKey(

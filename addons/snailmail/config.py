@@ -26,10 +26,10 @@ class SettingsForm(Form):
 
     provider = StringField(**_TEXT)
     window = StringField(**_TEXT)
-    pingen_base_url = StringField(**_TEXT)
-    pingen_identity_url = StringField(**_TEXT)
+    pingen_base_url = StringField("Pingen API URL", **_TEXT)
+    pingen_identity_url = StringField("Pingen token URL", **_TEXT)
     pingen_client_id = StringField(**_TEXT)
-    pingen_client_secret = PasswordField(validators=[Length(max=255)])
+    pingen_client_secret = PasswordField("Client secret", validators=[Length(max=255)])
     clear_pingen_client_secret = BooleanField()
     pingen_organisation = StringField(**_TEXT)
     pingen_webhook_secret = PasswordField(validators=[Length(max=255)])
@@ -52,6 +52,8 @@ CONFIG = Config(
         default="https://api.pingen.com",
         example="http://127.0.0.1:9",
         editable=True,
+        sends=("pingen_client_secret",),
+        http_allowed_by="SNAILMAIL_ALLOW_HTTP_PROVIDER",
         meaning="A Pingen-compatible REST API",
     ),
     ConfigKey(
@@ -59,7 +61,16 @@ CONFIG = Config(
         default="https://api.pingen.com",
         example="http://127.0.0.1:9",
         editable=True,
+        sends=("pingen_client_secret",),
+        http_allowed_by="SNAILMAIL_ALLOW_HTTP_PROVIDER",
         meaning="Where Pingen's client-credentials access tokens come from (its API host)",
+    ),
+    ConfigKey(
+        name="SNAILMAIL_ALLOW_HTTP_PROVIDER",
+        default=False,
+        type=bool,
+        meaning="Lets the Settings page take `http://` print shop URLs (a test server); "
+        "otherwise `https://` only",
     ),
     ConfigKey(
         name="SNAILMAIL_PINGEN_CLIENT_ID",

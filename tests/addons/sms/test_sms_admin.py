@@ -263,7 +263,9 @@ def test_a_new_gateway_url_needs_the_token_again(sms, admin_client):
     admin_client.post("/sms/settings", data=data)
     moved = {**data, "twilio_base_url": "https://evil.example", "twilio_auth_token": ""}
     page = admin_client.post("/sms/settings", data=moved, follow_redirects=True)
-    assert "Enter the Auth Token again to change the Twilio API URL" in page.get_data(as_text=True)
+    assert "Twilio API URL: enter the Auth Token again to change this URL" in page.get_data(
+        as_text=True
+    )
     assert config.get("twilio_base_url") == "https://api.twilio.com"
     moved["twilio_auth_token"] = "tok-2"
     admin_client.post("/sms/settings", data=moved)
@@ -280,7 +282,7 @@ def test_plain_http_gateways_need_a_setting(sms, app, admin_client):
         "twilio_from": "+15005550006",
     }
     page = admin_client.post("/sms/settings", data=data, follow_redirects=True)
-    assert "must start with https://" in page.get_data(as_text=True)
+    assert "Twilio API URL: must start with https://" in page.get_data(as_text=True)
     assert config.get("gateway") == "outbox"
     app.config["SMS_ALLOW_HTTP_GATEWAY"] = True
     admin_client.post("/sms/settings", data=data)

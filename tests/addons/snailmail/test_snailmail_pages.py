@@ -308,3 +308,38 @@ def test_odd_unicode_ids_are_no_letters_not_a_500(user_client, queue_letter, use
     assert answer.status_code == 302
     states = user_client.get(f"/snailmail/letters/states?ids=²,{letter.id}")
     assert states.status_code == 200 and list(states.get_json()["letters"]) == [str(letter.id)]
+
+
+def test_a_new_print_shop_url_needs_https_and_the_client_secret_again(snailmail, app, admin_client):
+    """As with the SMS gateway (issue 11 #9): a saved client secret is never sent to a
+    URL that an admin's session changed alone, and the URLs are https:// only."""
+    from addons.snailmail import config
+
+    data = {
+        "provider": "pingen",
+        "window": "right",
+        "pingen_base_url": "https://api.pingen.com",
+        "pingen_identity_url": "https://api.pingen.com",
+        "pingen_client_id": "client-1",
+        "pingen_client_secret": "s3cr3t-value",
+        "pingen_organisation": "org-1",
+    }
+    admin_client.post("/snailmail/settings", data=data)
+    assert config.get("pingen_client_secret") == "s3cr3t-value"
+    for field in ("pingen_base_url", "pingen_identity_url"):
+        moved = {**data, field: "https://evil.example", "pingen_client_secret": ""}
+        page = admin_client.post("/snailmail/settings", data=moved, follow_redirects=True)
+        assert "enter the Client secret again to change this URL" in page.get_data(as_text=True)
+        assert config.get(field) == "https://api.pingen.com"
+    for url in ("javascript:alert(1)", "http://127.0.0.1:9", "ftp://api.pingen.com"):
+        page = admin_client.post(
+            "/snailmail/settings", data={**data, "pingen_base_url": url}, follow_redirects=True
+        )
+        assert "Pingen API URL: must start with https://" in page.get_data(as_text=True)
+        assert config.get("pingen_base_url") == "https://api.pingen.com"
+    app.config["SNAILMAIL_ALLOW_HTTP_PROVIDER"] = True
+    admin_client.post("/snailmail/settings", data={**data, "pingen_base_url": "http://127.0.0.1:9"})
+    assert config.get("pingen_base_url") == "http://127.0.0.1:9"
+    # With the secret entered again the URL moves, and an empty URL means the default.
+    admin_client.post("/snailmail/settings", data={**data, "pingen_identity_url": ""})
+    assert config.get("pingen_identity_url") == "https://api.pingen.com"

@@ -13,4 +13,4 @@ from __future__ import annotations
 from . import pp_ocr
 
 if pp_ocr.THREADS == 1 and pp_ocr.available():
-    pp_ocr.engine()
+    pp_ocr.warm()

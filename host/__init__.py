@@ -18,6 +18,7 @@ from host.chatter import (
     set_messages_state,
 )
 from host.configuration import Config, ConfigError, ConfigKey
+from host.contact_values import email_address, website_url
 from host.db import (
     BaseModel,
     ByIds,
@@ -97,6 +98,7 @@ __all__ = [
     "current_user",
     "db",
     "documents_of",
+    "email_address",
     "find_document",
     "group_required",
     "has_group",
@@ -132,6 +134,7 @@ __all__ = [
     "suggestions_response",
     "utcnow",
     "webhook",
+    "website_url",
     "write_secret",
     "write_transaction",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import phonenumbers
 import pycountry
 from markupsafe import Markup, escape
@@ -12,6 +10,7 @@ from wtforms import BooleanField, EmailField, Form, PasswordField, SelectField, 
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import Select, html_params
 
+from host.contact_values import EMAIL, website_url
 from host.models import Setting
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
@@ -26,8 +25,6 @@ except ImportError:  # pragma: no cover - older wtforms
 COUNTRY_PAIRS = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 COUNTRIES = [_Choice(code, name) for code, name in COUNTRY_PAIRS]
 COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_PAIRS)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-WEBSITE = re.compile(r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.I)
 
 
 def country_name(code: str) -> str:
@@ -130,14 +127,10 @@ class ContactForm(Form):
         field.data = vatin.compact(number)
 
     def validate_website(self, field):
-        if not field.data:
-            return
-        url = field.data.strip()
-        if not re.match(r"^https?://", url, re.I):
-            url = "https://" + url
-        if not WEBSITE.match(url):
-            raise ValidationError("Enter a website such as https://example.com.")
-        field.data = url
+        try:
+            field.data = website_url(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def _international_number(raw: str | None, country: str | None) -> str:

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from addons.lead_generation.criteria import MAX_CONTACTS, MAX_LEADS, Criteria, CriteriaError, check
 from addons.lead_generation.taxonomy import ROLES, SENIORITIES, SIC_GROUPS
-from host import User
+from host import User, email_address, website_url
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -215,3 +215,16 @@ class LeadForm(Form):
 
     def validate_salesperson(self, field):
         _known_salesperson(field)
+
+    # Checked as the contact form checks them: a converted lead fills a contact.
+    def validate_website(self, field):
+        try:
+            field.data = website_url(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_email(self, field):
+        try:
+            field.data = email_address(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None

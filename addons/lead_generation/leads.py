@@ -7,7 +7,15 @@ from addons.lead_generation import crm
 from addons.lead_generation.models import Lead, LeadPerson
 from addons.lead_generation.providers.base import Found
 from addons.lead_generation.taxonomy import sic_label
-from host import Contact, db, notify_saved, post_message, utcnow
+from host import (
+    Contact,
+    db,
+    email_address,
+    notify_saved,
+    post_message,
+    utcnow,
+    website_url,
+)
 
 CHATTER_MODEL = "lead_generation.lead"
 LEGITIMATE_INTEREST = (
@@ -92,12 +100,13 @@ def convert_to_contact(lead: Lead, user=None) -> Contact:
         existing = Contact.get_or_none(Contact.id == lead.contact_id)
         if existing is not None:
             return existing
+    website, email = _or_nothing(website_url, lead.website), _or_nothing(email_address, lead.email)
     with db.atomic():
         company = Contact.create(
             name=lead.company_name or lead.contact_name or f"Lead {lead.id}",
             is_company=True,
             phone=lead.phone[:32] if not lead.contact_name else "",
-            website=lead.website,
+            website=website,
             country=lead.country,
             vat=lead.vat or "",
         )
@@ -106,7 +115,7 @@ def convert_to_contact(lead: Lead, user=None) -> Contact:
             contact = Contact.create(
                 name=lead.contact_name,
                 company_name=company.name,
-                email=lead.email,
+                email=email,
                 phone=lead.phone[:32],
                 country=lead.country,
             )
@@ -121,3 +130,12 @@ def convert_to_contact(lead: Lead, user=None) -> Contact:
         )
     notify_saved("contact", [company.id] + ([contact.id] if contact.id != company.id else []))
     return contact
+
+
+def _or_nothing(check, value: str | None) -> str:
+    """``check(value)``, or ``""`` when a provider's value would not pass the contact
+    form (the lead keeps it; the contact is made without it)."""
+    try:
+        return check(value)
+    except ValueError:
+        return ""

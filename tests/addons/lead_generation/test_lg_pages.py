@@ -212,3 +212,41 @@ def test_an_odd_unicode_salesperson_is_unknown_not_a_500(lg, admin_client):
     assert response.status_code == 422
     assert "Unknown salesperson." in response.get_data(as_text=True)
     assert Lead.get_by_id(lead.id).salesperson_id is None
+
+
+def test_a_leads_website_and_email_follow_the_contact_forms_rules(lg, admin_client):
+    """A lead becomes a contact: what the contact form refuses, the lead form refuses."""
+    lead = Lead.create(company_name="Acme", country="BE")
+    form = {"lead_type": "lead", "company_name": "Acme", "country": "BE"}
+    for field, value, message in (
+        ("website", "javascript:alert(1)", "Enter a website such as https://example.com."),
+        ("website", "not a site", "Enter a website such as https://example.com."),
+        ("email", "jane@", "Enter an email such as jane@example.com."),
+    ):
+        response = admin_client.post(
+            f"/lead_generation/leads/{lead.id}", data={**form, field: value}
+        )
+        assert response.status_code == 422, (field, value)
+        assert message in response.get_data(as_text=True)
+        assert getattr(Lead.get_by_id(lead.id), field) != value
+    admin_client.post(
+        f"/lead_generation/leads/{lead.id}",
+        data={**form, "website": "acme.example", "email": " jane@acme.example "},
+    )
+    saved = Lead.get_by_id(lead.id)
+    assert (saved.website, saved.email) == ("https://acme.example", "jane@acme.example")
+
+
+def test_a_provider_value_the_contact_form_would_refuse_is_left_out_on_convert(lg, admin_client):
+    lead = Lead.create(
+        company_name="Acme",
+        contact_name="Jane Roe",
+        country="BE",
+        website="javascript:alert(1)",
+        email="not-an-email",
+    )
+    admin_client.post(f"/lead_generation/leads/{lead.id}/convert")
+    company = Contact.get(Contact.name == "Acme")
+    person = Contact.get(Contact.name == "Jane Roe")
+    assert company.website == "" and person.email == ""
+    assert Lead.get_by_id(lead.id).website == "javascript:alert(1)"  # the lead keeps it

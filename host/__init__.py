@@ -18,7 +18,7 @@ from host.chatter import (
     set_messages_state,
 )
 from host.configuration import Config, ConfigError, ConfigKey
-from host.contact_values import email_address, website_url
+from host.contact_values import email_address, field_check, website_url
 from host.db import (
     BaseModel,
     ByIds,
@@ -99,6 +99,7 @@ __all__ = [
     "db",
     "documents_of",
     "email_address",
+    "field_check",
     "find_document",
     "group_required",
     "has_group",

@@ -83,6 +83,7 @@ class AddonSettings:
                 valid = False
                 continue
             if key.sends and field.raw_data:
+                field.data = (field.data or "").strip() or key.default  # empty: the default
                 problem = self._url_problem(form, field, key)
                 if problem:
                     field.errors = [*field.errors, problem]
@@ -91,7 +92,7 @@ class AddonSettings:
 
     def _url_problem(self, form, field, key: ConfigKey) -> str | None:
         """Why a provider's URL posted on the Settings page cannot be taken."""
-        url = field.data = (field.data or "").strip() or key.default  # empty: the default
+        url = field.data
         http_allowed = bool(key.http_allowed_by and current_app.config.get(key.http_allowed_by))
         if not (url.startswith("https://") or (http_allowed and url.startswith("http://"))):
             return "must start with https://" + (" (or http://)" if http_allowed else "")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from wtforms.validators import ValidationError
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$", re.I)
 
@@ -34,3 +36,16 @@ def email_address(raw: str | None) -> str:
     if email and not EMAIL.match(email):
         raise ValueError("Enter an email such as jane@example.com.")
     return email
+
+
+def field_check(check):
+    """A wtforms validator from one of these checks: the field's data becomes
+    what ``check`` returns, and its ``ValueError`` the field's error."""
+
+    def validate(form, field):
+        try:
+            field.data = check(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return validate

@@ -10,7 +10,7 @@ from wtforms import BooleanField, EmailField, Form, PasswordField, SelectField, 
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import Select, html_params
 
-from host.contact_values import EMAIL, website_url
+from host.contact_values import EMAIL, field_check, website_url
 from host.models import Setting
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
@@ -101,7 +101,7 @@ class ContactForm(Form):
         widget=OptionsOnceSelect(),
     )
     vat = StringField("VAT Number", [Optional(), Length(max=32)])
-    website = StringField("Website", [Optional(), Length(max=255)])
+    website = StringField("Website", [Optional(), Length(max=255), field_check(website_url)])
 
     def validate_country(self, field):
         if field.data and field.data not in COUNTRY_CODES:
@@ -125,12 +125,6 @@ class ContactForm(Form):
                 "(for example BE0477472701)."
             )
         field.data = vatin.compact(number)
-
-    def validate_website(self, field):
-        try:
-            field.data = website_url(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 def _international_number(raw: str | None, country: str | None) -> str:

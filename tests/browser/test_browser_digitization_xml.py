@@ -41,6 +41,8 @@ def digitization(app, enable):
 def test_upload_a_bare_xml_e_invoice(page, live_server, user, digitization):
     login(page, live_server, "user@example.com", PASSWORD)
     page.goto(f"{live_server}/digitization/bills")
+    # Once digitization.js has bound the button (see test_browser_digitization.py).
+    expect(page.locator("#digi-files")).to_have_class(re.compile(r"\bjs-hidden\b"))
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload", exact=True).click()
     chooser.value.set_files(

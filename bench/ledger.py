@@ -101,8 +101,8 @@ STATEMENTS = (
     "RESERVE_FAST",
     "INSERT_HOLD",
     "SETTLE_DRAWING",
-    "CLOSE_HOLD",
-    "INSERT_ENTRY",
+    "CLOSE_DRAWN_HOLD",
+    "INSERT_DRAWN_ENTRY",
 )
 
 
@@ -162,24 +162,38 @@ class RawLedger:
         cur = self._x(name, **params)
         return cur.fetchone()[0] if self.backend != "sqlite" else cur.lastrowid
 
+    def _account(self, service: str) -> tuple[int, bool]:
+        """(id, follow_up) of the service's account, read once, as charge() keeps them."""
+        account = self._accounts.get(service)
+        if account is None:
+            row = self._x(
+                "SELECT id, alert_enabled OR topup_enabled FROM iap_account WHERE service = "
+                + (":service" if self.backend == "sqlite" else "%(service)s"),
+                service=service,
+            ).fetchone()
+            account = self._accounts[service] = (row[0], bool(row[1]))
+        return account
+
     def charge(self, service: str, credit: int = 1) -> None:
         amount = credit * SCALE
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        account_id, follow_up = self._account(service)
         # -- hold
         self._x(self.begin)
         try:
-            row = self._x(
+            reserved = self._x(
                 "RESERVE_FAST",
                 amount=amount,
+                account=account_id,
                 service=service,
                 now=self._stamp(now),
                 no_trial=True,
+                follow_up=follow_up,
                 state=self._version,
                 unchecked=False,
-            ).fetchall()
-            if not row:
+            ).rowcount
+            if reserved != 1:
                 raise RuntimeError(f"{service}: not enough credits")
-            account_id = row[0][0]
             hold_id = self._insert(
                 "INSERT_HOLD",
                 account=account_id,
@@ -204,15 +218,13 @@ class RawLedger:
                 spent=amount,
                 account=account_id,
                 hold=hold_id,
-            ).fetchall()
-            if not settled:
+            ).rowcount
+            if settled != 1:
                 raise RuntimeError(f"{service}: the lot drawn from does not cover the capture")
-            available, held, _, lot, free = settled[0]
             closed = self._x(
-                "CLOSE_HOLD",
+                "CLOSE_DRAWN_HOLD",
                 amount=amount,
                 now=now,
-                lot=lot,
                 hold=hold_id,
                 account=account_id,
                 held=amount,
@@ -222,13 +234,10 @@ class RawLedger:
             # charge() carries them from the hold it placed.
             description, reference = "", None
             self._x(
-                "INSERT_ENTRY",
+                "INSERT_DRAWN_ENTRY",
                 account=account_id,
-                kind="capture",
                 amount=-amount,
                 spent=amount,
-                free_spent=amount if free else 0,
-                balance_after=available + held,
                 hold=hold_id,
                 description=description,
                 reference=reference,
@@ -550,6 +559,7 @@ def _prepare(backend: str, url: str, show_sql: bool) -> dict:
         with common.capture_statements(db.obj) as orm_log:
             charge_once(HOT)
         raw = RawLedger(backend, url)
+        raw._account(HOT)  # kept, as charge() keeps it
         raw.log = []
         raw.charge(HOT)
         shapes = {"charge()": _shapes(orm_log, raw.log)}

@@ -199,8 +199,10 @@ class _Charge:
         if exc_type is not None:
             ledger.release(tx.hold_id)
             return False
+        # The amount held unless the body lowered it (the setter checked it).
+        credit = None if tx._credit is tx.held else tx._credit
         try:
-            captured = ledger.capture(tx.hold_id, tx.credit, then=tx._on_capture, held=tx._hold)
+            captured = ledger.capture(tx.hold_id, credit, then=tx._on_capture, held=tx._hold)
         except Exception:
             # Nothing was captured (a callback failed, or the hold expired):
             # give the credits back now rather than when the hold expires.
@@ -216,9 +218,11 @@ class _Charge:
 
 def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Held:
     """A hold, a replay, or the outcome of the same key's charge in progress."""
-    deadline = time.monotonic() + wait
+    deadline = None
     while True:
-        result = ledger.hold(service, amount, **kwargs)
+        result = ledger.hold_credit(service, amount, **kwargs)
+        if isinstance(result, ledger.Held):
+            return result
         if isinstance(result, ledger.Shortfall):
             raise InsufficientCreditError(
                 service,
@@ -228,8 +232,8 @@ def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Hel
                 buy_url(service),
                 trial_only=trial_only(service),
             )
-        if not isinstance(result, ledger.InProgress):
-            return result
+        if deadline is None:
+            deadline = time.monotonic() + wait
         if not ledger.wait_for(result.id, deadline):
             raise ledger.ChargeInProgressError(result.key, result.id, result.expires_at)
 

@@ -44,10 +44,12 @@ from addons.iap.clock import now as _now
 from addons.iap.models import Account, Entry, Hold, HoldLot, IdempotencyKey, Lot
 from addons.iap.statements import (
     ALL_SPENDABLE_LOTS,
+    CLOSE_DRAWN_HOLD,
     CLOSE_HOLD,
     DRAW_FROM,
     FIRST_LOTS,
     HOLD_ACCOUNT,
+    INSERT_DRAWN_ENTRY,
     INSERT_ENTRY,
     INSERT_HOLD,
     INSERT_HOLD_LOT,
@@ -63,7 +65,7 @@ from addons.iap.statements import (
     TAKE_FROM_LOT,
     TRIAL_ONLY,
 )
-from host import db, locked, sql_datetime, write_transaction
+from host import db, hot_transaction, locked, sql_datetime, write_transaction
 
 ZERO = Decimal(0)
 DEFAULT_HOLD_TTL = dt.timedelta(minutes=15)
@@ -370,16 +372,28 @@ def _credits(units) -> Decimal:
     return Account.available.python_value(units)
 
 
+# Each service's account as this process last locked it: (id, whether it
+# has a low-credit alert or an automatic top-up to check after a capture).
+# Only a hint: the fast hold checks both on the row it updates, and one
+# that no longer holds (another database, the settings changed) sends it
+# the long way, which locks the row and keeps what it reads.
+_kept_accounts: dict[str, tuple[int, bool]] = {}
+
+
 def _locked_row(service: str) -> tuple:
-    """(id, available, held, trial_granted, next_expiry, live_from) of the
-    service's account, locked; the account is opened on first use."""
+    """(id, available, held, trial_granted, next_expiry, live_from,
+    follow_up) of the service's account, locked; the account is opened on
+    first use."""
     row = LOCK_ACCOUNT.run(service=service).fetchone()
     if row is None:
         # Insert-or-ignore, then lock: two processes opening the same account
         # at once end up with one row.
         Account.insert(service=service).on_conflict_ignore().execute()
         row = LOCK_ACCOUNT.run(service=service).fetchone()
-    return row[0], row[1], row[2], bool(row[3]), Account.next_expiry.python_value(row[4]), row[5]
+    follow_up = bool(row[6])
+    _kept_accounts[service] = (row[0], follow_up)
+    next_expiry = Account.next_expiry.python_value(row[4])
+    return row[0], row[1], row[2], bool(row[3]), next_expiry, row[5], follow_up
 
 
 @dataclass
@@ -397,19 +411,9 @@ class Held:
     # As stored (cut to 255): its capture's journal entry repeats them.
     description: str = ""
     reference: str | None = None
-
-    @classmethod
-    def placed(cls, hold_id, account_id, amount, expires, description, reference) -> Held:
-        """A hold just placed."""
-        return cls(
-            hold_id,
-            account_id,
-            amount,
-            "held",
-            expires,
-            description=description,
-            reference=reference,
-        )
+    # The account had a low-credit alert or an automatic top-up when held:
+    # its capture returns ``follow_up`` (see :class:`Capture`).
+    follow_up: bool = False
 
 
 @dataclass
@@ -419,19 +423,6 @@ class InProgress:
     id: int
     key: str
     expires_at: dt.datetime
-
-
-def _hot_transaction():
-    """The write transaction of a hold or a capture: peewee's own when none is
-    open (``BEGIN IMMEDIATE`` on SQLite), a savepoint inside one.
-    ``write_transaction()`` wraps peewee's in two more layers, which cost a
-    round trip twice what its ``BEGIN`` and ``COMMIT`` cost; what they add (a
-    callback queued with ``db.after_commit`` in a savepoint that rolls back
-    is dropped) still holds in the savepoints opened inside this one."""
-    database = db.obj
-    if database.transaction_depth():
-        return write_transaction()
-    return database.transaction()
 
 
 # -- operations ---------------------------------------------------------------
@@ -468,50 +459,93 @@ def hold(
     way, ``recheck()`` runs first, in the transaction, and may raise (an
     addon disabled since: nothing is held).
     """
-    amount = to_credit(credit)
-    units = _units(amount)
+    return hold_credit(
+        service,
+        to_credit(credit),
+        description=description,
+        reference=reference,
+        idempotency_key=idempotency_key,
+        ttl=ttl,
+        on_first_use=on_first_use,
+        state=state,
+        recheck=recheck,
+    )
+
+
+def hold_credit(
+    service: str,
+    amount: Decimal,
+    *,
+    description: str = "",
+    reference: str | None = None,
+    idempotency_key: str | None = None,
+    ttl: dt.timedelta | None = None,
+    on_first_use=None,
+    state: int | None = None,
+    recheck=None,
+) -> Held | InProgress | Shortfall:
+    """:func:`hold` of an amount ``to_credit`` already returned (``charge()``'s)."""
     description = description[:255]
     now = _now()
     expires = now + (ttl or DEFAULT_HOLD_TTL)
-    with _hot_transaction():
-        if idempotency_key is None:
-            # Most holds: the account covers it and nothing is to be swept
-            # or granted first. No row changed: the slow path looks why.
-            stamp = sql_datetime(now)
-            cursor = db.obj.cursor()
-            row = RESERVE_FAST.run_on(
+    kept = _kept_accounts.get(service) if idempotency_key is None else None
+    if kept is not None:
+        # Made before the transaction: the lock is held for the statements.
+        account_id, follow_up = kept
+        units = _units(amount)
+        stamp = sql_datetime(now)
+        expires_at = sql_datetime(expires)
+    with hot_transaction() as cursor:
+        # Most holds: the account this process keeps covers it and nothing
+        # is to be swept or granted first. No row changed: the slow path
+        # looks why.
+        if (
+            kept is not None
+            and RESERVE_FAST.run_on(
                 cursor,
                 amount=units,
+                account=account_id,
                 service=service,
                 now=stamp,
                 no_trial=on_first_use is None,
+                follow_up=follow_up,
                 state=state,
                 unchecked=recheck is None,
-            ).fetchall()
-            if row:
-                account_id = row[0][0]
-                hold_id = INSERT_HOLD.insert_on(
-                    cursor,
-                    account=account_id,
-                    amount=units,
-                    expires_at=sql_datetime(expires),
-                    description=description,
-                    reference=reference,
-                    now=stamp,
-                )
-                return Held.placed(hold_id, account_id, amount, expires, description, reference)
-        if recheck is not None:
-            recheck()
-        return _hold_slowly(
-            service,
-            amount,
-            now,
-            expires,
-            description=description,
-            reference=reference,
-            idempotency_key=idempotency_key,
-            on_first_use=on_first_use,
-        )
+            ).rowcount
+            == 1
+        ):
+            hold_id = INSERT_HOLD.insert_on(
+                cursor,
+                account=account_id,
+                amount=units,
+                expires_at=expires_at,
+                description=description,
+                reference=reference,
+                now=stamp,
+            )
+        else:
+            if recheck is not None:
+                recheck()
+            return _hold_slowly(
+                service,
+                amount,
+                now,
+                expires,
+                description=description,
+                reference=reference,
+                idempotency_key=idempotency_key,
+                on_first_use=on_first_use,
+            )
+    return Held(
+        hold_id,
+        account_id,
+        amount,
+        "held",
+        expires,
+        description=description,
+        reference=reference,
+        follow_up=follow_up,
+    )
 
 
 def _hold_slowly(
@@ -529,7 +563,9 @@ def _hold_slowly(
     the account opened, the key looked up, the trial granted, what expired
     swept. A plain refusal writes nothing."""
     units = _units(amount)
-    account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(service)
+    account_id, available, held, trial_granted, next_expiry, live_from, follow_up = _locked_row(
+        service
+    )
     if idempotency_key is not None:
         fingerprint = _fingerprint("hold", service=service, amount=amount, reference=reference)
         earlier = _earlier_hold(idempotency_key, fingerprint, now)
@@ -537,12 +573,14 @@ def _hold_slowly(
             return earlier
         if earlier:
             # The key's last hold had expired and was just released.
-            account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(
-                service
+            account_id, available, held, trial_granted, next_expiry, live_from, follow_up = (
+                _locked_row(service)
             )
     if on_first_use is not None and not trial_granted:
         on_first_use(Account.get_by_id(account_id))
-        account_id, available, held, trial_granted, next_expiry, live_from = _locked_row(service)
+        account_id, available, held, trial_granted, next_expiry, live_from, follow_up = _locked_row(
+            service
+        )
     lots_expired = next_expiry is not None and next_expiry <= now
     if lots_expired or (
         available < units
@@ -567,7 +605,16 @@ def _hold_slowly(
     )
     if idempotency_key is not None:
         _claim(idempotency_key, fingerprint, hold_id)
-    return Held.placed(hold_id, account_id, amount, expires, description, reference)
+    return Held(
+        hold_id,
+        account_id,
+        amount,
+        "held",
+        expires,
+        description=description,
+        reference=reference,
+        follow_up=follow_up,
+    )
 
 
 def _earlier_hold(key: str, fingerprint: str, now):
@@ -632,37 +679,29 @@ def _claim(key: str, fingerprint: str, hold_id: int) -> None:
 
 
 class Capture:
-    """What a capture did, with the account's counters after it.
+    """What a capture did.
 
-    The amounts are kept as the statements returned them and made credits
-    when read: ``charge()`` reads none of them."""
+    ``follow_up``: the account has a low-credit alert or an automatic
+    top-up to check (``charge()`` then reads the account). A capture through
+    the lot drawn from knows it from its hold, so a setting changed while
+    the hold was live is seen from the next capture on."""
 
     __slots__ = ("hold_id", "account_id", "follow_up", "_units")
 
-    def __init__(self, hold_id: int, account_id: int, units: tuple, follow_up: bool):
+    def __init__(self, hold_id: int, account_id: int, units: int, follow_up: bool):
         self.hold_id = hold_id
         self.account_id = account_id
-        # The account has a low-credit alert or an automatic top-up to check.
         self.follow_up = follow_up
-        self._units = units  # (captured, available, held) in 10**-6
+        self._units = units  # captured, in 10**-6: ``charge()`` does not read it
 
     @property
     def captured(self) -> Decimal:
-        return _credits(self._units[0])
-
-    @property
-    def available(self) -> Decimal:
-        return _credits(self._units[1])
-
-    @property
-    def held(self) -> Decimal:
-        return _credits(self._units[2])
+        return _credits(self._units)
 
     def __repr__(self) -> str:
         return (
             f"Capture(hold_id={self.hold_id}, account_id={self.account_id}, "
-            f"captured={self.captured}, available={self.available}, held={self.held}, "
-            f"follow_up={self.follow_up})"
+            f"captured={self.captured}, follow_up={self.follow_up})"
         )
 
 
@@ -674,74 +713,117 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
     so what it writes commits with the capture or not at all. ``held`` is
     the hold as :func:`hold` returned it, which spares reading it.
     """
-    with _hot_transaction():
-        if held is not None and held.id == hold_id:
-            account_id, held_units = held.account_id, _units(held.amount)
-            description, reference = held.description, held.reference
+    known = held is not None and held.id == hold_id
+    if known:
+        amount = held_units = _units(held.amount)
+        if credit is not None:
+            amount = _units(to_credit(credit, allow_zero=True))
+            if amount > held_units:
+                raise ValueError(
+                    f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
+                )
+    # Made before the transaction: the lock is held for the statements.
+    now = _now()
+    stamp = sql_datetime(now)
+    with hot_transaction() as cursor:
+        if known:
+            account_id, description, reference = held.account_id, held.description, held.reference
+            follow_up = held.follow_up
         else:
-            found = HOLD_ACCOUNT.run(hold=hold_id).fetchone()
+            found = HOLD_ACCOUNT.run_on(cursor, hold=hold_id).fetchone()
             if found is None:
                 raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
-            account_id, held_units, description, reference = found
-        amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
-        if amount > held_units:
-            raise ValueError(
-                f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
-            )
-        now = _now()
-        stamp = sql_datetime(now)
+            account_id, held_units, description, reference, follow_up = found
+            amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
+            if amount > held_units:
+                raise ValueError(
+                    f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
+                )
         rest = held_units - amount
-        # One cursor for the capture's statements.
-        cursor = db.obj.cursor()
-        settled = SETTLE_DRAWING.run_on(
-            cursor, rest=rest, amount=held_units, spent=amount, account=account_id, hold=hold_id
-        ).fetchall()
-        if settled and amount:
-            available, held_after, follow_up, lot, free = settled[0]
-            free = amount if free else 0
+        if (
+            amount
+            and SETTLE_DRAWING.run_on(
+                cursor, rest=rest, amount=held_units, spent=amount, account=account_id, hold=hold_id
+            ).rowcount
+        ):
+            # Most captures: the lot the account draws from pays it all, and
+            # the hold and the journal read it from the account's row.
+            if (
+                CLOSE_DRAWN_HOLD.run_on(
+                    cursor,
+                    amount=amount,
+                    now=stamp,
+                    hold=hold_id,
+                    account=account_id,
+                    held=held_units,
+                ).rowcount
+                != 1
+            ):
+                # Raised inside the transaction: what was settled is undone.
+                raise _not_capturable(hold_id, now)
+            INSERT_DRAWN_ENTRY.run_on(
+                cursor,
+                account=account_id,
+                amount=-amount,
+                spent=amount,
+                hold=hold_id,
+                description=description,
+                reference=reference,
+                now=stamp,
+            )
         else:
-            if not settled:
-                # Not covered by the lot drawn from (or not capturable).
-                settled = SETTLE.run(
-                    rest=rest, amount=held_units, account=account_id, hold=hold_id
-                ).fetchall()
-                if not settled:
-                    raise _not_capturable(hold_id, now)
-            available, held_after, follow_up = settled[0][:3]
-            if amount:
-                _put_back_draw(account_id)
-                lot, free = _take(account_id, hold_id, amount)
-                _draw_from_first(account_id)
-            else:
-                lot, free = None, 0
-        closed = CLOSE_HOLD.run_on(
-            cursor,
-            amount=amount,
-            now=stamp,
-            lot=lot,
-            hold=hold_id,
-            account=account_id,
-            held=held_units,
-        ).rowcount
-        if closed != 1:
-            # Raised inside the transaction: what was settled and taken is undone.
-            raise _not_capturable(hold_id, now)
-        INSERT_ENTRY.run_on(
-            cursor,
-            account=account_id,
-            kind="capture",
-            amount=-amount,
-            spent=amount,
-            free_spent=free,
-            balance_after=available + held_after,
-            hold=hold_id,
-            description=description,
-            reference=reference,
-            now=stamp,
-        )
+            follow_up = _capture_slowly(
+                account_id, hold_id, held_units, amount, description, reference, now, stamp
+            )
         for callback in then:
             callback()
-    return Capture(hold_id, account_id, (amount, available, held_after), bool(follow_up))
+    return Capture(hold_id, account_id, amount, bool(follow_up))
+
+
+def _capture_slowly(
+    account_id: int,
+    hold_id: int,
+    held_units: int,
+    amount: int,
+    description: str,
+    reference: str | None,
+    now: dt.datetime,
+    stamp,
+):
+    """A capture the lot drawn from does not cover (or of nothing), in the
+    caller's transaction: it takes from the lots the long way, then names
+    the next lot to draw from. Returns the account's ``follow_up``."""
+    settled = SETTLE.run(
+        rest=held_units - amount, amount=held_units, account=account_id, hold=hold_id
+    ).fetchall()
+    if not settled:
+        raise _not_capturable(hold_id, now)
+    available, held_after, follow_up = settled[0]
+    if amount:
+        _put_back_draw(account_id)
+        lot, free = _take(account_id, hold_id, amount)
+        _draw_from_first(account_id)
+    else:
+        lot, free = None, 0
+    closed = CLOSE_HOLD.run(
+        amount=amount, now=stamp, lot=lot, hold=hold_id, account=account_id, held=held_units
+    ).rowcount
+    if closed != 1:
+        # Raised inside the transaction: what was settled and taken is undone.
+        raise _not_capturable(hold_id, now)
+    INSERT_ENTRY.run(
+        account=account_id,
+        kind="capture",
+        amount=-amount,
+        spent=amount,
+        free_spent=free,
+        balance_after=available + held_after,
+        hold=hold_id,
+        description=description,
+        reference=reference,
+        now=stamp,
+    )
+    return follow_up
 
 
 def _not_capturable(hold_id: int, now: dt.datetime) -> Exception:

@@ -35,14 +35,15 @@ def services_changed() -> None:
     _generation += 1
 
 
-def _gathered(enabled: frozenset[str] | None = None) -> tuple:
+def _gathered(enabled: frozenset[str] | None = None, extensions: dict | None = None) -> tuple:
     """(what they were gathered for, the services, the services by key).
 
     Gathered once per app and set of enabled addons (``iap_services`` returns
     the same services for the same addons): a charge pays for the read of the
     enabled addons (once per request or job), not for calling, checking and
     sorting every addon's services."""
-    extensions = current_app.extensions
+    if extensions is None:
+        extensions = current_app.extensions
     registry = extensions["host"]
     if enabled is None:
         enabled = registry.enabled_names()
@@ -79,8 +80,9 @@ def kept_service(key: str) -> tuple[int | None, Service]:
     it sends anyway (``charge()``'s hold, with ``host.state_unchanged``) and
     calls :func:`recheck_service` when it moved. A service not among the
     kept ones is looked for in the addons read now (one enabled since)."""
-    version, enabled = registry().kept_enabled()
-    service = _gathered(enabled)[2].get(key)
+    extensions = current_app.extensions
+    version, enabled = extensions["host"].kept_enabled()
+    service = _gathered(enabled, extensions)[2].get(key)
     if service is None:
         return None, get_service(key)
     return version, service

@@ -7,9 +7,11 @@ database form: credits as integers of 10**-6.
 A round trip is: a conditional ``UPDATE`` of the account and an ``INSERT`` of
 the hold; then an ``UPDATE`` of the account (which locks it first, and
 counts what is taken from the lot it draws from), of the hold, and one
-journal ``INSERT``: what the minimal two-phase ledger does. Only
-what the next statement needs is asked back (``RETURNING`` costs SQLite
-more than the update it follows); the rest the caller already knows.
+journal ``INSERT``: what the minimal two-phase ledger does. None of them
+asks anything back: ``RETURNING`` costs SQLite more than the update it
+follows. The hold names its account by the id this process keeps for it
+(checked on the row), and the capture's hold and journal rows read what
+they need of the account's row in their own statement.
 """
 
 from __future__ import annotations
@@ -21,25 +23,28 @@ from host import P, Prepared, locked, state_unchanged
 
 SCALE = Account.available.scale
 
-# The hold, in one statement: the account has the credits, no lot with
-# credits is past its date (``next_expiry``), a trial the service offers
-# was granted, and the enabled addons are still those the process kept
-# (``charge()`` looked its service up in them without reading them). No
-# row: the slow path decides (read the addons, open, grant, sweep, refuse).
+_follow_up = Account.alert_enabled | Account.topup_enabled
+
+# The hold, in one statement: the account is the one this process keeps
+# for the service (its id, and whether it has a low-credit alert or an
+# automatic top-up to check after a capture), it has the credits, no lot
+# with credits is past its date (``next_expiry``), a trial the service
+# offers was granted, and the enabled addons are still those the process
+# kept (``charge()`` looked its service up in them without reading them).
+# No row: the slow path decides (read the addons and the account, open,
+# grant, sweep, refuse).
 RESERVE_FAST = Prepared(
-    lambda: (
-        Account.update(
-            available=Account.available - P.amount,
-            held=Account.held + P.amount,
-        )
-        .where(
-            (Account.service == P.service)
-            & (Account.available >= P.amount)
-            & (Account.next_expiry.is_null() | (Account.next_expiry > P.now))
-            & (Account.trial_granted | P.no_trial)
-            & (P.unchecked | state_unchanged(P.state))
-        )
-        .returning(Account.id)
+    lambda: Account.update(
+        available=Account.available - P.amount,
+        held=Account.held + P.amount,
+    ).where(
+        (Account.id == P.account)
+        & (Account.service == P.service)
+        & (Account.available >= P.amount)
+        & (Account.next_expiry.is_null() | (Account.next_expiry > P.now))
+        & (Account.trial_granted | P.no_trial)
+        & (_follow_up == P.follow_up)
+        & (P.unchecked | state_unchanged(P.state))
     )
 )
 LOCK_ACCOUNT = Prepared(
@@ -51,6 +56,7 @@ LOCK_ACCOUNT = Prepared(
             Account.trial_granted,
             Account.next_expiry,
             Account.live_from,
+            _follow_up,
         ).where(Account.service == P.service)
     )
 )
@@ -124,18 +130,17 @@ def _settle(**more):
     ).where((Account.id == P.account) & (Account.held >= P.amount))
 
 
-_FOLLOW_UP = Account.alert_enabled | Account.topup_enabled
 # Most captures: the lot the account draws from covers what is spent and
-# keeps some (``draw_room``), so the lot's row is not written. No row: the
-# capture is not capturable, or takes from the lots (``SETTLE``).
+# keeps some (``draw_room``), so the lot's row is not written; the hold
+# and the journal entry then read the lot and the balance from the account
+# (``CLOSE_DRAWN_HOLD``, ``INSERT_DRAWN_ENTRY``). No row: the capture is
+# not capturable, or takes from the lots (``SETTLE``).
 SETTLE_DRAWING = Prepared(
-    lambda: (
-        _settle(draw_room=Account.draw_room - P.spent)
-        .where(Account.draw_lot.is_null(False) & (Account.draw_room > P.spent))
-        .returning(Account.available, Account.held, _FOLLOW_UP, Account.draw_lot, Account.draw_free)
+    lambda: _settle(draw_room=Account.draw_room - P.spent).where(
+        Account.draw_lot.is_null(False) & (Account.draw_room > P.spent)
     )
 )
-SETTLE = Prepared(lambda: _settle().returning(Account.available, Account.held, _FOLLOW_UP))
+SETTLE = Prepared(lambda: _settle().returning(Account.available, Account.held, _follow_up))
 # The first lot in draw-down order becomes the one the account draws from.
 DRAW_FROM = Prepared(
     lambda: Account.update(draw_lot=P.lot, draw_room=P.room, draw_free=P.free).where(
@@ -180,12 +185,14 @@ TAKE_FROM_LOT = Prepared(
 INSERT_HOLD_LOT = Prepared(
     lambda: HoldLot.insert(hold=P.hold, lot=P.lot, amount=P.part, free=P.free, rank=P.rank)
 )
-CLOSE_HOLD = Prepared(
-    lambda: Hold.update(
+
+
+def _close_hold(lot):
+    return Hold.update(
         state="captured",
         captured=P.amount,
         closed_at=P.now,
-        lot=P.lot,
+        lot=lot,
     ).where(
         (Hold.id == P.hold)
         & (Hold.account == P.account)
@@ -193,6 +200,11 @@ CLOSE_HOLD = Prepared(
         & (Hold.state == "held")
         & (Hold.expires_at > P.now)
     )
+
+
+CLOSE_HOLD = Prepared(lambda: _close_hold(P.lot))
+CLOSE_DRAWN_HOLD = Prepared(
+    lambda: _close_hold(Account.select(Account.draw_lot).where(Account.id == P.account))
 )
 INSERT_ENTRY = Prepared(
     lambda: Entry.insert(
@@ -207,11 +219,44 @@ INSERT_ENTRY = Prepared(
         description=P.description,
         reference=P.reference,
         created_at=P.now,
-    )
+    ).returning()
+)
+# A capture's entry after ``SETTLE_DRAWING``: the balance after it and what
+# of it was free, from the account's row. (No ``lot``: an untyped NULL in a
+# SELECT is text to PostgreSQL; the column's default is NULL.)
+INSERT_DRAWN_ENTRY = Prepared(
+    lambda: Entry.insert_from(
+        Account.select(
+            P.account,
+            peewee.Value("capture", converter=False),
+            P.amount,
+            P.spent,
+            peewee.Case(None, [(Account.draw_free, P.spent)], 0),
+            Account.available + Account.held,
+            P.hold,
+            P.description,
+            P.reference,
+            P.now,
+        ).where(Account.id == P.account),
+        [
+            Entry.account,
+            Entry.kind,
+            Entry.amount,
+            Entry.spent,
+            Entry.free_spent,
+            Entry.balance_after,
+            Entry.hold,
+            Entry.description,
+            Entry.reference,
+            Entry.created_at,
+        ],
+    ).returning()
 )
 # A capture called with a hold id alone (not through ``charge()``).
 HOLD_ACCOUNT = Prepared(
-    lambda: Hold.select(Hold.account, Hold.amount, Hold.description, Hold.reference).where(
-        Hold.id == P.hold
+    lambda: (
+        Hold.select(Hold.account, Hold.amount, Hold.description, Hold.reference, _follow_up)
+        .join(Account)
+        .where(Hold.id == P.hold)
     )
 )

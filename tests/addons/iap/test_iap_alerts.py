@@ -2,7 +2,7 @@
 
 import pytest
 
-from addons.iap import charge, grant
+from addons.iap import charge, grant, ledger
 from addons.iap.models import Account
 from host.mail import deliver_mail
 from host.models import MailMessage
@@ -84,3 +84,18 @@ def test_no_alert_without_the_checkbox(widget, mail_app, smtp_server):
     grant("widget", 10, reason="gift")
     spend(9)
     assert smtp_server.messages == []
+
+
+def test_an_alert_set_after_charges_is_seen_by_the_next_one(
+    widget, mail_app, admin_client, smtp_server
+):
+    # The first charge has the process keep the account, with no alert to
+    # check after a capture; the alert set since sends the next hold the
+    # long way, which reads the account again.
+    ledger._kept_accounts.pop("widget", None)  # what an earlier test's process kept
+    grant("widget", 10, reason="gift")
+    spend(1)
+    assert ledger._kept_accounts["widget"][1] is False
+    assert set_threshold(admin_client).status_code == 302
+    spend(5)  # 4 left: crossed
+    assert len(smtp_server.messages) == 1

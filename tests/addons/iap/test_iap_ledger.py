@@ -37,6 +37,21 @@ def test_charge_captures_what_the_body_sets(widget):
     assert ledger.verify() == []
 
 
+def test_a_kept_account_id_that_is_not_the_services_never_charges_it(widget):
+    # Each process keeps the id of each service's account, a hint the hold
+    # checks on the row: one naming another account (another database's)
+    # sends the hold the long way, which charges the service's own.
+    grant("widget", 10, reason="gift")
+    other = ledger.grant("elsewhere", 10, reason="another account").account_id
+    ledger._kept_accounts["widget"] = (other, False)
+    with charge("widget", 3):
+        pass
+    assert balance("widget") == 7
+    assert ledger.available("elsewhere") == 10
+    assert ledger._kept_accounts["widget"][0] == Account.get(Account.service == "widget").id
+    assert ledger.verify() == []
+
+
 def test_insufficient_credit_never_runs_the_body(widget):
     grant("widget", 2, reason="gift")
     ran = []

@@ -490,7 +490,9 @@ def hold_credit(
     expires = now + (ttl or DEFAULT_HOLD_TTL)
     kept = _kept_accounts.get(service) if idempotency_key is None else None
     if kept is not None:
-        # Made before the transaction: the lock is held for the statements.
+        # Made before the transaction, so the lock is held for the statements
+        # alone; a wait for it makes ``now`` early, as if the call had come
+        # that much sooner (a date passed meanwhile counts as not yet passed).
         account_id, follow_up = kept
         units = _units(amount)
         stamp = sql_datetime(now)
@@ -715,14 +717,9 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
     """
     known = held is not None and held.id == hold_id
     if known:
-        amount = held_units = _units(held.amount)
-        if credit is not None:
-            amount = _units(to_credit(credit, allow_zero=True))
-            if amount > held_units:
-                raise ValueError(
-                    f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
-                )
-    # Made before the transaction: the lock is held for the statements.
+        held_units = _units(held.amount)
+        amount = _to_capture(credit, held_units)
+    # Before the transaction, as the hold's (see there).
     now = _now()
     stamp = sql_datetime(now)
     with hot_transaction() as cursor:
@@ -734,11 +731,7 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
             if found is None:
                 raise Hold.DoesNotExist(f"hold {hold_id} does not exist")
             account_id, held_units, description, reference, follow_up = found
-            amount = held_units if credit is None else _units(to_credit(credit, allow_zero=True))
-            if amount > held_units:
-                raise ValueError(
-                    f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held"
-                )
+            amount = _to_capture(credit, held_units)
         rest = held_units - amount
         if (
             amount
@@ -778,6 +771,16 @@ def capture(hold_id: int, credit=None, *, then=(), held: Held | None = None) -> 
         for callback in then:
             callback()
     return Capture(hold_id, account_id, amount, bool(follow_up))
+
+
+def _to_capture(credit, held_units: int) -> int:
+    """What a capture of ``credit`` (all of it when None) spends, in 10**-6."""
+    if credit is None:
+        return held_units
+    amount = _units(to_credit(credit, allow_zero=True))
+    if amount > held_units:
+        raise ValueError(f"cannot capture {_credits(amount)}: only {_credits(held_units)} was held")
+    return amount
 
 
 def _capture_slowly(

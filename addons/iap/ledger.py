@@ -415,6 +415,20 @@ class Held:
     # its capture returns ``follow_up`` (see :class:`Capture`).
     follow_up: bool = False
 
+    @classmethod
+    def placed(cls, hold_id, account_id, amount, expires, description, reference, follow_up):
+        """A hold just placed."""
+        return cls(
+            hold_id,
+            account_id,
+            amount,
+            "held",
+            expires,
+            description=description,
+            reference=reference,
+            follow_up=follow_up,
+        )
+
 
 @dataclass
 class InProgress:
@@ -538,16 +552,7 @@ def hold_credit(
                 idempotency_key=idempotency_key,
                 on_first_use=on_first_use,
             )
-    return Held(
-        hold_id,
-        account_id,
-        amount,
-        "held",
-        expires,
-        description=description,
-        reference=reference,
-        follow_up=follow_up,
-    )
+    return Held.placed(hold_id, account_id, amount, expires, description, reference, follow_up)
 
 
 def _hold_slowly(
@@ -607,16 +612,7 @@ def _hold_slowly(
     )
     if idempotency_key is not None:
         _claim(idempotency_key, fingerprint, hold_id)
-    return Held(
-        hold_id,
-        account_id,
-        amount,
-        "held",
-        expires,
-        description=description,
-        reference=reference,
-        follow_up=follow_up,
-    )
+    return Held.placed(hold_id, account_id, amount, expires, description, reference, follow_up)
 
 
 def _earlier_hold(key: str, fingerprint: str, now):

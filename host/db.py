@@ -249,8 +249,15 @@ def _forget_inherited_connections() -> None:
     _inherited.extend(_open_connections)
     _open_connections.clear()
     for pool in list(_pools):
-        # Forking happens in the parent's one thread before it serves
-        # anything, so no lock of the pool is held by a thread gone here.
+        # A fork may come from a threaded process: a web server's request
+        # thread starting a subprocess with ``preexec_fn`` runs this handler
+        # in the child. A lock another thread held at that moment is held
+        # for ever in the child, which has one thread, and ``dispose()``
+        # would wait on it before ``exec``: give the pool fresh locks first.
+        if not isinstance(pool._lock, peewee._NoopLock):
+            pool._lock = threading.Lock()
+        pool._pool_lock = threading.RLock()
+        pool._pool_available = threading.Condition(pool._pool_lock)
         pool.dispose()
 
 

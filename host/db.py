@@ -249,15 +249,11 @@ def _forget_inherited_connections() -> None:
     _inherited.extend(_open_connections)
     _open_connections.clear()
     for pool in list(_pools):
-        # A fork may come from a threaded process: a web server's request
-        # thread starting a subprocess with ``preexec_fn`` runs this handler
-        # in the child. A lock another thread held at that moment is held
-        # for ever in the child, which has one thread, and ``dispose()``
-        # would wait on it before ``exec``: give the pool fresh locks first.
-        if not isinstance(pool._lock, peewee._NoopLock):
-            pool._lock = threading.Lock()
-        pool._pool_lock = threading.RLock()
-        pool._pool_available = threading.Condition(pool._pool_lock)
+        # Forks happen in the parent's one thread before it serves anything,
+        # so no lock of the pool is held by a thread gone here. Never start
+        # a subprocess with ``preexec_fn`` from a threaded process: the
+        # child runs this handler before ``exec``, and would wait for ever
+        # on a lock another thread held at the fork.
         pool.dispose()
 
 
@@ -315,15 +311,15 @@ class hot_transaction:
     """A write transaction for a hot path's few prepared statements, which
     share its cursor: ``with hot_transaction() as cursor:``.
 
-    It is ``write_transaction()`` for a third of the calls, which on the
-    ledger's round trip cost as much as a statement: ``BEGIN`` (``IMMEDIATE``
-    on SQLite) and ``COMMIT`` run on that cursor, and peewee's transaction
-    object is pushed meanwhile, so ``atomic()`` blocks inside are savepoints
+    It is ``write_transaction()`` for fewer calls, which on the ledger's
+    round trip cost as much as a statement: ``BEGIN`` (``IMMEDIATE``
+    on SQLite) runs on that cursor, and peewee's transaction object is
+    pushed meanwhile and commits, so ``atomic()`` blocks inside are savepoints
     and ``db.after_commit`` callbacks run after the commit, or never. Inside
     a transaction it is a savepoint, as ``write_transaction()``.
     """
 
-    __slots__ = ("_database", "_cursor", "_outer")
+    __slots__ = ("_database", "_outer")
 
     def __enter__(self):
         database = self._database = db.obj
@@ -332,7 +328,7 @@ class hot_transaction:
             self._outer.__enter__()
             return database.cursor()
         self._outer = None
-        cursor = self._cursor = database.cursor()
+        cursor = database.cursor()
         try:
             cursor.execute(_BEGIN[isinstance(database, peewee.SqliteDatabase)])
         except Exception as exc:
@@ -349,12 +345,11 @@ class hot_transaction:
             transaction.rollback(False)
             return False
         try:
-            self._cursor.execute("COMMIT")
-        except Exception as error:
+            # Peewee's COMMIT, then the ``after_commit`` callbacks.
+            transaction.commit(False)
+        except Exception:
             transaction.rollback(False)
-            _raise_as_peewee(error)
-        # As peewee's own transaction does after its commit.
-        database._run_commit_callbacks()
+            raise
         return False
 
 

@@ -122,20 +122,26 @@ def _render_pdf(data: bytes, page: int, size: int) -> bytes:
         raise PageUnavailable("Page previews need poppler's pdftoppm on the server.")
     command = [binary, "-png", "-singlefile", "-f", str(page), "-l", str(page)]
     command += ["-scale-to", str(size), "-"]
+    # No ``preexec_fn``: this runs in a web server's request thread, and the
+    # child of a threaded process runs the parent's fork handlers before
+    # ``exec`` (the host's waited on a lock another thread held). The memory
+    # limit is set on the started process, which reads nothing until the
+    # PDF is written to it.
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
-        done = subprocess.run(
-            command,
-            input=data,
-            capture_output=True,
-            timeout=RENDER_TIMEOUT,
-            check=False,
-            preexec_fn=limit_memory,  # noqa: PLW1509 - sets a limit, takes no lock
-        )
+        limit_memory(pid=process.pid)
+        stdout, _ = process.communicate(data, timeout=RENDER_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise PageUnavailable("This page took too long to render.") from None
-    if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    if process.returncode != 0 or not stdout.startswith(b"\x89PNG"):
         raise PageUnavailable("This page cannot be rendered.")
-    return done.stdout
+    return stdout
 
 
 def _frame(data: bytes, page: int, size: int) -> bytes:

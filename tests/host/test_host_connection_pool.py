@@ -5,9 +5,6 @@ connection the server ended is replaced, and an old one is retired."""
 
 import multiprocessing
 import os
-import subprocess
-import sys
-import threading
 import time
 
 import pytest
@@ -66,46 +63,6 @@ def test_a_forked_worker_never_uses_its_parents_connections(web):
     assert client.get("/login").status_code == 200
     with app.app_context():
         assert Contact.select().where(Contact.name == "from the worker").count() == 1
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_subprocess_started_while_another_thread_holds_the_pool_starts(web):
-    # A request thread runs ``pdftoppm`` with a ``preexec_fn`` (a memory
-    # limit) while another thread holds the pool's locks: the child runs the
-    # host's fork handler before ``exec``, and once waited for ever on them.
-    database = web.extensions["host_db"]
-    held, release = threading.Event(), threading.Event()
-
-    def holder():
-        with database._lock, database._pool_lock:
-            held.set()
-            release.wait(60)
-
-    outcome = []
-
-    def start():
-        done = subprocess.run(
-            [sys.executable, "-c", "print('started')"],
-            capture_output=True,
-            timeout=30,
-            preexec_fn=lambda: None,  # noqa: PLW1509 - what the test is about
-        )
-        outcome.append(done.stdout.strip())
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    # Popen waits for the child's exec before any timeout of its own: a
-    # thread, so a child stuck before it fails the test instead of hanging it.
-    starter = threading.Thread(target=start, daemon=True)
-    try:
-        assert held.wait(10)
-        starter.start()
-        starter.join(30)
-    finally:
-        release.set()
-        thread.join()
-    assert not starter.is_alive(), "the child never reached exec"
-    assert outcome == [b"started"]
 
 
 def _backend_pids(database) -> set[int]:

@@ -101,10 +101,11 @@ def _out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def limit_memory(limits: Limits | None = None) -> None:
-    """Cap this process's address space (a ``preexec_fn`` for renderers too)."""
+def limit_memory(limits: Limits | None = None, *, pid: int = 0) -> None:
+    """Cap the address space of this process, or of the process ``pid`` (a
+    renderer just started)."""
     memory = (limits or DEFAULT_LIMITS).memory
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.prlimit(pid, resource.RLIMIT_AS, (memory, memory))
 
 
 def _child(conn, name: str, args: tuple, kwargs: dict, limits: Limits) -> None:

@@ -166,3 +166,38 @@ def test_chatter_accepts_notes_on_documents(user_client, digitization):
     assert response.status_code in (200, 302)
     thread = user_client.get(f"/chatter/digitization.bill/{document.id}").get_data(as_text=True)
     assert "Checked with the supplier" in thread
+
+
+def test_a_page_renders_while_another_thread_holds_the_pool(app, digitization):
+    # Previews run in a web server's request threads. Their renderer once
+    # started with a ``preexec_fn``, so the child ran the host's fork handler
+    # before ``exec`` and waited for ever on a pool lock another thread held.
+    import threading
+
+    from addons.digitization.pages import _render_pdf
+    from host import db
+
+    pool = db.obj
+    held, release, rendered = threading.Event(), threading.Event(), []
+
+    def holder():
+        with pool._lock, pool._pool_lock:
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    # A thread: a child stuck before ``exec`` fails the test, not hangs it.
+    renderer = threading.Thread(
+        target=lambda: rendered.append(_render_pdf(corpus_document("bill", 0)[0], 1, 200)),
+        daemon=True,
+    )
+    try:
+        assert held.wait(10)
+        renderer.start()
+        renderer.join(60)
+    finally:
+        release.set()
+        thread.join()
+    assert not renderer.is_alive(), "the renderer never started"
+    assert rendered and rendered[0].startswith(b"\x89PNG")

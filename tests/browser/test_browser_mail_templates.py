@@ -36,6 +36,8 @@ def test_rewording_a_mail_on_a_phone(page, live_server, admin, enable):
     login(page, live_server, "admin@example.com", PASSWORD)
     page.goto("/settings")
     page.get_by_role("link", name="Edit mail templates").click()
+    # The layout is measured on the new page, not on one still loading.
+    expect(page.get_by_role("heading", name="Mail templates", exact=True)).to_be_visible()
     _fits(page)
     page.get_by_role("link", name="Signature request").click()
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()

@@ -7,6 +7,7 @@ body lower what is taken, capture on success, release and re-raise on error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from decimal import Decimal
 
@@ -98,9 +99,11 @@ class Transaction:
         self._credit = amount
 
 
-def _trial_granter(service_key: str, service=None):
+def _trial_granter(service_key: str, service=None, config=None):
     service = service or get_service(service_key)
-    if not service.trial_credits or not trial_eligible(current_app.config):
+    if not service.trial_credits:
+        return None
+    if not trial_eligible(current_app.config if config is None else config):
         return None
 
     def grant_trial(account):
@@ -162,9 +165,11 @@ class _Charge:
                 "charge() must not run inside a database transaction: the work would keep "
                 "the database locked and a rollback would lose the journal"
             )
+        # Read once: each read through the proxy costs a microsecond.
+        app = current_app._get_current_object()
         # The enabled addons as the process kept them: the hold checks they
         # still are (in a statement it sends anyway), else looks again.
-        state, spec = kept_service(service)
+        state, spec = kept_service(service, app)
         amount = to_credit(credit, allow_zero=True)
         if not amount:
             # No hold to check them: read them (once per request or job).
@@ -174,14 +179,16 @@ class _Charge:
         held = _hold(
             service,
             amount,
-            description=description,
-            reference=reference,
-            idempotency_key=idempotency_key,
-            ttl=dt.timedelta(seconds=current_app.config.get("IAP_HOLD_TTL", 900)),
-            on_first_use=_trial_granter(service, spec),
-            wait=wait,
-            state=state,
-            recheck=lambda: recheck_service(service, state),
+            wait,
+            {
+                "description": description,
+                "reference": reference,
+                "idempotency_key": idempotency_key,
+                "ttl": _hold_ttl(app.config.get("IAP_HOLD_TTL", 900)),
+                "on_first_use": _trial_granter(service, spec, app.config),
+                "state": state,
+                "recheck": lambda: recheck_service(service, state),
+            },
         )
         self.tx = Transaction(service, held)
         return self.tx
@@ -216,8 +223,9 @@ class _Charge:
         return False
 
 
-def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Held:
-    """A hold, a replay, or the outcome of the same key's charge in progress."""
+def _hold(service: str, amount: Decimal, wait: float, kwargs: dict) -> ledger.Held:
+    """A hold, a replay, or the outcome of the same key's charge in progress.
+    ``kwargs`` go to ``ledger.hold_credit`` (a dict: one packing per charge)."""
     deadline = None
     while True:
         result = ledger.hold_credit(service, amount, **kwargs)
@@ -236,6 +244,12 @@ def _hold(service: str, amount: Decimal, *, wait: float, **kwargs) -> ledger.Hel
             deadline = time.monotonic() + wait
         if not ledger.wait_for(result.id, deadline):
             raise ledger.ChargeInProgressError(result.key, result.id, result.expires_at)
+
+
+@functools.lru_cache(maxsize=8)
+def _hold_ttl(seconds) -> dt.timedelta:
+    """``IAP_HOLD_TTL`` as a timedelta, made once per value rather than per charge."""
+    return dt.timedelta(seconds=seconds)
 
 
 def _after_capture(account) -> None:

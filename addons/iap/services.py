@@ -73,14 +73,15 @@ def get_service(key: str) -> Service:
     )
 
 
-def kept_service(key: str) -> tuple[int | None, Service]:
+def kept_service(key: str, app=None) -> tuple[int | None, Service]:
     """``(counter, service)``: the service among the enabled addons as this
     process kept them, without reading them, and the ``host.state_version``
     counter they were read at. Its caller checks the counter in a statement
     it sends anyway (``charge()``'s hold, with ``host.state_unchanged``) and
     calls :func:`recheck_service` when it moved. A service not among the
-    kept ones is looked for in the addons read now (one enabled since)."""
-    extensions = current_app.extensions
+    kept ones is looked for in the addons read now (one enabled since).
+    ``app``: the current app, when the caller has it at hand."""
+    extensions = (current_app if app is None else app).extensions
     version, enabled = extensions["host"].kept_enabled()
     service = _gathered(enabled, extensions)[2].get(key)
     if service is None:

@@ -115,11 +115,23 @@ class Shortfall:
 def _lock_account(service: str) -> Account:
     account = locked(Account.select().where(Account.service == service)).first()
     if account is None:
-        # Insert-or-ignore, then lock: two processes opening the same account
-        # at once end up with one row.
-        Account.insert(service=service).on_conflict_ignore().execute()
+        _open_account(service)
         account = locked(Account.select().where(Account.service == service)).get()
     return account
+
+
+def _open_account(service: str) -> None:
+    """Insert the service's account unless it exists: two processes opening
+    it at once end up with one row, which their callers then lock.
+
+    Its ``live_from`` starts past every hold there is (other accounts'):
+    its own holds come after it, with larger ids. From 0, a refusal while
+    one of its holds is live would read every hold of the database, until
+    its first capture moved ``live_from``."""
+    Account.insert(
+        service=service,
+        live_from=Hold.select(peewee.fn.COALESCE(peewee.fn.MAX(Hold.id), 0) + 1),
+    ).on_conflict_ignore().execute()
 
 
 def _lock_account_id(account_id: int) -> Account:
@@ -386,9 +398,7 @@ def _locked_row(service: str) -> tuple:
     first use."""
     row = LOCK_ACCOUNT.run(service=service).fetchone()
     if row is None:
-        # Insert-or-ignore, then lock: two processes opening the same account
-        # at once end up with one row.
-        Account.insert(service=service).on_conflict_ignore().execute()
+        _open_account(service)
         row = LOCK_ACCOUNT.run(service=service).fetchone()
     follow_up = bool(row[6])
     _kept_accounts[service] = (row[0], follow_up)

@@ -507,3 +507,26 @@ def test_an_addon_disabled_in_another_process_stops_a_charge_with_a_key(app, wid
         with charge("widget", 1, idempotency_key="k2"):
             pass
     assert ledger.available("widget") == Decimal(9)
+
+
+def test_a_new_account_reads_its_live_holds_from_past_the_others(widget, iap_clock):
+    """An account opened in a database with holds starts ``live_from`` past
+    them, not at 0 (which made its sweeps read every hold there is); its
+    own holds still expire and are swept, and ``verify`` agrees."""
+    ledger.grant("other", 10, reason="gift")
+    for _ in range(3):
+        other = ledger.hold("other", 1)
+        ledger.capture(other.id, held=other)
+    grant("widget", 3, reason="gift")
+    account = Account.get(Account.service == "widget")
+    assert account.live_from == other.id + 1
+
+    first = ledger.hold("widget", 2, ttl=dt.timedelta(minutes=1))
+    assert first.id >= account.live_from
+    iap_clock.advance(120)
+    # Not enough while the stale hold counts: the refusal's sweep finds it.
+    with charge("widget", 3) as tx:
+        assert tx.held == 3
+    assert Hold.get_by_id(first.id).state == "expired"
+    assert balance("widget") == 0
+    assert ledger.verify() == []

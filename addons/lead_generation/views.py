@@ -134,6 +134,17 @@ def lead(lead_id: int):
             setattr(record, name, (getattr(form, name).data or "").strip())
         record.salesperson = int(form.salesperson.data) if form.salesperson.data else None
         record.save()
+        if not lead_visible(record):
+            # Handed to a colleague (or to nobody): the lead's page would now
+            # answer this user 404, so they carry on from their list.
+            taker = record.salesperson
+            flash(
+                f"Lead saved and assigned to {taker.name or taker.email}: it is in their leads now."
+                if taker is not None
+                else "Lead saved without a salesperson: managers see it now, you no longer do.",
+                "success",
+            )
+            return redirect(url_for("lead_generation.leads"))
         flash("Lead saved.", "success")
         return redirect(url_for("lead_generation.lead", lead_id=record.id))
     return render_template(

@@ -79,3 +79,38 @@ def test_no_lead_generation_access_means_403(records, user, user_client):
     assert user_client.get(f"/lead_generation/leads/{records['mined'].id}").status_code == 403
     assert user_client.get("/lead_generation/requests/new").status_code == 403
     assert user_client.get(f"/lead_generation/requests/{records['mine'].id}").status_code == 403
+
+
+def test_a_user_who_hands_a_lead_over_lands_on_their_list(records, user_client):
+    """Reassigning (or unassigning) takes the lead out of the user's sight:
+    they are sent to their list with a message saying where it went, not
+    to a 404. A lead their own request found stays in sight."""
+    colleague = make_user("colleague@example.com", name="Colleague")
+
+    def save(lead, salesperson):
+        form = {"lead_type": "lead", "company_name": lead.company_name, "country": "BE"}
+        return user_client.post(
+            f"/lead_generation/leads/{lead.id}", data={**form, "salesperson": salesperson}
+        )
+
+    assigned = records["assigned"]
+    saved = save(assigned, str(colleague.id))
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith("/lead_generation/")
+    page = user_client.get(saved.headers["Location"]).text
+    assert "Lead saved and assigned to Colleague: it is in their leads now." in page
+    assert "Assigned Mine" not in page and "Mined Mine" in page
+    assert Lead.get_by_id(assigned.id).salesperson_id == colleague.id
+    assert user_client.get(f"/lead_generation/leads/{assigned.id}").status_code == 404
+
+    mined = records["mined"]
+    kept = save(mined, str(colleague.id))
+    assert kept.headers["Location"].endswith(f"/lead_generation/leads/{mined.id}")
+    assert "Lead saved." in user_client.get(kept.headers["Location"]).text
+
+    Lead.update(salesperson=records["mine"].user_id).where(Lead.id == assigned.id).execute()
+    unassigned = save(assigned, "")
+    assert unassigned.headers["Location"].endswith("/lead_generation/")
+    page = user_client.get(unassigned.headers["Location"]).text
+    assert "Lead saved without a salesperson: managers see it now, you no longer do." in page
+    assert Lead.get_by_id(assigned.id).salesperson_id is None

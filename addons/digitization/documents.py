@@ -204,6 +204,8 @@ def save(document: Document, form, user: User | None, *, validate: bool = False)
     if errors:
         return errors
     with write_transaction():
+        if validate:
+            matching.take_vendor_turn()
         current = locked(Document.select().where(Document.id == document.id)).first()
         if current is None or current.state not in EDITABLE:
             raise Refused("This document cannot be changed now: reload the page.")

@@ -15,9 +15,11 @@ from peewee import fn
 
 from addons.digitization import values
 from addons.digitization.models import Document
-from host import Contact, utcnow
+from host import Contact, db, is_postgres, utcnow
 
 NAME_RATIO = 0.85
+# PostgreSQL's advisory lock for validations that may create a vendor.
+_VENDOR_LOCK_KEY = 0xD161_7E4D
 _LEGAL_FORMS = """
     sa nv bv bvba srl sprl sc scrl scs sca snc cv cvba comm v vof asbl vzw
     gmbh ag kg ohg ug ev mbh
@@ -124,10 +126,25 @@ def find_duplicate(document: Document) -> Document | None:
 _new_vendor = create_vendor
 
 
+def take_vendor_turn() -> None:
+    """In a transaction that may create a vendor, before it locks anything
+    else: such transactions take turns until they commit, so two bills of
+    one new vendor validated at once create one contact, not two that each
+    found none. PostgreSQL's advisory lock; SQLite's write transaction
+    already holds the database's one write lock.
+
+    Before the document's row lock, not after: the first validation's
+    bill may name the second's as its duplicate, a foreign key that waits
+    for the second's row lock while the second waits for this turn."""
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_VENDOR_LOCK_KEY,))
+
+
 def refresh_columns(document: Document, *, match_vendor: bool, create_vendor: bool = False) -> str:
     """Copy the current values to the list columns, find the vendor and duplicates.
 
-    Returns a note on the vendor ("Vendor matched…") when one was matched or created."""
+    Returns a note on the vendor ("Vendor matched…") when one was matched or
+    created. With ``create_vendor``, call :func:`take_vendor_turn` first."""
     kind = document.kind_info
     current = document.values()
 

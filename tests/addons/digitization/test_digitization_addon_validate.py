@@ -267,3 +267,51 @@ def test_match_by_name_warns_when_the_vat_numbers_differ(user_client, give_credi
     Contact.update(vat=truth["vendor_vat"]).where(Contact.id == known.id).execute()
     page = user_client.get(f"/digitization/bills/{document.id}").get_data(as_text=True)
     assert "data-vat-mismatch" not in page
+
+
+def test_two_bills_of_a_new_vendor_validated_at_once_create_one_contact(
+    app, user, user_client, give_credits, monkeypatch
+):
+    """Both validations look for the vendor before either has created it
+    (held at a barrier after the lookup): the second must wait for the
+    first to commit and then find its contact, on PostgreSQL as on SQLite."""
+    import threading
+
+    from addons.digitization import matching
+    from host.testing import log_in
+
+    give_credits(2)
+    bills = [digitized_bill(user_client, 0, filename=f"{name}.pdf")[0] for name in "ab"]
+    vendors_before = Contact.select().count()
+    together = threading.Barrier(2, timeout=1)
+    find_vendor = matching.find_vendor
+
+    def find_at_once(vat, name):
+        found = find_vendor(vat, name)
+        try:
+            together.wait()  # both looked, neither created: the race
+        except threading.BrokenBarrierError:
+            pass  # the other is held back until this one commits
+        return found
+
+    monkeypatch.setattr(matching, "find_vendor", find_at_once)
+    codes = []
+
+    def validate(document):
+        client = log_in(app.test_client(), user)
+        response = client.post(
+            f"/digitization/bills/{document.id}", data=form_data(document, action="validate")
+        )
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=validate, args=(bill,)) for bill in bills]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert codes == [303, 303]
+    assert Contact.select().count() == vendors_before + 1
+    validated = [Document.get_by_id(bill.id) for bill in bills]
+    assert {d.state for d in validated} == {"done"}
+    assert validated[0].contact_id == validated[1].contact_id
+    assert sorted(d.contact_match for d in validated) == ["created", "vat"]

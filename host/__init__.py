@@ -10,6 +10,7 @@ from host.addon_settings import AddonSettings
 from host.app import create_app
 from host.chatter import (
     ChatterModel,
+    delete_chatter,
     messages_for,
     post_message,
     post_messages,
@@ -98,6 +99,7 @@ __all__ = [
     "csrf_exempt",
     "current_user",
     "db",
+    "delete_chatter",
     "documents_of",
     "email_address",
     "field_check",

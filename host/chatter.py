@@ -218,6 +218,29 @@ def set_messages_state(message_ids, state: str, detail: str = "") -> int:
     )
 
 
+def delete_chatter(model: str, res_ids) -> int:
+    """Delete the messages and attachments of the records ``res_ids`` of
+    ``model``, in the caller's transaction, as the records themselves go;
+    returns how many messages went. Kept, they would stay for ever,
+    attached to nothing, and show on the next record given one of those ids
+    (SQLite reuses the largest, unless the table has ``AUTOINCREMENT``)."""
+    ids = list(res_ids)
+    deleted = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        Attachment.delete().where(
+            (Attachment.model == model) & Attachment.res_id.in_(chunk)
+        ).execute()
+        deleted += (
+            Message.delete().where((Message.model == model) & Message.res_id.in_(chunk)).execute()
+        )
+    return deleted
+
+
+# Ids per statement: an IN list binds each one.
+_CHUNK = 500
+
+
 def messages_for(model: str, res_id: int) -> list[Message]:
     """A record's messages, newest first, with their authors and the names of
     their attachments (not the files' bytes) in three queries in all."""

@@ -8,9 +8,10 @@ work in flight); the host knows none of their tables.
 
 from __future__ import annotations
 
+from host.chatter import delete_chatter
 from host.db import locked, write_transaction
 from host.hookcalls import hooks
-from host.models import Attachment, Contact, Message
+from host.models import Contact
 
 # Reasons said in the message: a bulk deletion may meet thousands.
 SHOWN = 10
@@ -60,13 +61,7 @@ def delete_contacts(ids) -> int:
         deleted = 0
         for chunk in _chunks(found):
             hooks().contacts_deleting(ids=chunk)
-            # The chatter goes with its record, as in Odoo: kept, it would
-            # show on the next contact SQLite gives the same id.
-            Attachment.delete().where(
-                (Attachment.model == Contact.model_name) & Attachment.res_id.in_(chunk)
-            ).execute()
-            Message.delete().where(
-                (Message.model == Contact.model_name) & Message.res_id.in_(chunk)
-            ).execute()
+            # The chatter goes with its record, as in Odoo.
+            delete_chatter(Contact.model_name, chunk)
             deleted += Contact.delete().where(Contact.id.in_(chunk)).execute()
         return deleted

@@ -20,7 +20,7 @@ from addons.digitization.models import (
     Document,
     DocumentFile,
 )
-from host import User, db, locked, post_message, utcnow, write_transaction
+from host import User, db, delete_chatter, locked, post_message, utcnow, write_transaction
 
 
 class Refused(Exception):
@@ -261,4 +261,5 @@ def delete(document: Document) -> None:
         raise Refused("This document is being digitized; delete it when it is done.")
     with db.atomic():
         Document.update(duplicate_of=None).where(Document.duplicate_of == document.id).execute()
+        delete_chatter(document.kind_info.model, [document.id])
         document.delete_instance()

@@ -315,3 +315,30 @@ def test_two_bills_of_a_new_vendor_validated_at_once_create_one_contact(
     assert {d.state for d in validated} == {"done"}
     assert validated[0].contact_id == validated[1].contact_id
     assert sorted(d.contact_match for d in validated) == ["created", "vat"]
+
+
+def test_a_deleted_bills_chatter_goes_with_it(user, user_client, give_credits):
+    """A deleted bill's messages and attachments go with it: kept, they
+    stayed in the database for ever, files included, attached to nothing.
+    Another record's messages under the same id stay."""
+    from host import post_message
+    from host.models import Attachment
+
+    give_credits(1)
+    old, _ = digitized_bill(user_client, filename="wrong.pdf")
+    post_message(
+        model="digitization.bill",
+        res_id=old.id,
+        body="Paid by bank transfer on the 3rd.",
+        author=user,
+        attachments=[("proof.txt", "text/plain", b"proof")],
+    )
+    kept = Message.create(model="digitization.expense", res_id=old.id, body="Another record's.")
+    user_client.post(f"/digitization/bills/{old.id}/delete")
+    assert (
+        not Message.select()
+        .where((Message.model == "digitization.bill") & (Message.res_id == old.id))
+        .exists()
+    )
+    assert not Attachment.select().where(Attachment.res_id == old.id).exists()
+    assert Message.get_by_id(kept.id).body == "Another record's."

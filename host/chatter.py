@@ -224,10 +224,9 @@ def delete_chatter(model: str, res_ids) -> int:
     returns how many messages went. Kept, they would stay for ever,
     attached to nothing, and show on the next record given one of those ids
     (SQLite reuses the largest, unless the table has ``AUTOINCREMENT``)."""
-    ids = list(res_ids)
     deleted = 0
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    # 500 ids a statement: an IN list binds each one.
+    for chunk in peewee.chunked(res_ids, 500):
         Attachment.delete().where(
             (Attachment.model == model) & Attachment.res_id.in_(chunk)
         ).execute()
@@ -235,10 +234,6 @@ def delete_chatter(model: str, res_ids) -> int:
             Message.delete().where((Message.model == model) & Message.res_id.in_(chunk)).execute()
         )
     return deleted
-
-
-# Ids per statement: an IN list binds each one.
-_CHUNK = 500
 
 
 def messages_for(model: str, res_id: int) -> list[Message]:
